@@ -1,0 +1,61 @@
+//! Command-line interface: `serve` (default), `sandbox`, `healthcheck`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Shows an Instagram feed on any website; the access token never leaves this server.
+#[derive(Debug, Parser)]
+#[command(name = "igfeed", version, about)]
+pub struct Cli {
+    /// TOML settings file (settings from IGFEED__SECTION__KEY variables override it).
+    #[arg(long, global = true, env = "IGFEED_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// What to run; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the igfeed server.
+    Serve,
+    /// Run the local stand-in for Instagram's OAuth, Graph API and CDN.
+    Sandbox(SandboxArgs),
+    /// Exit 0 when the local igfeed server answers /healthz (for container HEALTHCHECKs).
+    Healthcheck {
+        /// Check this URL instead of the configured local server.
+        #[arg(long)]
+        url: Option<url::Url>,
+    },
+}
+
+/// Options of `igfeed sandbox`.
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8081)]
+    pub port: u16,
+    /// Serve HTTPS with a freshly generated certificate authority.
+    #[arg(long)]
+    pub tls: bool,
+    /// Write the generated CA certificate (PEM) here, for `instagram.extra_ca_file`.
+    #[arg(long, value_name = "PATH", requires = "tls")]
+    pub ca_out: Option<PathBuf>,
+    /// Number of posts on the sandbox account.
+    #[arg(long, default_value_t = 36)]
+    pub posts: usize,
+    /// Instagram app id the sandbox accepts.
+    #[arg(long)]
+    pub app_id: Option<String>,
+    /// Instagram app secret the sandbox accepts.
+    #[arg(long)]
+    pub app_secret: Option<String>,
+    /// A registered redirect URI (repeatable); defaults to igfeed's local callback.
+    #[arg(long = "redirect-uri", value_name = "URI")]
+    pub redirect_uris: Vec<String>,
+}

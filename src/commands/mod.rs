@@ -1,0 +1,5 @@
+//! The work behind each subcommand, kept out of `main.rs` so it stays a thin shell.
+
+pub mod healthcheck;
+pub mod sandbox;
+pub mod serve;

@@ -1,0 +1,47 @@
+//! `igfeed sandbox`: the local Instagram stand-in, for humans and scripts.
+
+use std::net::TcpListener;
+
+use anyhow::Context;
+
+use crate::cli::SandboxArgs;
+use crate::clock;
+use crate::sandbox::{self, SandboxConfig};
+
+/// Runs the sandbox until interrupted, after printing how to point igfeed at it.
+pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
+    let mut config = SandboxConfig {
+        post_count: args.posts,
+        tls: args.tls,
+        ..SandboxConfig::default()
+    };
+    if let Some(app_id) = args.app_id {
+        config.app_id = app_id;
+    }
+    if let Some(app_secret) = args.app_secret {
+        config.app_secret = app_secret;
+    }
+    if !args.redirect_uris.is_empty() {
+        config.redirect_uris = args.redirect_uris;
+    }
+    let listener = TcpListener::bind((args.host.as_str(), args.port))
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    actix_web::rt::System::new().block_on(async move {
+        let app_id = config.app_id.clone();
+        let running = sandbox::spawn(config, clock::system(), listener).await?;
+        if let (Some(path), Some(pem)) = (&args.ca_out, running.ca_pem()) {
+            std::fs::write(path, pem)
+                .with_context(|| format!("cannot write the CA certificate to {}", path.display()))?;
+        }
+        let base = running.base_url().as_str().trim_end_matches('/').to_owned();
+        println!("Instagram sandbox listening on {base}/");
+        println!("Point igfeed at it with:");
+        println!("  IGFEED__INSTAGRAM__AUTHORIZE_URL={base}/oauth/authorize");
+        println!("  IGFEED__INSTAGRAM__API_BASE={base}");
+        println!("  IGFEED__INSTAGRAM__GRAPH_BASE={base}");
+        println!("  IGFEED__INSTAGRAM__APP_ID={app_id}");
+        println!("  IGFEED__INSTAGRAM__APP_SECRET=<the sandbox app secret>");
+        println!("Control it: POST {base}/_sandbox/mode, GET {base}/_sandbox/stats");
+        running.wait().await.context("sandbox server failed")
+    })
+}

@@ -1,0 +1,117 @@
+//! The settings sections, one struct per `[section]` of the TOML file.
+//!
+//! Every struct denies unknown fields so that a typo (`refesh_interval`) stops startup instead
+//! of silently running on a default.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Where igfeed listens and how it is reached from outside.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address to bind; `0.0.0.0` in containers.
+    pub host: String,
+    /// Port to bind; 0 picks a free one (tests).
+    pub port: u16,
+    /// The origin visitors and Instagram reach igfeed at; defaults to `http://host:port`.
+    pub public_url: Option<url::Url>,
+    /// How long a graceful shutdown waits for in-flight requests.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_timeout: Duration,
+}
+
+/// Where igfeed keeps its state between restarts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageSettings {
+    /// State directory: token, last good feed, media cache.
+    pub dir: PathBuf,
+}
+
+/// Access to `/admin`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    /// The admin secret in clear; belongs in the environment, not in a file.
+    pub password: Option<SecretString>,
+}
+
+/// Everything about talking to Instagram.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstagramSettings {
+    /// The *Instagram* app id (App Dashboard → Instagram → API setup with Instagram login).
+    pub app_id: Option<String>,
+    /// The *Instagram* app secret.
+    pub app_secret: Option<SecretString>,
+    /// The OAuth redirect URI registered with Meta; defaults to `public_url` + the callback path.
+    pub redirect_uri: Option<url::Url>,
+    /// Where the owner's browser is sent to approve access.
+    pub authorize_url: url::Url,
+    /// Host of the code exchange (`/oauth/access_token`).
+    pub api_base: url::Url,
+    /// Host of token exchange/refresh and of the Graph reads.
+    pub graph_base: url::Url,
+    /// Graph API version in the read paths, e.g. `v23.0`.
+    pub graph_version: String,
+    /// A token obtained by hand, imported on first start.
+    pub access_token: Option<SecretString>,
+    /// Extra PEM certificate authority to trust (a TLS-intercepting proxy, or the sandbox).
+    pub extra_ca_file: Option<PathBuf>,
+    /// Time allowed to open a connection to Instagram.
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// Time allowed for one whole request to Instagram.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// Attempts per call when Instagram fails transiently (1 = no retry).
+    pub retry_attempts: u32,
+    /// First backoff delay; doubled per attempt, with jitter.
+    #[serde(with = "humantime_serde")]
+    pub retry_base_delay: Duration,
+    /// Upper bound of one backoff delay.
+    #[serde(with = "humantime_serde")]
+    pub retry_max_delay: Duration,
+}
+
+/// The feed igfeed keeps.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    /// How often Instagram is polled for new posts.
+    #[serde(with = "humantime_serde")]
+    pub refresh_interval: Duration,
+    /// How many of the newest posts are kept (Instagram pages hold at most 100).
+    pub max_posts: usize,
+}
+
+/// The long-lived token's upkeep.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    /// Refresh the token once it is this old (Instagram refuses before 24 h).
+    #[serde(with = "humantime_serde")]
+    pub refresh_after: Duration,
+}
+
+/// Log output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// `pretty` for a terminal, `json` for log collectors.
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}

@@ -1,0 +1,157 @@
+//! Rules a parsed [`Settings`] must satisfy before igfeed trusts it.
+
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+
+use super::{Settings, SettingsError};
+
+/// Instagram refuses to refresh a token younger than this.
+const MIN_TOKEN_AGE_FOR_REFRESH: Duration = Duration::from_secs(24 * 3600);
+/// A long-lived token dies after 60 days; refreshing later than this leaves no margin.
+const MAX_REFRESH_AFTER: Duration = Duration::from_secs(50 * 24 * 3600);
+/// Instagram serves at most the 10,000 most recent posts.
+const MAX_POSTS: usize = 10_000;
+/// An admin secret shorter than this is guessable despite login throttling.
+const MIN_ADMIN_PASSWORD_LEN: usize = 8;
+
+pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
+    let server = &settings.server;
+    if server.host.trim().is_empty() {
+        return Err(SettingsError::invalid("server.host", "must not be empty"));
+    }
+    if let Some(url) = &server.public_url {
+        origin_url("server.public_url", url)?;
+    }
+    positive("server.shutdown_timeout", server.shutdown_timeout)?;
+
+    if settings.storage.dir.as_os_str().is_empty() {
+        return Err(SettingsError::invalid("storage.dir", "must not be empty"));
+    }
+    if let Some(password) = &settings.admin.password {
+        if password.expose_secret().chars().count() < MIN_ADMIN_PASSWORD_LEN {
+            return Err(SettingsError::invalid(
+                "admin.password",
+                format!("must be at least {MIN_ADMIN_PASSWORD_LEN} characters"),
+            ));
+        }
+    }
+    validate_instagram(settings)?;
+
+    positive("feed.refresh_interval", settings.feed.refresh_interval)?;
+    if !(1..=MAX_POSTS).contains(&settings.feed.max_posts) {
+        return Err(SettingsError::invalid(
+            "feed.max_posts",
+            format!("must be between 1 and {MAX_POSTS}"),
+        ));
+    }
+    let refresh_after = settings.token.refresh_after;
+    if !(MIN_TOKEN_AGE_FOR_REFRESH..=MAX_REFRESH_AFTER).contains(&refresh_after) {
+        return Err(SettingsError::invalid(
+            "token.refresh_after",
+            "must be between 24h (Instagram refuses younger tokens) and 50days (tokens die at 60)",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_instagram(settings: &Settings) -> Result<(), SettingsError> {
+    let ig = &settings.instagram;
+    if let Some(app_id) = &ig.app_id {
+        if app_id.is_empty() || !app_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(SettingsError::invalid(
+                "instagram.app_id",
+                "must be the numeric Instagram app ID (App Dashboard → Instagram → API setup with Instagram login)",
+            ));
+        }
+    }
+    if let Some(secret) = &ig.app_secret {
+        if secret.expose_secret().trim().is_empty() {
+            return Err(SettingsError::invalid("instagram.app_secret", "must not be empty"));
+        }
+    }
+    if let Some(uri) = &ig.redirect_uri {
+        web_url("instagram.redirect_uri", uri)?;
+    }
+    web_url("instagram.authorize_url", &ig.authorize_url)?;
+    origin_url("instagram.api_base", &ig.api_base)?;
+    origin_url("instagram.graph_base", &ig.graph_base)?;
+    if !is_graph_version(&ig.graph_version) {
+        return Err(SettingsError::invalid(
+            "instagram.graph_version",
+            format!("`{}` is not a version like v23.0", ig.graph_version),
+        ));
+    }
+    if let Some(token) = &ig.access_token {
+        let token = token.expose_secret();
+        if token.trim().is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(SettingsError::invalid(
+                "instagram.access_token",
+                "must be a single token without spaces",
+            ));
+        }
+    }
+    positive("instagram.connect_timeout", ig.connect_timeout)?;
+    positive("instagram.request_timeout", ig.request_timeout)?;
+    if !(1..=10).contains(&ig.retry_attempts) {
+        return Err(SettingsError::invalid("instagram.retry_attempts", "must be between 1 and 10"));
+    }
+    if ig.retry_base_delay > ig.retry_max_delay {
+        return Err(SettingsError::invalid(
+            "instagram.retry_base_delay",
+            "must not exceed instagram.retry_max_delay",
+        ));
+    }
+    Ok(())
+}
+
+fn positive(key: &str, value: Duration) -> Result<(), SettingsError> {
+    if value.is_zero() {
+        return Err(SettingsError::invalid(key, "must be longer than zero"));
+    }
+    Ok(())
+}
+
+fn web_url(key: &str, url: &url::Url) -> Result<(), SettingsError> {
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(SettingsError::invalid(key, "must be an http(s) URL with a host"));
+    }
+    Ok(())
+}
+
+/// A base URL that paths are appended to: no query or fragment to lose.
+fn origin_url(key: &str, url: &url::Url) -> Result<(), SettingsError> {
+    web_url(key, url)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(SettingsError::invalid(key, "must not carry a query or fragment"));
+    }
+    Ok(())
+}
+
+fn is_graph_version(version: &str) -> bool {
+    let Some(rest) = version.strip_prefix('v') else {
+        return false;
+    };
+    let mut parts = rest.split('.');
+    let (Some(major), Some(minor), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    [major, minor]
+        .iter()
+        .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_graph_version;
+
+    #[test]
+    fn graph_versions_are_recognised() {
+        for good in ["v23.0", "v21.0", "v100.10"] {
+            assert!(is_graph_version(good), "{good} should be accepted");
+        }
+        for bad in ["23.0", "v23", "v23.0.1", "v.0", "va.b", "", "v23.0/"] {
+            assert!(!is_graph_version(bad), "{bad} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! igfeed: show an Instagram feed on any website while the access token never leaves the server.
+//!
+//! The binary in `main.rs` is a thin shell over this library so that the integration tests
+//! build exactly the application that production runs.
+#![warn(missing_docs, clippy::unwrap_used)]
+
+pub mod cli;
+pub mod commands;
+pub mod clock;
+pub mod config;
+pub mod instagram;
+pub mod sandbox;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

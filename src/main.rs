@@ -1,0 +1,54 @@
+//! The igfeed binary: parse the command line, load settings, start logging, run a subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use igfeed::cli::{Cli, Command};
+use igfeed::commands;
+use igfeed::config::{LogFormat, Settings, Sources};
+use igfeed::telemetry;
+
+/// Exit status for unusable settings (distinct from runtime failures).
+const EXIT_BAD_SETTINGS: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| telemetry::DEFAULT_FILTER.into());
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Sandbox(args) = command {
+        telemetry::init(telemetry::subscriber(
+            &filter,
+            LogFormat::Pretty,
+            std::io::stderr,
+        ));
+        return report(commands::sandbox::run(args));
+    }
+    let settings = match Settings::load(&Sources::from_process(cli.config)) {
+        Ok(settings) => settings,
+        Err(error) => {
+            eprintln!("igfeed: {error}");
+            return ExitCode::from(EXIT_BAD_SETTINGS);
+        }
+    };
+    match command {
+        Command::Healthcheck { url } => report(commands::healthcheck::run(&settings, url)),
+        Command::Serve | Command::Sandbox(_) => {
+            telemetry::init(telemetry::subscriber(
+                &filter,
+                settings.log.format,
+                std::io::stderr,
+            ));
+            report(commands::serve::run(settings))
+        }
+    }
+}
+
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("igfeed: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! HTTP-level tests: a real sandbox on a loopback port, driven with reqwest.
+
+mod flow;
+mod modes;
+mod reads;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{RunningSandbox, SandboxConfig, spawn};
+use crate::clock::OffsetClock;
+
+const REDIRECT: &str = "http://127.0.0.1:8080/auth/instagram/callback";
+
+/// A running sandbox, its clock, and a client that does not follow redirects.
+struct Harness {
+    sandbox: RunningSandbox,
+    clock: Arc<OffsetClock>,
+    client: reqwest::Client,
+}
+
+impl Harness {
+    async fn start() -> Harness {
+        Harness::with(SandboxConfig::default()).await
+    }
+
+    async fn with(config: SandboxConfig) -> Harness {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let clock = OffsetClock::new();
+        let sandbox = spawn(config, clock.clone(), listener).await.expect("sandbox starts");
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Harness { sandbox, clock, client }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.sandbox.base_url(), path.trim_start_matches('/'))
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Runs the dialog with Allow and returns the code from the redirect.
+    async fn authorize(&self, state: &str) -> String {
+        let query = format!(
+            "oauth/authorize?client_id=1000000000000001&redirect_uri={}&response_type=code\
+             &scope=instagram_business_basic&state={state}",
+            urlencode(REDIRECT)
+        );
+        let page = self.get(&query).await.text().await.expect("consent page");
+        let mut form = hidden_fields(&page);
+        form.push(("decision".into(), "allow".into()));
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let response = self.post_form("oauth/authorize", &pairs).await;
+        assert_eq!(response.status(), 302, "Allow redirects");
+        let location = location(&response);
+        assert_eq!(location.fragment(), Some("_"), "Instagram appends #_");
+        query_value(&location, "code").expect("a code in the redirect")
+    }
+
+    /// A long-lived token obtained through the whole OAuth flow.
+    async fn long_token(&self) -> String {
+        let code = self.authorize("s").await;
+        let short = self.exchange_code(&code).await;
+        let path = format!(
+            "access_token?grant_type=ig_exchange_token&client_secret=sandbox-app-secret&access_token={short}"
+        );
+        let (status, body) = self.get_json(&path).await;
+        assert_eq!(status, 200, "{body}");
+        body["access_token"].as_str().expect("long token").to_owned()
+    }
+
+    async fn exchange_code(&self, code: &str) -> String {
+        let response = self
+            .post_form(
+                "oauth/access_token",
+                &[
+                    ("client_id", "1000000000000001"),
+                    ("client_secret", "sandbox-app-secret"),
+                    ("grant_type", "authorization_code"),
+                    ("redirect_uri", REDIRECT),
+                    ("code", code),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.expect("JSON");
+        body["access_token"].as_str().expect("short token").to_owned()
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+fn location(response: &reqwest::Response) -> url::Url {
+    let header = response.headers().get("location").expect("a Location header");
+    url::Url::parse(header.to_str().expect("ASCII")).expect("an absolute URL")
+}
+
+fn query_value(url: &url::Url, key: &str) -> Option<String> {
+    url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
+}
+
+/// The hidden inputs of the consent form, as a plain HTTP client would submit them.
+fn hidden_fields(page: &str) -> Vec<(String, String)> {
+    page.split("<input type=\"hidden\"")
+        .skip(1)
+        .filter_map(|tag| {
+            let attr = |name: &str| {
+                let start = tag.find(&format!("{name}=\""))? + name.len() + 2;
+                let end = tag[start..].find('"')? + start;
+                Some(unescape(&tag[start..end]))
+            };
+            Some((attr("name")?, attr("value")?))
+        })
+        .collect()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&#x2f;", "/")
+        .replace("&#47;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}

@@ -1,0 +1,273 @@
+//! The one sandbox account and its posts, generated deterministically from a seed per post.
+//!
+//! Posts are not stored: a [`Timeline`] keeps only (seed, time) pairs, newest first, and
+//! [`Post::build`] derives everything else, so tests see the same feed on every run.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// The account's username.
+pub(crate) const USERNAME: &str = "sandbox.studio";
+/// The account's display name.
+pub(crate) const NAME: &str = "Sandbox Studio";
+/// The app-scoped id `/me` returns as `id`.
+pub(crate) const APP_SCOPED_ID: &str = "26931234567890123";
+/// The professional account id (`user_id`), larger than 2^53 like the real ones.
+pub(crate) const USER_ID: u64 = 17_841_405_793_187_218;
+
+const MEDIA_ID_BASE: u64 = 17_900_000_000_000_000;
+const MEDIA_ID_STEP: u64 = 1_009;
+const CHILD_ID_BASE: u64 = 17_950_000_000_000_000;
+/// Seeds of posts published through `add_post` start here; generated history stays below.
+const ADDED_SEED_BASE: u64 = 1_000_000;
+/// Generated history is spaced this far apart (plus jitter below an hour).
+const SPACING: TimeDelta = TimeDelta::hours(3);
+
+/// `media_type` of a post or carousel child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Image,
+    Video,
+    Carousel,
+}
+
+impl Kind {
+    /// The value Instagram sends in `media_type`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Image => "IMAGE",
+            Kind::Video => "VIDEO",
+            Kind::Carousel => "CAROUSEL_ALBUM",
+        }
+    }
+}
+
+/// The three shapes Instagram allows in the feed, all 1080 px wide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Aspect {
+    Square,
+    Portrait,
+    Landscape,
+}
+
+impl Aspect {
+    /// Pixel size of the original image.
+    pub(crate) fn size(self) -> (u32, u32) {
+        match self {
+            Aspect::Square => (1080, 1080),
+            Aspect::Portrait => (1080, 1350),
+            Aspect::Landscape => (1080, 566),
+        }
+    }
+}
+
+/// One item of a carousel.
+#[derive(Debug, Clone)]
+pub(crate) struct Child {
+    pub(crate) id: String,
+    pub(crate) kind: Kind,
+    pub(crate) timestamp: DateTime<Utc>,
+}
+
+/// Everything the Graph API can say about one post.
+#[derive(Debug, Clone)]
+pub(crate) struct Post {
+    pub(crate) id: String,
+    pub(crate) kind: Kind,
+    pub(crate) reel: bool,
+    /// False for media Instagram withholds (licensed music on a reel).
+    pub(crate) has_media_url: bool,
+    pub(crate) caption: Option<String>,
+    pub(crate) alt_text: Option<String>,
+    pub(crate) like_count: Option<u64>,
+    pub(crate) comments_count: u64,
+    pub(crate) shortcode: String,
+    pub(crate) timestamp: DateTime<Utc>,
+    pub(crate) aspect: Aspect,
+    pub(crate) children: Vec<Child>,
+}
+
+const CAPTIONS: &[&str] = &[
+    "Golden hour on the roof ☀️🌇 #sunset #studio #igfeed",
+    "New prints are in! Come by the shop 🖼️✨\nThanks @print.house for the paper 🙏 #print #risograph",
+    "Behind the scenes with @maria.lens 📸 #bts #photography",
+    "Coffee first. Then pixels. ☕️ #mondaymood",
+    "Three colours, one idea 🎨🎨🎨 #colour #design #sandbox",
+    "Studio plants are thriving 🌿 (finally) #plantsofinstagram",
+    "Long caption test — a story in several lines.\n\nLine two 👋\nLine three with a link-ish thing: example.com #longread",
+    "Ünïcödé ✓ 日本語 ✓ العربية ✓ 🇺🇦 ✓ #unicode",
+];
+
+impl Post {
+    /// Derives the post for `seed` published at `timestamp`.
+    pub(crate) fn build(seed: u64, timestamp: DateTime<Utc>) -> Post {
+        let h = mix(seed);
+        let added = seed >= ADDED_SEED_BASE;
+        let (kind, reel) = match (added, seed) {
+            (true, _) => (Kind::Image, false),
+            (_, 2) => (Kind::Carousel, false),
+            (_, 3) | (_, 8) => (Kind::Video, true),
+            (_, 5) => (Kind::Video, false),
+            (_, 1) | (_, 4) | (_, 6) | (_, 7) => (Kind::Image, false),
+            _ => match h % 10 {
+                0..=4 => (Kind::Image, false),
+                5 | 6 => (Kind::Carousel, false),
+                7 => (Kind::Video, false),
+                _ => (Kind::Video, true),
+            },
+        };
+        let aspect = match (seed, (h >> 8) % 3) {
+            (1 | 2, _) => Aspect::Portrait,
+            (_, 0) => Aspect::Square,
+            (_, 1) => Aspect::Portrait,
+            _ => Aspect::Landscape,
+        };
+        let caption = match seed {
+            _ if added => Some(format!("Fresh from the sandbox ✨ post +{} #new", seed - ADDED_SEED_BASE)),
+            1 => Some("Hello from the sandbox! 👋🌈 Shot with @sandbox.friend at #igfeed #launch 🚀".to_owned()),
+            4 => Some("<script>alert(1)</script> & <b>bold</b>".to_owned()),
+            6 => None,
+            _ => Some(CAPTIONS[((h >> 32) % CAPTIONS.len() as u64) as usize].to_owned()),
+        };
+        let alt_text = (kind == Kind::Image && (seed == 1 || (h >> 40) % 3 == 0))
+            .then(|| format!("A colour field with the number {} drawn on it", label(seed)));
+        let children = if kind == Kind::Carousel {
+            let count = 2 + (h >> 16) % 4;
+            (1..=count)
+                .map(|c| Child {
+                    id: (CHILD_ID_BASE + seed * 10 + c).to_string(),
+                    kind: if (seed == 2 && c == 2) || (h >> (20 + c)) % 4 == 0 {
+                        Kind::Video
+                    } else {
+                        Kind::Image
+                    },
+                    timestamp,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Post {
+            id: (MEDIA_ID_BASE + seed * MEDIA_ID_STEP).to_string(),
+            kind,
+            reel,
+            has_media_url: seed != 8,
+            caption,
+            alt_text,
+            like_count: (seed != 7).then_some(12 + (h >> 44) % 900),
+            comments_count: (h >> 54) % 40,
+            shortcode: shortcode(h),
+            timestamp,
+            aspect,
+            children,
+        }
+    }
+
+    /// `https://www.instagram.com/p/<shortcode>/`, or `/reel/` for reels.
+    pub(crate) fn permalink(&self) -> String {
+        let kind = if self.reel { "reel" } else { "p" };
+        format!("https://www.instagram.com/{kind}/{}/", self.shortcode)
+    }
+}
+
+/// What the images of a post show: its rank in the generated history, or `+n` for added ones.
+pub(crate) fn label(seed: u64) -> String {
+    if seed >= ADDED_SEED_BASE {
+        format!("+{}", seed - ADDED_SEED_BASE)
+    } else {
+        seed.to_string()
+    }
+}
+
+/// The seed of the post whose media id is `id`, if `id` has that form at all.
+pub(crate) fn seed_of_media_id(id: &str) -> Option<u64> {
+    let offset = id.parse::<u64>().ok()?.checked_sub(MEDIA_ID_BASE)?;
+    (offset % MEDIA_ID_STEP == 0 && offset < CHILD_ID_BASE - MEDIA_ID_BASE)
+        .then_some(offset / MEDIA_ID_STEP)
+}
+
+/// The parent seed and position (from 1) of the carousel child whose id is `id`.
+pub(crate) fn seed_of_child_id(id: &str) -> Option<(u64, u64)> {
+    let offset = id.parse::<u64>().ok()?.checked_sub(CHILD_ID_BASE)?;
+    Some((offset / 10, offset % 10))
+}
+
+/// Which posts exist and when they were published, newest first.
+#[derive(Debug)]
+pub(crate) struct Timeline {
+    epoch: DateTime<Utc>,
+    entries: Vec<(u64, DateTime<Utc>)>,
+    next_rank: u64,
+    added: u64,
+}
+
+impl Timeline {
+    /// `count` posts published before `epoch`, hours apart.
+    pub(crate) fn new(epoch: DateTime<Utc>, count: usize) -> Timeline {
+        let mut timeline = Timeline { epoch, entries: Vec::new(), next_rank: 1, added: 0 };
+        timeline.resize(count);
+        timeline
+    }
+
+    /// Trims the oldest posts, or appends older generated history, to hold `count` posts.
+    pub(crate) fn resize(&mut self, count: usize) {
+        self.entries.truncate(count);
+        self.next_rank = self
+            .entries
+            .iter()
+            .map(|(seed, _)| *seed)
+            .filter(|seed| *seed < ADDED_SEED_BASE)
+            .max()
+            .map_or(1, |seed| seed + 1);
+        while self.entries.len() < count && self.next_rank < ADDED_SEED_BASE {
+            let rank = self.next_rank;
+            let jitter = mix(rank) >> 24;
+            let at = self.epoch - SPACING * rank as i32
+                + TimeDelta::minutes((jitter % 50) as i64)
+                + TimeDelta::seconds(((jitter >> 8) % 60) as i64);
+            self.entries.push((rank, at));
+            self.next_rank += 1;
+        }
+    }
+
+    /// Publishes a new newest post at `now` and returns its seed.
+    pub(crate) fn add(&mut self, now: DateTime<Utc>) -> u64 {
+        self.added += 1;
+        let seed = ADDED_SEED_BASE + self.added;
+        self.entries.insert(0, (seed, now));
+        seed
+    }
+
+    /// All posts, newest first.
+    pub(crate) fn entries(&self) -> &[(u64, DateTime<Utc>)] {
+        &self.entries
+    }
+
+    /// The post with this seed, if it is currently published.
+    pub(crate) fn find(&self, seed: u64) -> Option<Post> {
+        let (seed, at) = self.entries.iter().find(|(s, _)| *s == seed)?;
+        Some(Post::build(*seed, *at))
+    }
+}
+
+/// SplitMix64: a fixed, well-spread hash so a seed always yields the same post.
+pub(crate) fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn shortcode(h: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut bits = mix(h);
+    (0..11)
+        .map(|i| {
+            if i == 10 {
+                bits = mix(bits);
+            }
+            let c = ALPHABET[(bits & 63) as usize];
+            bits >>= 6;
+            char::from(c)
+        })
+        .collect()
+}

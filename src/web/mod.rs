@@ -1,0 +1,20 @@
+//! The HTTP surface, grouped by audience. [`configure`] is the one route table shared by the
+//! binary and the tests, so tests exercise exactly what production serves.
+
+pub mod error;
+mod health;
+pub mod request_log;
+
+use actix_web::web;
+
+pub use error::WebError;
+
+/// Registers every route plus the JSON error handling for extractor failures and 404s.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(error::query_config())
+        .app_data(error::json_config())
+        .app_data(error::form_config())
+        .app_data(error::path_config())
+        .service(health::healthz)
+        .default_service(web::to(error::not_found));
+}

@@ -1,0 +1,148 @@
+//! Spawning the sandbox and igfeed for one test, and building clients pointed at them.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use igfeed::clock::{OffsetClock, SharedClock};
+use igfeed::config::{Settings, Sources};
+use igfeed::instagram::InstagramClient;
+use igfeed::sandbox::{self, RunningSandbox, SandboxConfig};
+use igfeed::startup::Application;
+
+/// Where igfeed's callback lives in tests (registered with the sandbox).
+pub const REDIRECT_URI: &str = "http://127.0.0.1:8080/auth/instagram/callback";
+
+/// One sandbox, the clock it shares with igfeed, and igfeed's settings pointing at it.
+pub struct TestEnv {
+    pub sandbox: RunningSandbox,
+    pub clock: Arc<OffsetClock>,
+    pub config: SandboxConfig,
+    pub env: HashMap<String, String>,
+}
+
+impl TestEnv {
+    /// A healthy sandbox with default data.
+    pub async fn start() -> Self {
+        Self::with_config(SandboxConfig::default()).await
+    }
+
+    /// A sandbox with the given configuration.
+    pub async fn with_config(config: SandboxConfig) -> Self {
+        let clock = OffsetClock::new();
+        let shared: SharedClock = clock.clone();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind sandbox port");
+        let sandbox = sandbox::spawn(config.clone(), shared, listener)
+            .await
+            .expect("sandbox starts");
+        let base = sandbox.base_url().as_str().trim_end_matches('/').to_owned();
+        let env = HashMap::from([
+            ("IGFEED__SERVER__PORT".to_owned(), "0".to_owned()),
+            (
+                "IGFEED__INSTAGRAM__APP_ID".to_owned(),
+                config.app_id.clone(),
+            ),
+            (
+                "IGFEED__INSTAGRAM__APP_SECRET".to_owned(),
+                config.app_secret.clone(),
+            ),
+            (
+                "IGFEED__INSTAGRAM__REDIRECT_URI".to_owned(),
+                REDIRECT_URI.to_owned(),
+            ),
+            (
+                "IGFEED__INSTAGRAM__AUTHORIZE_URL".to_owned(),
+                format!("{base}/oauth/authorize"),
+            ),
+            ("IGFEED__INSTAGRAM__API_BASE".to_owned(), base.clone()),
+            ("IGFEED__INSTAGRAM__GRAPH_BASE".to_owned(), base),
+            (
+                "IGFEED__INSTAGRAM__RETRY_ATTEMPTS".to_owned(),
+                "3".to_owned(),
+            ),
+            (
+                "IGFEED__INSTAGRAM__RETRY_BASE_DELAY".to_owned(),
+                "5ms".to_owned(),
+            ),
+            (
+                "IGFEED__INSTAGRAM__RETRY_MAX_DELAY".to_owned(),
+                "20ms".to_owned(),
+            ),
+            (
+                "IGFEED__INSTAGRAM__REQUEST_TIMEOUT".to_owned(),
+                "5s".to_owned(),
+            ),
+        ]);
+        Self {
+            sandbox,
+            clock,
+            config,
+            env,
+        }
+    }
+
+    /// Overrides one setting (environment form, e.g. `IGFEED__FEED__MAX_POSTS`).
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.env.insert(key.to_owned(), value.to_owned());
+    }
+
+    /// igfeed's settings for this environment.
+    pub fn settings(&self) -> Settings {
+        Settings::load(&Sources {
+            file: None,
+            env: self.env.clone(),
+        })
+        .expect("test settings are valid")
+    }
+
+    /// An upstream client configured like igfeed's.
+    pub fn client(&self) -> InstagramClient {
+        let settings = self.settings();
+        let redirect = settings.redirect_uri(0);
+        InstagramClient::from_settings(&settings.instagram, redirect).expect("client builds")
+    }
+
+    /// Starts igfeed itself on port 0.
+    pub async fn spawn_app(&self) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind app port");
+        let app = Application::build_on(listener, self.settings(), self.clock.clone())
+            .expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            handle,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Makes the sandbox's time (and igfeed's) jump forward.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+}
+
+/// A running igfeed.
+pub struct TestApp {
+    pub address: String,
+    pub handle: actix_web::dev::ServerHandle,
+    pub http: reqwest::Client,
+}
+
+impl TestApp {
+    /// GET a path of igfeed.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("igfeed answers")
+    }
+}
+
+/// Hours as a Duration.
+pub fn hours(n: u64) -> Duration {
+    Duration::from_secs(n * 3600)
+}

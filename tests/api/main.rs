@@ -1,0 +1,11 @@
+//! Integration tests over real HTTP on loopback: igfeed and the Instagram sandbox on port 0.
+
+mod consent;
+mod errors;
+mod graph;
+mod health;
+mod helpers;
+mod oauth;
+mod paging;
+mod settings;
+mod tls;

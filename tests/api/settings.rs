@@ -1,0 +1,180 @@
+//! Settings: layering, human units, and one clear line naming the key on every mistake.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use igfeed::config::{Settings, Sources};
+use secrecy::ExposeSecret;
+
+fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<Settings, String> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("igfeed.toml");
+    if let Some(text) = file {
+        std::fs::write(&path, text).expect("write config");
+    }
+    Settings::load(&Sources {
+        file: file.map(|_| path.clone()),
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect::<HashMap<_, _>>(),
+    })
+    .map_err(|e| e.to_string())
+}
+
+#[test]
+fn defaults_alone_are_valid() {
+    let settings = load(None, &[]).expect("defaults load");
+    assert_eq!(settings.server.port, 8080);
+    assert_eq!(settings.feed.refresh_interval, Duration::from_secs(15 * 60));
+    assert_eq!(
+        settings.instagram.graph_base.as_str(),
+        "https://graph.instagram.com/"
+    );
+    assert_eq!(
+        settings.instagram.authorize_url.as_str(),
+        "https://www.instagram.com/oauth/authorize"
+    );
+    assert!(settings.admin.password.is_none());
+}
+
+#[test]
+fn environment_overrides_file_overrides_defaults() {
+    let file = "[server]\nport = 9000\nhost = \"0.0.0.0\"\n[feed]\nrefresh_interval = \"30m\"\n";
+    let settings = load(
+        Some(file),
+        &[
+            ("IGFEED__SERVER__PORT", "9100"),
+            ("IGFEED__INSTAGRAM__APP_SECRET", "0123456789"),
+            ("IGFEED__FEED__MAX_POSTS", "12"),
+            ("OTHER__SERVER__PORT", "1"),
+        ],
+    )
+    .expect("valid");
+    assert_eq!(settings.server.port, 9100, "env beats file");
+    assert_eq!(settings.server.host, "0.0.0.0", "file beats defaults");
+    assert_eq!(settings.feed.refresh_interval, Duration::from_secs(30 * 60));
+    assert_eq!(settings.feed.max_posts, 12);
+    let secret = settings.instagram.app_secret.expect("secret set");
+    assert_eq!(
+        secret.expose_secret(),
+        "0123456789",
+        "leading zero kept: secrets stay strings"
+    );
+}
+
+#[test]
+fn durations_take_human_units_down_to_milliseconds() {
+    let settings = load(None, &[("IGFEED__FEED__REFRESH_INTERVAL", "250ms")]).expect("valid");
+    assert_eq!(settings.feed.refresh_interval, Duration::from_millis(250));
+}
+
+#[test]
+fn every_mistake_is_one_line_naming_the_key() {
+    let cases: &[(Option<&str>, &[(&str, &str)], &str)] = &[
+        (Some("[server]\nprot = 1\n"), &[], "prot"),
+        (Some("[sever]\nport = 1\n"), &[], "sever"),
+        (
+            None,
+            &[("IGFEED__FEED__REFESH_INTERVAL", "1m")],
+            "refesh_interval",
+        ),
+        (None, &[("IGFEED__SERVER__PORT", "eighty")], "port"),
+        (None, &[("IGFEED__SERVER__PORT", "70000")], "port"),
+        (
+            None,
+            &[("IGFEED__FEED__REFRESH_INTERVAL", "soon")],
+            "refresh_interval",
+        ),
+        (
+            None,
+            &[("IGFEED__FEED__REFRESH_INTERVAL", "0s")],
+            "feed.refresh_interval",
+        ),
+        (None, &[("IGFEED__FEED__MAX_POSTS", "0")], "feed.max_posts"),
+        (
+            None,
+            &[("IGFEED__TOKEN__REFRESH_AFTER", "1h")],
+            "token.refresh_after",
+        ),
+        (
+            None,
+            &[("IGFEED__INSTAGRAM__GRAPH_VERSION", "23")],
+            "instagram.graph_version",
+        ),
+        (
+            None,
+            &[("IGFEED__INSTAGRAM__GRAPH_BASE", "not a url")],
+            "graph_base",
+        ),
+        (
+            None,
+            &[("IGFEED__INSTAGRAM__GRAPH_BASE", "ftp://x")],
+            "instagram.graph_base",
+        ),
+        (
+            None,
+            &[("IGFEED__SERVER__PUBLIC_URL", "https://x/?a=b")],
+            "server.public_url",
+        ),
+        (
+            None,
+            &[("IGFEED__INSTAGRAM__APP_ID", "my-app")],
+            "instagram.app_id",
+        ),
+        (
+            None,
+            &[("IGFEED__ADMIN__PASSWORD", "short")],
+            "admin.password",
+        ),
+        (
+            None,
+            &[("IGFEED__INSTAGRAM__RETRY_ATTEMPTS", "0")],
+            "instagram.retry_attempts",
+        ),
+        (
+            None,
+            &[("IGFEED__INSTAGRAM__ACCESS_TOKEN", "two words")],
+            "instagram.access_token",
+        ),
+        (Some("not toml ["), &[], "igfeed.toml"),
+    ];
+    for (file, env, key) in cases {
+        let err = load(*file, env).expect_err(&format!("{file:?} {env:?} should be refused"));
+        assert!(
+            err.contains(key),
+            "{file:?} {env:?}: `{err}` does not name `{key}`"
+        );
+        assert!(!err.contains('\n'), "one line: {err}");
+    }
+}
+
+#[test]
+fn a_missing_config_file_is_named() {
+    let err = Settings::load(&Sources {
+        file: Some("/nonexistent/igfeed.toml".into()),
+        env: HashMap::new(),
+    })
+    .expect_err("missing file");
+    assert!(
+        err.to_string().contains("/nonexistent/igfeed.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn secrets_never_show_in_debug_output() {
+    let settings = load(
+        None,
+        &[
+            ("IGFEED__INSTAGRAM__APP_SECRET", "s3cr3t-app"),
+            ("IGFEED__ADMIN__PASSWORD", "s3cr3t-admin"),
+            ("IGFEED__INSTAGRAM__ACCESS_TOKEN", "IGAAs3cr3t"),
+        ],
+    )
+    .expect("valid");
+    let debug = format!("{settings:?}");
+    for secret in ["s3cr3t-app", "s3cr3t-admin", "IGAAs3cr3t"] {
+        assert!(!debug.contains(secret), "{secret} leaked into Debug");
+    }
+}

@@ -1,0 +1,139 @@
+//! Captures every log line — igfeed's and its dependencies', at trace level — through the
+//! whole OAuth chain and every failure mode, and proves no token, code or secret is in them.
+//!
+//! A test binary of its own: it installs the process-wide subscriber.
+
+#[allow(dead_code)]
+#[path = "api/consent.rs"]
+mod consent;
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use igfeed::config::LogFormat;
+use igfeed::sandbox::Mode;
+use secrecy::{ExposeSecret, SecretString};
+use tracing_subscriber::fmt::MakeWriter;
+
+use helpers::{TestEnv, hours};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_any_log_line_at_trace_level() {
+    let capture = Capture::default();
+    for format in [LogFormat::Json] {
+        igfeed::telemetry::init(igfeed::telemetry::subscriber(
+            "trace",
+            format,
+            capture.clone(),
+        ));
+    }
+    let mut secrets: Vec<String> = Vec::new();
+
+    let env = TestEnv::start().await;
+    secrets.push(env.config.app_secret.clone());
+    let client = env.client();
+    let app = env.spawn_app().await;
+
+    // The happy chain: consent, code, short, long, reads, refresh.
+    let code = consent::approve(&env, "state-1").await;
+    secrets.push(code.clone());
+    let _ = app
+        .get(&format!(
+            "/auth/instagram/callback?code={code}&state=state-1"
+        ))
+        .await;
+    let short = client.exchange_code(&code).await.expect("short");
+    secrets.push(short.access_token.expose_secret().to_owned());
+    let long = client
+        .exchange_for_long_lived(&short.access_token)
+        .await
+        .expect("long");
+    secrets.push(long.access_token.expose_secret().to_owned());
+    client.profile(&long.access_token).await.expect("profile");
+    client.media(&long.access_token, 50).await.expect("media");
+    assert!(client.exchange_code(&code).await.is_err(), "reused code");
+    assert!(
+        client.refresh(&long.access_token).await.is_err(),
+        "too early"
+    );
+    env.advance(hours(25));
+    let refreshed = client.refresh(&long.access_token).await.expect("refresh");
+    secrets.push(refreshed.access_token.expose_secret().to_owned());
+    let token = refreshed.access_token;
+
+    // Every failure mode, through every read.
+    let modes = [
+        Mode::Outage,
+        Mode::RateLimited {
+            code: 4,
+            regain_minutes: 3,
+        },
+        Mode::RateLimited {
+            code: 80002,
+            regain_minutes: 3,
+        },
+        Mode::TokenRevoked,
+        Mode::TokenExpired,
+        Mode::Malformed,
+        Mode::Slow {
+            delay: Duration::from_millis(20),
+        },
+    ];
+    for mode in modes {
+        env.sandbox.set_mode(mode);
+        let _ = client.profile(&token).await;
+        let _ = client.media(&token, 50).await;
+        let _ = client.refresh(&token).await;
+        let _ = client.exchange_for_long_lived(&token).await;
+    }
+    env.sandbox.set_mode(Mode::Healthy);
+    let bogus = SecretString::from("IGAAbogus-token-never-valid".to_owned());
+    secrets.push(bogus.expose_secret().to_owned());
+    let _ = client.profile(&bogus).await;
+    let _ = client.exchange_for_long_lived(&bogus).await;
+
+    let logs = String::from_utf8(capture.0.lock().expect("lock").clone()).expect("utf-8 logs");
+    assert!(
+        logs.len() > 10_000,
+        "trace logging captured too little ({} bytes)",
+        logs.len()
+    );
+    assert!(
+        logs.contains("instagram call failed"),
+        "igfeed's own failure lines are captured"
+    );
+    assert!(
+        logs.contains("request handled"),
+        "request lines are captured"
+    );
+    for secret in &secrets {
+        assert!(!secret.is_empty());
+        if let Some(line) = logs.lines().find(|l| l.contains(secret.as_str())) {
+            panic!("a secret reached the log: {line}");
+        }
+    }
+}

@@ -86,7 +86,12 @@ impl Signer {
     }
 
     /// Checks the signature, then the expiry, of a request for `path` with `query`.
-    pub(crate) fn verify(&self, path: &str, query: &str, now: DateTime<Utc>) -> Result<(), UrlError> {
+    pub(crate) fn verify(
+        &self,
+        path: &str,
+        query: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), UrlError> {
         let mut given = None;
         let mut rest = Vec::new();
         for pair in query.split('&') {
@@ -147,7 +152,10 @@ mod tests {
 
     fn split(url: &str) -> (String, String) {
         let parsed = url::Url::parse(url).expect("absolute URL");
-        (parsed.path().to_owned(), parsed.query().unwrap_or_default().to_owned())
+        (
+            parsed.path().to_owned(),
+            parsed.query().unwrap_or_default().to_owned(),
+        )
     }
 
     #[test]
@@ -178,7 +186,10 @@ mod tests {
         for (p, q) in [(&path, &longer), (&other_path, &query), (&path, &unsigned)] {
             assert_eq!(signer.verify(p, q, now), Err(UrlError::BadHash), "{p}?{q}");
         }
-        assert_eq!(Signer::new().verify(&path, &query, now), Err(UrlError::BadHash));
+        assert_eq!(
+            Signer::new().verify(&path, &query, now),
+            Err(UrlError::BadHash)
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ const MAX_DEPTH: usize = 4;
 ///
 /// The error is the text of a Graph "(#100)" message.
 pub(crate) fn parse(input: &str) -> Result<Vec<Field>, String> {
-    let mut parser = Parser { chars: input.chars().collect(), pos: 0 };
+    let mut parser = Parser {
+        chars: input.chars().collect(),
+        pos: 0,
+    };
     let fields = parser.list(0)?;
     match parser.peek() {
         None => Ok(fields),
@@ -102,7 +105,10 @@ mod tests {
             .expect("valid fields");
         assert_eq!(names(&fields), ["id", "caption", "children", "timestamp"]);
         let children = fields[2].sub.as_deref().expect("children has sub-fields");
-        assert_eq!(names(children), ["id", "media_type", "media_url", "thumbnail_url"]);
+        assert_eq!(
+            names(children),
+            ["id", "media_type", "media_url", "thumbnail_url"]
+        );
         assert_eq!(fields[0].sub, None);
     }
 
@@ -114,7 +120,14 @@ mod tests {
 
     #[test]
     fn rejects_broken_syntax_without_panicking() {
-        for bad in ["children{id", "id}", "a b", "media_url.width(5)", "{", "{{{{{{{{{{"] {
+        for bad in [
+            "children{id",
+            "id}",
+            "a b",
+            "media_url.width(5)",
+            "{",
+            "{{{{{{{{{{",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }
         let deep = format!("{}{}", "a{".repeat(10_000), "}".repeat(10_000));

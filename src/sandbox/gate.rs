@@ -23,7 +23,10 @@ pub(crate) enum Surface {
 pub(crate) struct Truncate(pub(crate) bool);
 
 /// Fails, delays or lets through one API call according to the current mode.
-pub(crate) async fn enter(state: &SandboxState, surface: Surface) -> Result<Truncate, HttpResponse> {
+pub(crate) async fn enter(
+    state: &SandboxState,
+    surface: Surface,
+) -> Result<Truncate, HttpResponse> {
     // Copy the mode out: the lock must not be held across the sleep.
     let mode = state.mode();
     match mode {
@@ -32,7 +35,10 @@ pub(crate) async fn enter(state: &SandboxState, surface: Surface) -> Result<Trun
             tokio::time::sleep(delay).await;
             Ok(Truncate(false))
         }
-        Mode::RateLimited { code, regain_minutes } => Err(rate_limited(surface, code, regain_minutes)),
+        Mode::RateLimited {
+            code,
+            regain_minutes,
+        } => Err(rate_limited(surface, code, regain_minutes)),
         Mode::Malformed => Ok(Truncate(true)),
         Mode::Healthy | Mode::TokenRevoked | Mode::TokenExpired | Mode::CdnExpired => {
             Ok(Truncate(false))

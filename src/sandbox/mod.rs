@@ -57,8 +57,14 @@ pub async fn spawn(
     clock: SharedClock,
     listener: TcpListener,
 ) -> anyhow::Result<RunningSandbox> {
-    let addr = listener.local_addr().context("Failed to read the sandbox listener address")?;
-    let tls = if config.tls { Some(tls::generate()?) } else { None };
+    let addr = listener
+        .local_addr()
+        .context("Failed to read the sandbox listener address")?;
+    let tls = if config.tls {
+        Some(tls::generate()?)
+    } else {
+        None
+    };
     let base_url = if tls.is_some() {
         format!("https://localhost:{}/", addr.port())
     } else if addr.ip().is_unspecified() {
@@ -87,17 +93,26 @@ pub async fn spawn(
         ),
         None => (server.listen(listener), None),
     };
-    let server = server.context("Failed to listen on the sandbox socket")?.run();
+    let server = server
+        .context("Failed to listen on the sandbox socket")?
+        .run();
     let handle = server.handle();
     let task = tokio::spawn(server);
-    Ok(RunningSandbox { state, ca_pem, handle, task })
+    Ok(RunningSandbox {
+        state,
+        ca_pem,
+        handle,
+        task,
+    })
 }
 
 /// Mints a token of `kind` issued `age` ago by the sandbox's clock.
 fn issue_token(state: &SandboxState, kind: TokenKind, age: Duration) -> String {
     let now = state.now();
     let age = TimeDelta::from_std(age).unwrap_or(TimeDelta::MAX);
-    let issued_at = now.checked_sub_signed(age).unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    let issued_at = now
+        .checked_sub_signed(age)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
     state.lock().tokens.issue_token(kind, issued_at, now).value
 }
 

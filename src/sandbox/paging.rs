@@ -96,7 +96,13 @@ mod tests {
             ("limit".to_owned(), "2".to_owned()),
             ("after".to_owned(), "old".to_owned()),
         ];
-        let next = link(&base, "/v23.0/me/media", &params, "IGAAsecret", ("after", "QVFI31"));
+        let next = link(
+            &base,
+            "/v23.0/me/media",
+            &params,
+            "IGAAsecret",
+            ("after", "QVFI31"),
+        );
         assert_eq!(
             next,
             "http://127.0.0.1:1/v23.0/me/media?fields=id%2Ccaption&limit=2&access_token=IGAAsecret&after=QVFI31"

@@ -46,7 +46,9 @@ impl Pictures {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic elsewhere cannot leave a half-written map entry, so a poisoned lock is usable.
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Draws and encodes one picture.
@@ -94,7 +96,9 @@ fn draw_label(img: &mut RgbImage, label: &str) {
         return;
     }
     let cells_w = chars.len() as u32 * 6 - 1;
-    let scale = (img.width() * 7 / 10 / cells_w).min(img.height() / 2 / 7).max(1);
+    let scale = (img.width() * 7 / 10 / cells_w)
+        .min(img.height() / 2 / 7)
+        .max(1);
     let left = img.width().saturating_sub(cells_w * scale) / 2;
     let top = img.height().saturating_sub(7 * scale) / 2;
     let shadow = (scale / 6).max(1);
@@ -145,7 +149,12 @@ mod tests {
     #[test]
     fn pictures_have_the_requested_size_and_are_jpegs() {
         for (width, height) in [(1080, 1080), (1080, 1350), (1080, 566), (320, 320)] {
-            let spec = Spec { label: "12.3+".into(), width, height, seed: 7 };
+            let spec = Spec {
+                label: "12.3+".into(),
+                width,
+                height,
+                seed: 7,
+            };
             let bytes = render(&spec).expect("encodes");
             let format = image::guess_format(&bytes).expect("recognisable");
             assert_eq!(format, image::ImageFormat::Jpeg);
@@ -157,17 +166,34 @@ mod tests {
     #[test]
     fn pictures_are_memoised() {
         let pictures = Pictures::default();
-        let spec = Spec { label: "1".into(), width: 64, height: 64, seed: 1 };
+        let spec = Spec {
+            label: "1".into(),
+            width: 64,
+            height: 64,
+            seed: 1,
+        };
         let first = pictures.get(&spec).expect("first");
         let second = pictures.get(&spec).expect("second");
-        assert_eq!(first.as_ptr(), second.as_ptr(), "the same buffer, not a second encoding");
+        assert_eq!(
+            first.as_ptr(),
+            second.as_ptr(),
+            "the same buffer, not a second encoding"
+        );
     }
 
     #[test]
     fn the_label_is_drawn_in_white() {
-        let spec = Spec { label: "8".into(), width: 200, height: 200, seed: 3 };
+        let spec = Spec {
+            label: "8".into(),
+            width: 200,
+            height: 200,
+            seed: 3,
+        };
         let img = image::load_from_memory(&render(&spec).expect("encodes")).expect("decodes");
         let centre = img.to_rgb8().get_pixel(100, 100).0;
-        assert!(centre.iter().all(|c| *c > 200), "centre of an 8 is white: {centre:?}");
+        assert!(
+            centre.iter().all(|c| *c > 200),
+            "centre of an 8 is white: {centre:?}"
+        );
     }
 }

@@ -122,20 +122,26 @@ impl Post {
             _ => Aspect::Landscape,
         };
         let caption = match seed {
-            _ if added => Some(format!("Fresh from the sandbox ✨ post +{} #new", seed - ADDED_SEED_BASE)),
-            1 => Some("Hello from the sandbox! 👋🌈 Shot with @sandbox.friend at #igfeed #launch 🚀".to_owned()),
+            _ if added => Some(format!(
+                "Fresh from the sandbox ✨ post +{} #new",
+                seed - ADDED_SEED_BASE
+            )),
+            1 => Some(
+                "Hello from the sandbox! 👋🌈 Shot with @sandbox.friend at #igfeed #launch 🚀"
+                    .to_owned(),
+            ),
             4 => Some("<script>alert(1)</script> & <b>bold</b>".to_owned()),
             6 => None,
             _ => Some(CAPTIONS[((h >> 32) % CAPTIONS.len() as u64) as usize].to_owned()),
         };
-        let alt_text = (kind == Kind::Image && (seed == 1 || (h >> 40) % 3 == 0))
+        let alt_text = (kind == Kind::Image && (seed == 1 || (h >> 40).is_multiple_of(3)))
             .then(|| format!("A colour field with the number {} drawn on it", label(seed)));
         let children = if kind == Kind::Carousel {
             let count = 2 + (h >> 16) % 4;
             (1..=count)
                 .map(|c| Child {
                     id: (CHILD_ID_BASE + seed * 10 + c).to_string(),
-                    kind: if (seed == 2 && c == 2) || (h >> (20 + c)) % 4 == 0 {
+                    kind: if (seed == 2 && c == 2) || (h >> (20 + c)).is_multiple_of(4) {
                         Kind::Video
                     } else {
                         Kind::Image
@@ -203,7 +209,12 @@ pub(crate) struct Timeline {
 impl Timeline {
     /// `count` posts published before `epoch`, hours apart.
     pub(crate) fn new(epoch: DateTime<Utc>, count: usize) -> Timeline {
-        let mut timeline = Timeline { epoch, entries: Vec::new(), next_rank: 1, added: 0 };
+        let mut timeline = Timeline {
+            epoch,
+            entries: Vec::new(),
+            next_rank: 1,
+            added: 0,
+        };
         timeline.resize(count);
         timeline
     }

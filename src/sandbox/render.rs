@@ -56,7 +56,9 @@ pub(crate) fn check_media_fields(fields: &[Field]) -> Result<(), GraphError> {
         match (&field.sub, field.name.as_str()) {
             (Some(sub), "children") => check_media_fields(sub)?,
             (Some(_), name) => {
-                return Err(GraphError::invalid(format!("Field {name} does not support sub-fields")));
+                return Err(GraphError::invalid(format!(
+                    "Field {name} does not support sub-fields"
+                )));
             }
             (None, _) => {}
         }
@@ -66,7 +68,10 @@ pub(crate) fn check_media_fields(fields: &[Field]) -> Result<(), GraphError> {
 
 /// Refuses fields the user node does not have.
 pub(crate) fn check_profile_fields(fields: &[Field]) -> Result<(), GraphError> {
-    match fields.iter().find(|f| !PROFILE_FIELDS.contains(&f.name.as_str()) || f.sub.is_some()) {
+    match fields
+        .iter()
+        .find(|f| !PROFILE_FIELDS.contains(&f.name.as_str()) || f.sub.is_some())
+    {
         Some(field) => Err(GraphError::nonexisting_field(&field.name, "User")),
         None => Ok(()),
     }
@@ -95,12 +100,15 @@ impl Renderer<'_> {
                 "media_product_type" => Some(if post.reel { "REELS" } else { "FEED" }.into()),
                 "media_url" => match post.kind {
                     Kind::Image => Some(self.cdn(Asset::Picture(post.id.clone()))),
-                    Kind::Video => post.has_media_url.then(|| self.cdn(Asset::Video(post.id.clone()))),
+                    Kind::Video => post
+                        .has_media_url
+                        .then(|| self.cdn(Asset::Video(post.id.clone()))),
                     // An album's media_url is its first item's.
                     Kind::Carousel => post.children.first().map(|c| self.child_media_url(c)),
                 },
-                "thumbnail_url" => (post.kind == Kind::Video)
-                    .then(|| self.cdn(Asset::Thumbnail(post.id.clone()))),
+                "thumbnail_url" => {
+                    (post.kind == Kind::Video).then(|| self.cdn(Asset::Thumbnail(post.id.clone())))
+                }
                 "permalink" => Some(post.permalink().into()),
                 "shortcode" => Some(post.shortcode.clone().into()),
                 "timestamp" => Some(ig_time(post.timestamp).into()),
@@ -108,9 +116,9 @@ impl Renderer<'_> {
                 "like_count" => post.like_count.map(Value::from),
                 "comments_count" => Some(post.comments_count.into()),
                 "alt_text" => post.alt_text.clone().map(Value::from),
-                "children" if post.kind == Kind::Carousel => {
-                    Some(json!({ "data": self.children(post, field.sub.as_deref().unwrap_or(&[])) }))
-                }
+                "children" if post.kind == Kind::Carousel => Some(
+                    json!({ "data": self.children(post, field.sub.as_deref().unwrap_or(&[])) }),
+                ),
                 _ => None,
             };
             if let Some(value) = value {
@@ -122,7 +130,10 @@ impl Renderer<'_> {
 
     /// The items of a carousel, each with `id` and the requested fields a child has.
     pub(crate) fn children(&self, post: &Post, fields: &[Field]) -> Vec<Value> {
-        post.children.iter().map(|child| self.child(child, fields)).collect()
+        post.children
+            .iter()
+            .map(|child| self.child(child, fields))
+            .collect()
     }
 
     /// One carousel item.
@@ -169,7 +180,9 @@ impl Renderer<'_> {
                 "followers_count" => 1_234.into(),
                 "follows_count" => 321.into(),
                 "media_count" => media_count.into(),
-                "biography" => "A stand-in account for igfeed 🧪 Not a real Instagram account.".into(),
+                "biography" => {
+                    "A stand-in account for igfeed 🧪 Not a real Instagram account.".into()
+                }
                 "website" => "https://example.com/".into(),
                 _ => continue,
             };
@@ -191,7 +204,10 @@ mod tests {
 
     #[test]
     fn timestamps_have_no_colon_in_the_offset() {
-        let at = Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).single().expect("valid date");
+        let at = Utc
+            .with_ymd_and_hms(2024, 5, 1, 12, 0, 0)
+            .single()
+            .expect("valid date");
         assert_eq!(ig_time(at), "2024-05-01T12:00:00+0000");
     }
 
@@ -199,20 +215,41 @@ mod tests {
     fn only_requested_and_present_fields_are_returned() {
         let signer = Signer::new();
         let base = url::Url::parse("http://127.0.0.1:1/").expect("base");
-        let renderer = Renderer { signer: &signer, base: &base, cdn_expiry: Utc::now() };
+        let renderer = Renderer {
+            signer: &signer,
+            base: &base,
+            cdn_expiry: Utc::now(),
+        };
         let fields = parse("caption,media_url,thumbnail_url,like_count,children{id,media_type}")
             .expect("fields");
         let no_caption = renderer.media(&Post::build(6, Utc::now()), &fields);
-        let keys: Vec<&str> = no_caption.as_object().expect("object").keys().map(String::as_str).collect();
-        assert_eq!(keys, ["id", "like_count", "media_url"], "image 6 has no caption");
+        let keys: Vec<&str> = no_caption
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            ["id", "like_count", "media_url"],
+            "image 6 has no caption"
+        );
         let licensed = renderer.media(&Post::build(8, Utc::now()), &fields);
         assert!(licensed.get("media_url").is_none() && licensed.get("thumbnail_url").is_some());
-        assert!(renderer.media(&Post::build(7, Utc::now()), &fields).get("like_count").is_none());
+        assert!(
+            renderer
+                .media(&Post::build(7, Utc::now()), &fields)
+                .get("like_count")
+                .is_none()
+        );
         let album = renderer.media(&Post::build(2, Utc::now()), &fields);
         let children = album["children"]["data"].as_array().expect("children list");
         assert!((2..=5).contains(&children.len()));
         assert_eq!(children[1]["media_type"], "VIDEO");
-        assert!(children[0].get("media_url").is_none(), "not requested in children{{…}}");
+        assert!(
+            children[0].get("media_url").is_none(),
+            "not requested in children{{…}}"
+        );
     }
 
     #[test]
@@ -221,7 +258,10 @@ mod tests {
         let error = check_media_fields(&fields).expect_err("xyz is not a field");
         assert_eq!(error.code(), 100);
         let message = error.body()["error"]["message"].to_string();
-        assert!(message.contains("Tried accessing nonexisting field (xyz)"), "{message}");
+        assert!(
+            message.contains("Tried accessing nonexisting field (xyz)"),
+            "{message}"
+        );
         let nested = parse("children{id,bogus}").expect("parses");
         assert!(check_media_fields(&nested).is_err());
         assert!(check_profile_fields(&parse("username,caption").expect("parses")).is_err());

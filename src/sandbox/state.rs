@@ -62,7 +62,9 @@ impl SandboxState {
     /// Exclusive access to the changing state.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         // Every update leaves the state consistent, so a panic elsewhere does not poison it.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The current misbehaviour mode.
@@ -89,10 +91,16 @@ impl SandboxState {
 
 impl Inner {
     /// Checks a token for a read, letting the token modes override a valid answer.
-    pub(crate) fn check_token(&self, token: &str, now: DateTime<Utc>) -> Result<TokenRecord, TokenError> {
+    pub(crate) fn check_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenRecord, TokenError> {
         match self.mode {
             Mode::TokenRevoked => Err(TokenError::Revoked),
-            Mode::TokenExpired => Err(TokenError::Expired { at: now - TimeDelta::seconds(1) }),
+            Mode::TokenExpired => Err(TokenError::Expired {
+                at: now - TimeDelta::seconds(1),
+            }),
             _ => self.tokens.check(token, now).cloned(),
         }
     }

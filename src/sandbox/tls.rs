@@ -38,22 +38,28 @@ pub(crate) fn generate() -> anyhow::Result<Tls> {
 
     let leaf_key = KeyPair::generate().context("Failed to generate the sandbox server key")?;
     let mut leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
-    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "localhost");
     leaf.use_authority_key_identifier_extension = true;
     leaf.key_usages.push(KeyUsagePurpose::DigitalSignature);
-    leaf.extended_key_usages.push(ExtendedKeyUsagePurpose::ServerAuth);
+    leaf.extended_key_usages
+        .push(ExtendedKeyUsagePurpose::ServerAuth);
     let leaf_cert = leaf
         .signed_by(&leaf_key, &issuer)
         .context("Failed to sign the sandbox server certificate")?;
 
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
     // The provider is named explicitly: the process may link more than one rustls backend.
-    let server_config =
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .context("Failed to choose TLS versions")?
-            .with_no_client_auth()
-            .with_single_cert(vec![leaf_cert.der().clone(), ca_cert.der().clone()], key)
-            .context("Failed to build the sandbox TLS configuration")?;
-    Ok(Tls { ca_pem: ca_cert.pem(), server_config })
+    let server_config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .context("Failed to choose TLS versions")?
+    .with_no_client_auth()
+    .with_single_cert(vec![leaf_cert.der().clone(), ca_cert.der().clone()], key)
+    .context("Failed to build the sandbox TLS configuration")?;
+    Ok(Tls {
+        ca_pem: ca_cert.pem(),
+        server_config,
+    })
 }

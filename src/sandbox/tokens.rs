@@ -107,7 +107,10 @@ impl TokenStore {
         if grant.client_id != client_id || grant.redirect_uri != redirect_uri {
             return Err(CodeError::RedirectMismatch);
         }
-        Ok((self.issue_token(TokenKind::ShortLived, now, now), grant.permissions))
+        Ok((
+            self.issue_token(TokenKind::ShortLived, now, now),
+            grant.permissions,
+        ))
     }
 
     /// Mints a token of `kind` issued at `issued_at`, measured against `now`.
@@ -134,19 +137,29 @@ impl TokenStore {
     }
 
     /// Whether `token` may be used for a read right now.
-    pub(crate) fn check(&self, token: &str, now: DateTime<Utc>) -> Result<&TokenRecord, TokenError> {
+    pub(crate) fn check(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<&TokenRecord, TokenError> {
         let record = self.tokens.get(token).ok_or(TokenError::Unknown)?;
         if record.revoked {
             return Err(TokenError::Revoked);
         }
         if now >= record.expires_at {
-            return Err(TokenError::Expired { at: record.expires_at });
+            return Err(TokenError::Expired {
+                at: record.expires_at,
+            });
         }
         Ok(record)
     }
 
     /// Turns a live short-lived token into a new long-lived one (the short one keeps working).
-    pub(crate) fn exchange(&mut self, short: &str, now: DateTime<Utc>) -> Result<Issued, TokenError> {
+    pub(crate) fn exchange(
+        &mut self,
+        short: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Issued, TokenError> {
         if self.check(short, now)?.kind != TokenKind::ShortLived {
             return Err(TokenError::NotShortLived);
         }
@@ -233,28 +246,54 @@ mod tests {
     fn short_lived_tokens_die_after_an_hour_and_exchange_once_alive() {
         let (mut store, now) = (TokenStore::default(), Utc::now());
         let short = store.issue_token(TokenKind::ShortLived, now, now).value;
-        let long = store.exchange(&short, now).expect("exchange of a live short token");
-        assert!(long.expires_in >= 5_183_900, "about 60 days: {}", long.expires_in);
-        assert_eq!(store.exchange(&long.value, now).err(), Some(TokenError::NotShortLived));
+        let long = store
+            .exchange(&short, now)
+            .expect("exchange of a live short token");
+        assert!(
+            long.expires_in >= 5_183_900,
+            "about 60 days: {}",
+            long.expires_in
+        );
+        assert_eq!(
+            store.exchange(&long.value, now).err(),
+            Some(TokenError::NotShortLived)
+        );
         let later = now + TimeDelta::minutes(61);
-        assert!(matches!(store.check(&short, later), Err(TokenError::Expired { .. })));
-        assert!(matches!(store.exchange(&short, later), Err(TokenError::Expired { .. })));
+        assert!(matches!(
+            store.check(&short, later),
+            Err(TokenError::Expired { .. })
+        ));
+        assert!(matches!(
+            store.exchange(&short, later),
+            Err(TokenError::Expired { .. })
+        ));
     }
 
     #[test]
     fn refresh_needs_a_day_old_live_long_token_and_replaces_the_value() {
         let (mut store, now) = (TokenStore::default(), Utc::now());
         let long = store.issue_token(TokenKind::LongLived, now, now).value;
-        assert_eq!(store.refresh(&long, now + TimeDelta::hours(23)).err(), Some(TokenError::TooEarly));
+        assert_eq!(
+            store.refresh(&long, now + TimeDelta::hours(23)).err(),
+            Some(TokenError::TooEarly)
+        );
         let later = now + TimeDelta::hours(25);
-        let fresh = store.refresh(&long, later).expect("a 25 h old token refreshes");
+        let fresh = store
+            .refresh(&long, later)
+            .expect("a 25 h old token refreshes");
         assert_ne!(fresh.value, long);
         assert_eq!(store.check(&long, later).err(), Some(TokenError::Unknown));
         assert_eq!(fresh.expires_in, LONG_LIFETIME.num_seconds());
         let dead = later + LONG_LIFETIME;
-        assert!(matches!(store.refresh(&fresh.value, dead), Err(TokenError::Expired { .. })));
+        assert!(matches!(
+            store.refresh(&fresh.value, dead),
+            Err(TokenError::Expired { .. })
+        ));
         let short = store.issue_token(TokenKind::ShortLived, now, now).value;
-        assert_eq!(store.refresh(&short, now).err(), Some(TokenError::NotLongLived));
+        assert_eq!(
+            store.refresh(&short, now).err(),
+            Some(TokenError::NotLongLived)
+        );
     }
 
     #[test]
@@ -263,6 +302,9 @@ mod tests {
         let long = store.issue_token(TokenKind::LongLived, now, now).value;
         store.revoke_all();
         assert_eq!(store.check(&long, now).err(), Some(TokenError::Revoked));
-        assert_eq!(store.check("IGAAnope", now).err(), Some(TokenError::Unknown));
+        assert_eq!(
+            store.check("IGAAnope", now).err(),
+            Some(TokenError::Unknown)
+        );
     }
 }

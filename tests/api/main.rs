@@ -1,6 +1,7 @@
 //! Integration tests over real HTTP on loopback: igfeed and the Instagram sandbox on port 0.
 
 mod consent;
+mod example_config;
 mod errors;
 mod graph;
 mod health;

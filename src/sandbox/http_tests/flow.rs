@@ -12,9 +12,15 @@ async fn full_flow_from_consent_to_paged_media() {
     let long = h.long_token().await;
 
     // A fresh long-lived token cannot be refreshed yet, and is still good afterwards.
-    let refresh = |token: &str| format!("refresh_access_token?grant_type=ig_refresh_token&access_token={token}");
+    let refresh = |token: &str| {
+        format!("refresh_access_token?grant_type=ig_refresh_token&access_token={token}")
+    };
     let (status, body) = h.get_json(&refresh(&long)).await;
-    assert_eq!((status, body["error"]["code"].as_i64()), (400, Some(100)), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_i64()),
+        (400, Some(100)),
+        "{body}"
+    );
 
     h.clock.advance(Duration::from_secs(25 * 3600));
     let (status, body) = h.get_json(&refresh(&long)).await;
@@ -24,7 +30,11 @@ async fn full_flow_from_consent_to_paged_media() {
     let fresh = body["access_token"].as_str().expect("new token").to_owned();
     assert_ne!(fresh, long, "a refresh returns a new value");
     let (status, body) = h.get_json(&format!("v23.0/me?access_token={long}")).await;
-    assert_eq!((status, body["error"]["code"].as_i64()), (400, Some(190)), "the old value is dead");
+    assert_eq!(
+        (status, body["error"]["code"].as_i64()),
+        (400, Some(190)),
+        "the old value is dead"
+    );
 
     // /me with the token in the header.
     let me: Value = h
@@ -45,16 +55,32 @@ async fn full_flow_from_consent_to_paged_media() {
     let mut next = Some(h.url("v23.0/me/media?fields=id,timestamp&limit=10"));
     let (mut ids, mut pages, mut stamps) = (Vec::new(), 0, Vec::new());
     while let Some(url) = next {
-        let body: Value = h.client.get(&url).bearer_auth(&fresh).send().await.expect("sent").json().await.expect("JSON");
+        let body: Value = h
+            .client
+            .get(&url)
+            .bearer_auth(&fresh)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("JSON");
         pages += 1;
         for item in body["data"].as_array().expect("data") {
             ids.push(item["id"].as_str().expect("id").to_owned());
             stamps.push(item["timestamp"].as_str().expect("timestamp").to_owned());
         }
-        assert_eq!(body["paging"]["previous"].is_string(), pages > 1, "previous on later pages");
+        assert_eq!(
+            body["paging"]["previous"].is_string(),
+            pages > 1,
+            "previous on later pages"
+        );
         next = body["paging"]["next"].as_str().map(str::to_owned);
         if let Some(link) = &next {
-            assert!(link.contains(&format!("access_token={fresh}")), "next carries the token");
+            assert!(
+                link.contains(&format!("access_token={fresh}")),
+                "next carries the token"
+            );
             assert!(link.contains("fields=id%2Ctimestamp") && link.contains("limit=10"));
         }
     }
@@ -86,12 +112,24 @@ async fn cancel_redirects_with_access_denied_and_keeps_existing_query() {
         )
         .await;
     assert_eq!(response.status(), 302);
-    let raw = response.headers()["location"].to_str().expect("ASCII").to_owned();
-    assert!(raw.contains("error_description=The+user+denied+your+request"), "{raw}");
+    let raw = response.headers()["location"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(
+        raw.contains("error_description=The+user+denied+your+request"),
+        "{raw}"
+    );
     let location = location(&response);
     assert_eq!(query_value(&location, "site").as_deref(), Some("1"));
-    assert_eq!(query_value(&location, "error").as_deref(), Some("access_denied"));
-    assert_eq!(query_value(&location, "error_reason").as_deref(), Some("user_denied"));
+    assert_eq!(
+        query_value(&location, "error").as_deref(),
+        Some("access_denied")
+    );
+    assert_eq!(
+        query_value(&location, "error_reason").as_deref(),
+        Some("user_denied")
+    );
     assert_eq!(query_value(&location, "state").as_deref(), Some("a b&c"));
 }
 
@@ -100,10 +138,31 @@ async fn the_dialog_refuses_bad_requests_with_an_error_page() {
     let h = Harness::start().await;
     let good = urlencode(REDIRECT);
     let cases = [
-        (format!("client_id=42&redirect_uri={good}&response_type=code&scope=instagram_business_basic"), "Invalid platform app"),
-        (format!("client_id=1000000000000001&redirect_uri={}&response_type=code&scope=instagram_business_basic", urlencode("http://evil.example/cb")), "Invalid redirect_uri"),
-        (format!("client_id=1000000000000001&redirect_uri={good}&response_type=token&scope=instagram_business_basic"), "response_type"),
-        (format!("client_id=1000000000000001&redirect_uri={good}&response_type=code&scope=user_profile"), "Invalid Scopes"),
+        (
+            format!(
+                "client_id=42&redirect_uri={good}&response_type=code&scope=instagram_business_basic"
+            ),
+            "Invalid platform app",
+        ),
+        (
+            format!(
+                "client_id=1000000000000001&redirect_uri={}&response_type=code&scope=instagram_business_basic",
+                urlencode("http://evil.example/cb")
+            ),
+            "Invalid redirect_uri",
+        ),
+        (
+            format!(
+                "client_id=1000000000000001&redirect_uri={good}&response_type=token&scope=instagram_business_basic"
+            ),
+            "response_type",
+        ),
+        (
+            format!(
+                "client_id=1000000000000001&redirect_uri={good}&response_type=code&scope=user_profile"
+            ),
+            "Invalid Scopes",
+        ),
     ];
     for (query, expected) in cases {
         let response = h.get(&format!("oauth/authorize?{query}")).await;
@@ -111,45 +170,103 @@ async fn the_dialog_refuses_bad_requests_with_an_error_page() {
         let page = response.text().await.expect("page");
         assert!(page.contains(expected), "{query} should say {expected}");
     }
-    let slash = format!("oauth/authorize?client_id=1000000000000001&redirect_uri={good}%2F&response_type=code&scope=instagram_business_basic%20instagram_business_manage_comments");
-    assert_eq!(h.get(&slash).await.status(), 200, "a trailing slash and space-separated scopes are fine");
+    let slash = format!(
+        "oauth/authorize?client_id=1000000000000001&redirect_uri={good}%2F&response_type=code&scope=instagram_business_basic%20instagram_business_manage_comments"
+    );
+    assert_eq!(
+        h.get(&slash).await.status(),
+        200,
+        "a trailing slash and space-separated scopes are fine"
+    );
 }
 
 #[tokio::test]
 async fn the_code_exchange_enforces_instagram_rules() {
     let h = Harness::start().await;
     let code = h.authorize("s").await;
-    let attempt = |client_id: &'static str, secret: &'static str, redirect: &'static str, code: String| {
-        let h = &h;
-        async move {
-            let form = [("client_id", client_id), ("client_secret", secret), ("grant_type", "authorization_code"), ("redirect_uri", redirect), ("code", code.as_str())];
-            let response = h.post_form("oauth/access_token", &form).await;
-            (response.status().as_u16(), response.json::<Value>().await.expect("JSON"))
-        }
-    };
+    let attempt =
+        |client_id: &'static str, secret: &'static str, redirect: &'static str, code: String| {
+            let h = &h;
+            async move {
+                let form = [
+                    ("client_id", client_id),
+                    ("client_secret", secret),
+                    ("grant_type", "authorization_code"),
+                    ("redirect_uri", redirect),
+                    ("code", code.as_str()),
+                ];
+                let response = h.post_form("oauth/access_token", &form).await;
+                (
+                    response.status().as_u16(),
+                    response.json::<Value>().await.expect("JSON"),
+                )
+            }
+        };
     let (status, body) = attempt("1", "sandbox-app-secret", REDIRECT, code.clone()).await;
-    assert_eq!((status, body["error_message"].as_str()), (400, Some("Invalid platform app")));
+    assert_eq!(
+        (status, body["error_message"].as_str()),
+        (400, Some("Invalid platform app"))
+    );
     assert_eq!(body["error_type"], "OAuthException");
     let (_, body) = attempt("1000000000000001", "nope", REDIRECT, code.clone()).await;
     assert_eq!(body["error_message"], "Error validating client secret");
-    let (_, body) = attempt("1000000000000001", "sandbox-app-secret", REDIRECT, format!("{code}#_")).await;
-    assert_eq!(body["error_message"], "Matching code was not found or was already used", "#_ is not part of the code");
+    let (_, body) = attempt(
+        "1000000000000001",
+        "sandbox-app-secret",
+        REDIRECT,
+        format!("{code}#_"),
+    )
+    .await;
+    assert_eq!(
+        body["error_message"], "Matching code was not found or was already used",
+        "#_ is not part of the code"
+    );
 
     let code = h.authorize("s").await;
-    let (_, body) = attempt("1000000000000001", "sandbox-app-secret", "http://localhost:8080/auth/instagram/callback", code.clone()).await;
-    assert!(body["error_message"].as_str().unwrap_or_default().contains("redirect_uri is identical"), "{body}");
+    let (_, body) = attempt(
+        "1000000000000001",
+        "sandbox-app-secret",
+        "http://localhost:8080/auth/instagram/callback",
+        code.clone(),
+    )
+    .await;
+    assert!(
+        body["error_message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("redirect_uri is identical"),
+        "{body}"
+    );
 
     let code = h.authorize("s").await;
-    let (status, body) = attempt("1000000000000001", "sandbox-app-secret", REDIRECT, code.clone()).await;
+    let (status, body) = attempt(
+        "1000000000000001",
+        "sandbox-app-secret",
+        REDIRECT,
+        code.clone(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["permissions"], "instagram_business_basic");
-    let (_, body) = attempt("1000000000000001", "sandbox-app-secret", REDIRECT, code.clone()).await;
-    assert_eq!(body["error_message"], "Matching code was not found or was already used");
+    let (_, body) = attempt(
+        "1000000000000001",
+        "sandbox-app-secret",
+        REDIRECT,
+        code.clone(),
+    )
+    .await;
+    assert_eq!(
+        body["error_message"],
+        "Matching code was not found or was already used"
+    );
 
     let code = h.authorize("s").await;
     h.clock.advance(Duration::from_secs(3601));
     let (_, body) = attempt("1000000000000001", "sandbox-app-secret", REDIRECT, code).await;
-    assert_eq!(body["error_message"], "Matching code was not found or was already used", "codes last an hour");
+    assert_eq!(
+        body["error_message"], "Matching code was not found or was already used",
+        "codes last an hour"
+    );
 }
 
 #[tokio::test]
@@ -157,30 +274,87 @@ async fn body_shapes_change_the_code_exchange_answer() {
     let h = Harness::start().await;
     h.sandbox.set_shape(super::super::BodyShape::Wrapped);
     let code = h.authorize("s").await;
-    let form = [("client_id", "1000000000000001"), ("client_secret", "sandbox-app-secret"), ("grant_type", "authorization_code"), ("redirect_uri", REDIRECT), ("code", code.as_str())];
-    let body: Value = h.post_form("oauth/access_token", &form).await.json().await.expect("JSON");
+    let form = [
+        ("client_id", "1000000000000001"),
+        ("client_secret", "sandbox-app-secret"),
+        ("grant_type", "authorization_code"),
+        ("redirect_uri", REDIRECT),
+        ("code", code.as_str()),
+    ];
+    let body: Value = h
+        .post_form("oauth/access_token", &form)
+        .await
+        .json()
+        .await
+        .expect("JSON");
     assert_eq!(body["data"][0]["user_id"], "17841405793187218", "{body}");
 
     h.sandbox.set_shape(super::super::BodyShape::FlatNumericIds);
     let code = h.authorize("s").await;
-    let form = [("client_id", "1000000000000001"), ("client_secret", "sandbox-app-secret"), ("grant_type", "authorization_code"), ("redirect_uri", REDIRECT), ("code", code.as_str())];
-    let text = h.post_form("oauth/access_token", &form).await.text().await.expect("text");
-    assert!(text.contains("\"user_id\":17841405793187218"), "a raw number: {text}");
+    let form = [
+        ("client_id", "1000000000000001"),
+        ("client_secret", "sandbox-app-secret"),
+        ("grant_type", "authorization_code"),
+        ("redirect_uri", REDIRECT),
+        ("code", code.as_str()),
+    ];
+    let text = h
+        .post_form("oauth/access_token", &form)
+        .await
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        text.contains("\"user_id\":17841405793187218"),
+        "a raw number: {text}"
+    );
 }
 
 #[tokio::test]
 async fn the_long_lived_exchange_checks_secret_and_token_kind() {
     let h = Harness::start().await;
-    let short = h.sandbox.issue_token(super::super::TokenKind::ShortLived, Duration::ZERO);
-    let (status, body) = h.get_json(&format!("access_token?grant_type=ig_exchange_token&client_secret=bad&access_token={short}")).await;
-    assert_eq!((status, body["error"]["code"].as_i64()), (400, Some(101)), "{body}");
-    let long = h.sandbox.issue_token(super::super::TokenKind::LongLived, Duration::ZERO);
+    let short = h
+        .sandbox
+        .issue_token(super::super::TokenKind::ShortLived, Duration::ZERO);
+    let (status, body) = h
+        .get_json(&format!(
+            "access_token?grant_type=ig_exchange_token&client_secret=bad&access_token={short}"
+        ))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_i64()),
+        (400, Some(101)),
+        "{body}"
+    );
+    let long = h
+        .sandbox
+        .issue_token(super::super::TokenKind::LongLived, Duration::ZERO);
     let (_, body) = h.get_json(&format!("access_token?grant_type=ig_exchange_token&client_secret=sandbox-app-secret&access_token={long}")).await;
     assert_eq!(body["error"]["code"], 190, "{body}");
-    let expired = h.sandbox.issue_token(super::super::TokenKind::ShortLived, Duration::from_secs(3700));
+    let expired = h.sandbox.issue_token(
+        super::super::TokenKind::ShortLived,
+        Duration::from_secs(3700),
+    );
     let (_, body) = h.get_json(&format!("access_token?grant_type=ig_exchange_token&client_secret=sandbox-app-secret&access_token={expired}")).await;
-    assert_eq!((body["error"]["code"].as_i64(), body["error"]["error_subcode"].as_i64()), (Some(190), Some(463)), "{body}");
-    let old = h.sandbox.issue_token(super::super::TokenKind::LongLived, Duration::from_secs(61 * 24 * 3600));
-    let (_, body) = h.get_json(&format!("refresh_access_token?grant_type=ig_refresh_token&access_token={old}")).await;
-    assert_eq!(body["error"]["error_subcode"], 463, "an expired token cannot be refreshed: {body}");
+    assert_eq!(
+        (
+            body["error"]["code"].as_i64(),
+            body["error"]["error_subcode"].as_i64()
+        ),
+        (Some(190), Some(463)),
+        "{body}"
+    );
+    let old = h.sandbox.issue_token(
+        super::super::TokenKind::LongLived,
+        Duration::from_secs(61 * 24 * 3600),
+    );
+    let (_, body) = h
+        .get_json(&format!(
+            "refresh_access_token?grant_type=ig_refresh_token&access_token={old}"
+        ))
+        .await;
+    assert_eq!(
+        body["error"]["error_subcode"], 463,
+        "an expired token cannot be refreshed: {body}"
+    );
 }

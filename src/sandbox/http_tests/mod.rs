@@ -29,20 +29,34 @@ impl Harness {
     async fn with(config: SandboxConfig) -> Harness {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let clock = OffsetClock::new();
-        let sandbox = spawn(config, clock.clone(), listener).await.expect("sandbox starts");
+        let sandbox = spawn(config, clock.clone(), listener)
+            .await
+            .expect("sandbox starts");
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        Harness { sandbox, clock, client }
+        Harness {
+            sandbox,
+            clock,
+            client,
+        }
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{}", self.sandbox.base_url(), path.trim_start_matches('/'))
+        format!(
+            "{}{}",
+            self.sandbox.base_url(),
+            path.trim_start_matches('/')
+        )
     }
 
     async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     async fn get_json(&self, path: &str) -> (u16, Value) {
@@ -87,7 +101,10 @@ impl Harness {
         );
         let (status, body) = self.get_json(&path).await;
         assert_eq!(status, 200, "{body}");
-        body["access_token"].as_str().expect("long token").to_owned()
+        body["access_token"]
+            .as_str()
+            .expect("long token")
+            .to_owned()
     }
 
     async fn exchange_code(&self, code: &str) -> String {
@@ -105,7 +122,10 @@ impl Harness {
             .await;
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.expect("JSON");
-        body["access_token"].as_str().expect("short token").to_owned()
+        body["access_token"]
+            .as_str()
+            .expect("short token")
+            .to_owned()
     }
 }
 
@@ -114,12 +134,17 @@ fn urlencode(text: &str) -> String {
 }
 
 fn location(response: &reqwest::Response) -> url::Url {
-    let header = response.headers().get("location").expect("a Location header");
+    let header = response
+        .headers()
+        .get("location")
+        .expect("a Location header");
     url::Url::parse(header.to_str().expect("ASCII")).expect("an absolute URL")
 }
 
 fn query_value(url: &url::Url, key: &str) -> Option<String> {
-    url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
+    url.query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
 }
 
 /// The hidden inputs of the consent form, as a plain HTTP client would submit them.

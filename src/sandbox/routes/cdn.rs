@@ -24,18 +24,27 @@ pub(super) async fn serve(req: HttpRequest, state: web::Data<SandboxState>) -> H
     if state.mode() == Mode::CdnExpired {
         return forbidden("URL signature expired");
     }
-    match state.signer.verify(req.path(), req.query_string(), state.now()) {
+    match state
+        .signer
+        .verify(req.path(), req.query_string(), state.now())
+    {
         Err(UrlError::BadHash) => return forbidden("Bad URL hash"),
         Err(UrlError::Expired) => return forbidden("URL signature expired"),
         Ok(()) => {}
     }
-    let not_found = || HttpResponse::NotFound().content_type("text/plain").body("Not Found");
+    let not_found = || {
+        HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("Not Found")
+    };
     let Some(asset) = Asset::from_path(req.path()) else {
         return not_found();
     };
     if let Asset::Video(id) = &asset {
         return match picture_spec(&state, &Asset::Thumbnail(id.clone())) {
-            Some(_) => HttpResponse::Ok().content_type("video/mp4").body(VIDEO_STUB),
+            Some(_) => HttpResponse::Ok()
+                .content_type("video/mp4")
+                .body(VIDEO_STUB),
             None => not_found(),
         };
     }
@@ -57,7 +66,12 @@ pub(super) async fn serve(req: HttpRequest, state: web::Data<SandboxState>) -> H
 fn picture_spec(state: &SandboxState, asset: &Asset) -> Option<Spec> {
     let (id, video) = match asset {
         Asset::Profile => {
-            return Some(Spec { label: String::new(), width: 320, height: 320, seed: posts::USER_ID });
+            return Some(Spec {
+                label: String::new(),
+                width: 320,
+                height: 320,
+                seed: posts::USER_ID,
+            });
         }
         Asset::Picture(id) => (id, false),
         Asset::Thumbnail(id) | Asset::Video(id) => (id, true),

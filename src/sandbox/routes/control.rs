@@ -22,15 +22,15 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .route("/_sandbox/revoke", web::post().to(revoke));
 }
 
-/// Parses a JSON body, turning every failure into the control API's 400 answer.
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, HttpResponse> {
-    serde_json::from_slice(body).map_err(|e| control_error(&format!("Invalid JSON body: {e}")))
+/// Parses a JSON body; the error is the message of the control API's 400 answer.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| format!("Invalid JSON body: {e}"))
 }
 
 async fn set_mode(body: web::Bytes, state: web::Data<SandboxState>) -> HttpResponse {
     let request: ModeRequest = match parse(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(message) => return control_error(&message),
     };
     match Mode::try_from(request) {
         Ok(mode) => {
@@ -47,7 +47,7 @@ async fn set_shape(body: web::Bytes, state: web::Data<SandboxState>) -> HttpResp
             state.lock().shape = request.shape;
             HttpResponse::Ok().json(json!({ "shape": request.shape }))
         }
-        Err(response) => response,
+        Err(message) => control_error(&message),
     }
 }
 
@@ -80,7 +80,7 @@ enum ShortOrLong {
 async fn issue_token(body: web::Bytes, state: web::Data<SandboxState>) -> HttpResponse {
     let request: TokenRequest = match parse(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(message) => return control_error(&message),
     };
     let kind = match request.kind {
         ShortOrLong::Short => TokenKind::ShortLived,

@@ -25,7 +25,10 @@ pub(super) async fn dispatch(req: HttpRequest, state: web::Data<SandboxState>) -
         segments.remove(0);
     }
     if req.method() != Method::GET {
-        let message = format!("Unsupported {} request.", req.method().as_str().to_lowercase());
+        let message = format!(
+            "Unsupported {} request.",
+            req.method().as_str().to_lowercase()
+        );
         return GraphError::invalid(message).response();
     }
     let pairs = form_pairs(req.query_string().as_bytes());
@@ -54,8 +57,12 @@ pub(super) async fn dispatch(req: HttpRequest, state: web::Data<SandboxState>) -
 
 /// `v23.0` and the like.
 fn is_version(segment: &str) -> bool {
-    let Some(rest) = segment.strip_prefix('v') else { return false };
-    let Some((major, minor)) = rest.split_once('.') else { return false };
+    let Some(rest) = segment.strip_prefix('v') else {
+        return false;
+    };
+    let Some((major, minor)) = rest.split_once('.') else {
+        return false;
+    };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     digits(major) && digits(minor)
 }
@@ -90,12 +97,19 @@ fn serve(
     let now = state.now();
     let (shape, entries) = {
         let inner = state.lock();
-        inner.check_token(&token, now).map_err(|e| GraphError::token(&e, now))?;
+        inner
+            .check_token(&token, now)
+            .map_err(|e| GraphError::token(&e, now))?;
         (inner.shape, inner.timeline.entries().to_vec())
     };
-    let fields = fields::parse(param(pairs, "fields").unwrap_or_default()).map_err(GraphError::invalid)?;
+    let fields =
+        fields::parse(param(pairs, "fields").unwrap_or_default()).map_err(GraphError::invalid)?;
     let expiry = state.cdn_expiry();
-    let renderer = Renderer { signer: &state.signer, base: &state.base_url, cdn_expiry: expiry };
+    let renderer = Renderer {
+        signer: &state.signer,
+        base: &state.base_url,
+        cdn_expiry: expiry,
+    };
     let find = |id: &str| {
         posts::seed_of_media_id(id)
             .and_then(|seed| entries.iter().find(|(s, _)| *s == seed))
@@ -141,7 +155,10 @@ struct Page {
 }
 
 impl Page {
-    fn select(entries: &[(u64, chrono::DateTime<chrono::Utc>)], pairs: &[(String, String)]) -> Result<Page, GraphError> {
+    fn select(
+        entries: &[(u64, chrono::DateTime<chrono::Utc>)],
+        pairs: &[(String, String)],
+    ) -> Result<Page, GraphError> {
         let limit = paging::limit(param(pairs, "limit")).map_err(GraphError::invalid)?;
         let position = |raw: &str| {
             decode_cursor(raw)
@@ -150,13 +167,22 @@ impl Page {
         };
         if let Some(after) = param(pairs, "after") {
             let start = position(after)? + 1;
-            return Ok(Page { start, end: (start + limit).min(entries.len()) });
+            return Ok(Page {
+                start,
+                end: (start + limit).min(entries.len()),
+            });
         }
         if let Some(before) = param(pairs, "before") {
             let end = position(before)?;
-            return Ok(Page { start: end.saturating_sub(limit), end });
+            return Ok(Page {
+                start: end.saturating_sub(limit),
+                end,
+            });
         }
-        Ok(Page { start: 0, end: limit.min(entries.len()) })
+        Ok(Page {
+            start: 0,
+            end: limit.min(entries.len()),
+        })
     }
 
     fn body(

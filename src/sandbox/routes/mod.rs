@@ -28,7 +28,10 @@ pub(crate) fn form_pairs(text: &[u8]) -> Vec<(String, String)> {
 
 /// The first value of `key`, as a web form would submit it.
 pub(crate) fn param<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The access token from `access_token=` or, failing that, `Authorization: Bearer`.

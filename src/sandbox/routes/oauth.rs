@@ -52,7 +52,7 @@ pub(super) async fn dialog(req: HttpRequest, state: web::Data<SandboxState>) -> 
     let pairs = form_pairs(req.query_string().as_bytes());
     let request = match validate(&state, &pairs) {
         Ok(request) => request,
-        Err(page) => return page,
+        Err(message) => return html_error(StatusCode::BAD_REQUEST, "Error", &message),
     };
     let scope = request.scopes.join(",");
     let page = Consent {
@@ -67,7 +67,11 @@ pub(super) async fn dialog(req: HttpRequest, state: web::Data<SandboxState>) -> 
         Ok(html) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(html),
-        Err(_) => html_error(StatusCode::INTERNAL_SERVER_ERROR, "Error", "The page failed to render."),
+        Err(_) => html_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Error",
+            "The page failed to render.",
+        ),
     }
 }
 
@@ -79,7 +83,7 @@ pub(super) async fn decide(body: web::Bytes, state: web::Data<SandboxState>) -> 
     let pairs = form_pairs(&body);
     let request = match validate(&state, &pairs) {
         Ok(request) => request,
-        Err(page) => return page,
+        Err(message) => return html_error(StatusCode::BAD_REQUEST, "Error", &message),
     };
     // Registered URIs are absolute, so this parse succeeds; the fallback keeps hostile input safe.
     let Ok(mut target) = Url::parse(&request.redirect_uri) else {
@@ -131,14 +135,21 @@ fn outage(state: &SandboxState) -> Option<HttpResponse> {
 }
 
 /// Checks the request the way Instagram's dialog does, naming the first problem.
-fn validate(state: &SandboxState, pairs: &[(String, String)]) -> Result<Authorize, HttpResponse> {
-    let fail = |message: &str| Err(html_error(StatusCode::BAD_REQUEST, "Error", message));
+///
+/// The error is the message of the error page.
+fn validate(state: &SandboxState, pairs: &[(String, String)]) -> Result<Authorize, String> {
+    let fail = |message: &str| Err(message.to_owned());
     let client_id = param(pairs, "client_id").unwrap_or_default();
     if client_id != state.config.app_id {
         return fail("Invalid platform app");
     }
     let redirect_uri = param(pairs, "redirect_uri").unwrap_or_default();
-    if !state.config.redirect_uris.iter().any(|r| same_redirect(r, redirect_uri)) {
+    if !state
+        .config
+        .redirect_uris
+        .iter()
+        .any(|r| same_redirect(r, redirect_uri))
+    {
         return fail("Invalid redirect_uri");
     }
     if param(pairs, "response_type") != Some("code") {

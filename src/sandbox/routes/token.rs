@@ -14,7 +14,10 @@ use crate::sandbox::stats::Endpoint;
 use crate::sandbox::tokens::{CodeError, Issued, TokenError};
 
 /// `POST /oauth/access_token` (api.instagram.com): an authorization code for a short-lived token.
-pub(super) async fn code_exchange(body: web::Bytes, state: web::Data<SandboxState>) -> HttpResponse {
+pub(super) async fn code_exchange(
+    body: web::Bytes,
+    state: web::Data<SandboxState>,
+) -> HttpResponse {
     state.record(Endpoint::OAuthAccessToken);
     let truncate = match enter(&state, Surface::OAuth).await {
         Ok(truncate) => truncate,
@@ -35,9 +38,10 @@ pub(super) async fn code_exchange(body: web::Bytes, state: web::Data<SandboxStat
     let now = state.now();
     let (redeemed, shape) = {
         let mut inner = state.lock();
-        let redeemed = inner
-            .tokens
-            .redeem_code(get("code"), get("client_id"), get("redirect_uri"), now);
+        let redeemed =
+            inner
+                .tokens
+                .redeem_code(get("code"), get("client_id"), get("redirect_uri"), now);
         (redeemed, inner.shape)
     };
     let (issued, permissions) = match redeemed {
@@ -129,7 +133,9 @@ fn issue(
     let token = token_of(req, pairs).ok_or_else(GraphError::missing_token)?;
     let now = state.now();
     let mut inner = state.lock();
-    inner.check_token(&token, now).map_err(|e| GraphError::token(&e, now))?;
+    inner
+        .check_token(&token, now)
+        .map_err(|e| GraphError::token(&e, now))?;
     let result: Result<Issued, TokenError> = match grant {
         Grant::Exchange => inner.tokens.exchange(&token, now),
         Grant::Refresh => inner.tokens.refresh(&token, now),

@@ -81,3 +81,34 @@ fn serve_answers_health_and_stops_gracefully_on_sigterm() {
         "healthcheck fails when nothing answers"
     );
 }
+
+#[test]
+fn the_sandbox_command_prints_its_address_and_serves() {
+    let mut child = igfeed()
+        .args(["sandbox", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let first = BufReader::new(stdout)
+        .lines()
+        .next()
+        .expect("a line")
+        .expect("utf-8");
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in `{first}`"))
+        .to_owned();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let status = runtime.block_on(async {
+        reqwest::get(format!("{base}_sandbox/stats"))
+            .await
+            .expect("sandbox answers")
+            .status()
+    });
+    child.kill().expect("kill");
+    let _ = child.wait();
+    assert_eq!(status, 200);
+}

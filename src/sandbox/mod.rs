@@ -17,8 +17,11 @@ mod routes;
 mod settings;
 mod state;
 mod stats;
+mod timeline;
 mod tls;
 mod tokens;
+#[cfg(test)]
+mod tokens_tests;
 
 #[cfg(test)]
 mod http_tests;

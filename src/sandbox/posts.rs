@@ -1,9 +1,9 @@
 //! The one sandbox account and its posts, generated deterministically from a seed per post.
 //!
-//! Posts are not stored: a [`Timeline`] keeps only (seed, time) pairs, newest first, and
+//! Posts are not stored: the timeline keeps only (seed, time) pairs, newest first, and
 //! [`Post::build`] derives everything else, so tests see the same feed on every run.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 /// The account's username.
 pub(crate) const USERNAME: &str = "sandbox.studio";
@@ -18,9 +18,7 @@ const MEDIA_ID_BASE: u64 = 17_900_000_000_000_000;
 const MEDIA_ID_STEP: u64 = 1_009;
 const CHILD_ID_BASE: u64 = 17_950_000_000_000_000;
 /// Seeds of posts published through `add_post` start here; generated history stays below.
-const ADDED_SEED_BASE: u64 = 1_000_000;
-/// Generated history is spaced this far apart (plus jitter below an hour).
-const SPACING: TimeDelta = TimeDelta::hours(3);
+pub(crate) const ADDED_SEED_BASE: u64 = 1_000_000;
 
 /// `media_type` of a post or carousel child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,69 +193,6 @@ pub(crate) fn seed_of_media_id(id: &str) -> Option<u64> {
 pub(crate) fn seed_of_child_id(id: &str) -> Option<(u64, u64)> {
     let offset = id.parse::<u64>().ok()?.checked_sub(CHILD_ID_BASE)?;
     Some((offset / 10, offset % 10))
-}
-
-/// Which posts exist and when they were published, newest first.
-#[derive(Debug)]
-pub(crate) struct Timeline {
-    epoch: DateTime<Utc>,
-    entries: Vec<(u64, DateTime<Utc>)>,
-    next_rank: u64,
-    added: u64,
-}
-
-impl Timeline {
-    /// `count` posts published before `epoch`, hours apart.
-    pub(crate) fn new(epoch: DateTime<Utc>, count: usize) -> Timeline {
-        let mut timeline = Timeline {
-            epoch,
-            entries: Vec::new(),
-            next_rank: 1,
-            added: 0,
-        };
-        timeline.resize(count);
-        timeline
-    }
-
-    /// Trims the oldest posts, or appends older generated history, to hold `count` posts.
-    pub(crate) fn resize(&mut self, count: usize) {
-        self.entries.truncate(count);
-        self.next_rank = self
-            .entries
-            .iter()
-            .map(|(seed, _)| *seed)
-            .filter(|seed| *seed < ADDED_SEED_BASE)
-            .max()
-            .map_or(1, |seed| seed + 1);
-        while self.entries.len() < count && self.next_rank < ADDED_SEED_BASE {
-            let rank = self.next_rank;
-            let jitter = mix(rank) >> 24;
-            let at = self.epoch - SPACING * rank as i32
-                + TimeDelta::minutes((jitter % 50) as i64)
-                + TimeDelta::seconds(((jitter >> 8) % 60) as i64);
-            self.entries.push((rank, at));
-            self.next_rank += 1;
-        }
-    }
-
-    /// Publishes a new newest post at `now` and returns its seed.
-    pub(crate) fn add(&mut self, now: DateTime<Utc>) -> u64 {
-        self.added += 1;
-        let seed = ADDED_SEED_BASE + self.added;
-        self.entries.insert(0, (seed, now));
-        seed
-    }
-
-    /// All posts, newest first.
-    pub(crate) fn entries(&self) -> &[(u64, DateTime<Utc>)] {
-        &self.entries
-    }
-
-    /// The post with this seed, if it is currently published.
-    pub(crate) fn find(&self, seed: u64) -> Option<Post> {
-        let (seed, at) = self.entries.iter().find(|(s, _)| *s == seed)?;
-        Some(Post::build(*seed, *at))
-    }
 }
 
 /// SplitMix64: a fixed, well-spread hash so a seed always yields the same post.

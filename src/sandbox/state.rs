@@ -9,8 +9,8 @@ use super::SandboxConfig;
 use super::cdn::Signer;
 use super::mode::{BodyShape, Mode};
 use super::picture::Pictures;
-use super::posts::Timeline;
 use super::stats::{Endpoint, Stats};
+use super::timeline::Timeline;
 use super::tokens::{TokenError, TokenRecord, TokenStore};
 use crate::clock::SharedClock;
 

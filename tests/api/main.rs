@@ -1,5 +1,6 @@
 //! Integration tests over real HTTP on loopback: igfeed and the Instagram sandbox on port 0.
 
+mod cdn;
 mod consent;
 mod example_config;
 mod errors;

@@ -3,6 +3,7 @@
 mod flow;
 mod modes;
 mod reads;
+mod tokens;
 
 use std::net::TcpListener;
 use std::sync::Arc;

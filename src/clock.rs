@@ -75,6 +75,9 @@ mod tests {
         clock.advance(Duration::from_secs(8 * 24 * 3600));
         let moved = clock.now() - before;
         assert!(moved >= TimeDelta::days(8), "moved only {moved}");
-        assert!(moved < TimeDelta::days(8) + TimeDelta::minutes(1), "moved {moved}");
+        assert!(
+            moved < TimeDelta::days(8) + TimeDelta::minutes(1),
+            "moved {moved}"
+        );
     }
 }

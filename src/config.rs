@@ -94,8 +94,7 @@ impl Sources {
 impl Settings {
     /// Loads, merges and validates settings from `sources`.
     pub fn load(sources: &Sources) -> Result<Self, SettingsError> {
-        let mut builder =
-            Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Some(path) = &sources.file {
             check_readable(path)?;
             builder = builder.add_source(File::from(path.as_path()).format(FileFormat::Toml));

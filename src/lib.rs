@@ -5,8 +5,8 @@
 #![warn(missing_docs, clippy::unwrap_used)]
 
 pub mod cli;
-pub mod commands;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod instagram;
 pub mod sandbox;

@@ -51,9 +51,13 @@ impl Application {
         settings: Settings,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
-        let port = listener.local_addr().context("listener has no address")?.port();
+        let port = listener
+            .local_addr()
+            .context("listener has no address")?
+            .port();
         let public_url = settings.public_url(port);
-        let instagram = InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?;
+        let instagram =
+            InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?;
         let shutdown_timeout = settings.server.shutdown_timeout.as_secs().max(1);
         let state = web::Data::new(AppState {
             settings,

@@ -44,13 +44,11 @@ impl<'a> MakeWriter<'a> for Capture {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_any_log_line_at_trace_level() {
     let capture = Capture::default();
-    for format in [LogFormat::Json] {
-        igfeed::telemetry::init(igfeed::telemetry::subscriber(
-            "trace",
-            format,
-            capture.clone(),
-        ));
-    }
+    igfeed::telemetry::init(igfeed::telemetry::subscriber(
+        "trace",
+        LogFormat::Json,
+        capture.clone(),
+    ));
     let mut secrets: Vec<String> = Vec::new();
 
     let env = TestEnv::start().await;

@@ -30,8 +30,9 @@ pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
         let app_id = config.app_id.clone();
         let running = sandbox::spawn(config, clock::system(), listener).await?;
         if let (Some(path), Some(pem)) = (&args.ca_out, running.ca_pem()) {
-            std::fs::write(path, pem)
-                .with_context(|| format!("cannot write the CA certificate to {}", path.display()))?;
+            std::fs::write(path, pem).with_context(|| {
+                format!("cannot write the CA certificate to {}", path.display())
+            })?;
         }
         let base = running.base_url().as_str().trim_end_matches('/').to_owned();
         println!("Instagram sandbox listening on {base}/");

@@ -28,13 +28,13 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
     if settings.storage.dir.as_os_str().is_empty() {
         return Err(SettingsError::invalid("storage.dir", "must not be empty"));
     }
-    if let Some(password) = &settings.admin.password {
-        if password.expose_secret().chars().count() < MIN_ADMIN_PASSWORD_LEN {
-            return Err(SettingsError::invalid(
-                "admin.password",
-                format!("must be at least {MIN_ADMIN_PASSWORD_LEN} characters"),
-            ));
-        }
+    if let Some(password) = &settings.admin.password
+        && password.expose_secret().chars().count() < MIN_ADMIN_PASSWORD_LEN
+    {
+        return Err(SettingsError::invalid(
+            "admin.password",
+            format!("must be at least {MIN_ADMIN_PASSWORD_LEN} characters"),
+        ));
     }
     validate_instagram(settings)?;
 
@@ -57,18 +57,21 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
 
 fn validate_instagram(settings: &Settings) -> Result<(), SettingsError> {
     let ig = &settings.instagram;
-    if let Some(app_id) = &ig.app_id {
-        if app_id.is_empty() || !app_id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(SettingsError::invalid(
-                "instagram.app_id",
-                "must be the numeric Instagram app ID (App Dashboard → Instagram → API setup with Instagram login)",
-            ));
-        }
+    if let Some(app_id) = &ig.app_id
+        && (app_id.is_empty() || !app_id.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(SettingsError::invalid(
+            "instagram.app_id",
+            "must be the numeric Instagram app ID (App Dashboard → Instagram → API setup with Instagram login)",
+        ));
     }
-    if let Some(secret) = &ig.app_secret {
-        if secret.expose_secret().trim().is_empty() {
-            return Err(SettingsError::invalid("instagram.app_secret", "must not be empty"));
-        }
+    if let Some(secret) = &ig.app_secret
+        && secret.expose_secret().trim().is_empty()
+    {
+        return Err(SettingsError::invalid(
+            "instagram.app_secret",
+            "must not be empty",
+        ));
     }
     if let Some(uri) = &ig.redirect_uri {
         web_url("instagram.redirect_uri", uri)?;
@@ -94,7 +97,10 @@ fn validate_instagram(settings: &Settings) -> Result<(), SettingsError> {
     positive("instagram.connect_timeout", ig.connect_timeout)?;
     positive("instagram.request_timeout", ig.request_timeout)?;
     if !(1..=10).contains(&ig.retry_attempts) {
-        return Err(SettingsError::invalid("instagram.retry_attempts", "must be between 1 and 10"));
+        return Err(SettingsError::invalid(
+            "instagram.retry_attempts",
+            "must be between 1 and 10",
+        ));
     }
     if ig.retry_base_delay > ig.retry_max_delay {
         return Err(SettingsError::invalid(
@@ -114,7 +120,10 @@ fn positive(key: &str, value: Duration) -> Result<(), SettingsError> {
 
 fn web_url(key: &str, url: &url::Url) -> Result<(), SettingsError> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(SettingsError::invalid(key, "must be an http(s) URL with a host"));
+        return Err(SettingsError::invalid(
+            key,
+            "must be an http(s) URL with a host",
+        ));
     }
     Ok(())
 }
@@ -123,7 +132,10 @@ fn web_url(key: &str, url: &url::Url) -> Result<(), SettingsError> {
 fn origin_url(key: &str, url: &url::Url) -> Result<(), SettingsError> {
     web_url(key, url)?;
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(SettingsError::invalid(key, "must not carry a query or fragment"));
+        return Err(SettingsError::invalid(
+            key,
+            "must not carry a query or fragment",
+        ));
     }
     Ok(())
 }

@@ -24,7 +24,9 @@ pub enum ApiError {
         message: String,
     },
     /// The account did not grant what igfeed needs.
-    #[error("Instagram denied a permission (code {code}): {message}; reconnect and grant instagram_business_basic")]
+    #[error(
+        "Instagram denied a permission (code {code}): {message}; reconnect and grant instagram_business_basic"
+    )]
     PermissionMissing {
         /// Graph error code (10 or 200–299).
         code: i64,
@@ -151,7 +153,9 @@ fn classify_graph(status: u16, e: GraphErrorBody, usage_header: Option<&str>) ->
             message,
         },
         1 | 2 => ApiError::Transient { reason: message },
-        _ if e.is_transient == Some(true) || status >= 500 => ApiError::Transient { reason: message },
+        _ if e.is_transient == Some(true) || status >= 500 => {
+            ApiError::Transient { reason: message }
+        }
         _ => ApiError::BadRequest { code, message },
     }
 }
@@ -238,7 +242,11 @@ pub(crate) fn scrub(error: ApiError, secrets: &[&SecretString]) -> ApiError {
             .fold(text, |text, secret| text.replace(secret, "[redacted]"))
     };
     match error {
-        ApiError::TokenInvalid { code, subcode, message } => ApiError::TokenInvalid {
+        ApiError::TokenInvalid {
+            code,
+            subcode,
+            message,
+        } => ApiError::TokenInvalid {
             code,
             subcode,
             message: clean(message),
@@ -247,18 +255,28 @@ pub(crate) fn scrub(error: ApiError, secrets: &[&SecretString]) -> ApiError {
             code,
             message: clean(message),
         },
-        ApiError::RateLimited { code, retry_after, message } => ApiError::RateLimited {
+        ApiError::RateLimited {
+            code,
+            retry_after,
+            message,
+        } => ApiError::RateLimited {
             code,
             retry_after,
             message: clean(message),
         },
-        ApiError::Transient { reason } => ApiError::Transient { reason: clean(reason) },
-        ApiError::AppCredentials { message } => ApiError::AppCredentials { message: clean(message) },
+        ApiError::Transient { reason } => ApiError::Transient {
+            reason: clean(reason),
+        },
+        ApiError::AppCredentials { message } => ApiError::AppCredentials {
+            message: clean(message),
+        },
         ApiError::BadRequest { code, message } => ApiError::BadRequest {
             code,
             message: clean(message),
         },
-        ApiError::Malformed { reason } => ApiError::Malformed { reason: clean(reason) },
+        ApiError::Malformed { reason } => ApiError::Malformed {
+            reason: clean(reason),
+        },
     }
 }
 

@@ -26,7 +26,11 @@ impl InstagramClient {
 
     /// The newest posts, up to `max_posts`, following `paging.next` only on the Graph host.
     #[tracing::instrument(skip_all, fields(max_posts))]
-    pub async fn media(&self, token: &SecretString, max_posts: usize) -> Result<Vec<Media>, ApiError> {
+    pub async fn media(
+        &self,
+        token: &SecretString,
+        max_posts: usize,
+    ) -> Result<Vec<Media>, ApiError> {
         let mut url = self.graph_url(&["me", "media"]);
         url.query_pairs_mut()
             .append_pair("fields", MEDIA_FIELDS)
@@ -34,7 +38,10 @@ impl InstagramClient {
         let mut posts: Vec<Media> = Vec::new();
         let mut next = Some(url);
         while let Some(url) = next.take() {
-            let page: Page<Media> = parse(self.get_json("media_list", token, url.clone()).await?, "media page")?;
+            let page: Page<Media> = parse(
+                self.get_json("media_list", token, url.clone()).await?,
+                "media page",
+            )?;
             let got = page.data.len();
             posts.extend(page.data);
             if got == 0 || posts.len() >= max_posts {
@@ -60,7 +67,12 @@ impl InstagramClient {
 
     /// One post with the given fields, e.g. to renew expired CDN URLs.
     #[tracing::instrument(skip_all)]
-    pub async fn media_item(&self, token: &SecretString, media_id: &str, fields: &str) -> Result<Media, ApiError> {
+    pub async fn media_item(
+        &self,
+        token: &SecretString,
+        media_id: &str,
+        fields: &str,
+    ) -> Result<Media, ApiError> {
         let mut url = self.graph_url(&[checked_id(media_id)?]);
         url.query_pairs_mut().append_pair("fields", fields);
         parse(self.get_json("media_item", token, url).await?, "media")
@@ -68,7 +80,11 @@ impl InstagramClient {
 
     /// The items of a carousel.
     #[tracing::instrument(skip_all)]
-    pub async fn children(&self, token: &SecretString, media_id: &str) -> Result<Vec<Media>, ApiError> {
+    pub async fn children(
+        &self,
+        token: &SecretString,
+        media_id: &str,
+    ) -> Result<Vec<Media>, ApiError> {
         let mut url = self.graph_url(&[checked_id(media_id)?, "children"]);
         url.query_pairs_mut().append_pair("fields", CHILD_FIELDS);
         let page: Page<Media> = parse(self.get_json("children", token, url).await?, "children")?;
@@ -114,7 +130,8 @@ impl InstagramClient {
 
 /// Media ids are numeric; anything else must not become part of a URL path.
 fn checked_id(media_id: &str) -> Result<&str, ApiError> {
-    if !media_id.is_empty() && media_id.len() <= 32 && media_id.bytes().all(|b| b.is_ascii_digit()) {
+    if !media_id.is_empty() && media_id.len() <= 32 && media_id.bytes().all(|b| b.is_ascii_digit())
+    {
         Ok(media_id)
     } else {
         Err(ApiError::BadRequest {
@@ -124,7 +141,10 @@ fn checked_id(media_id: &str) -> Result<&str, ApiError> {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(value: serde_json::Value, what: &str) -> Result<T, ApiError> {
+fn parse<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    what: &str,
+) -> Result<T, ApiError> {
     serde_json::from_value(value).map_err(|e| ApiError::Malformed {
         reason: format!("unexpected {what} ({e})"),
     })

@@ -97,12 +97,17 @@ fn clean_code(raw: &str) -> Result<SecretString, ApiError> {
     Ok(SecretString::from(code.to_owned()))
 }
 
-fn issued_token(body: serde_json::Value, secrets: &[&SecretString]) -> Result<IssuedToken, ApiError> {
+fn issued_token(
+    body: serde_json::Value,
+    secrets: &[&SecretString],
+) -> Result<IssuedToken, ApiError> {
     let body: TokenBody = serde_json::from_value(unwrap_data(body)).map_err(|e| {
         // serde's message may quote a value; make sure it cannot quote a secret.
-        let reason = secrets.iter().fold(format!("unexpected token body ({e})"), |text, s| {
-            text.replace(s.expose_secret(), "[redacted]")
-        });
+        let reason = secrets
+            .iter()
+            .fold(format!("unexpected token body ({e})"), |text, s| {
+                text.replace(s.expose_secret(), "[redacted]")
+            });
         ApiError::Malformed { reason }
     })?;
     if body.access_token.is_empty() {
@@ -113,7 +118,10 @@ fn issued_token(body: serde_json::Value, secrets: &[&SecretString]) -> Result<Is
     Ok(IssuedToken {
         access_token: SecretString::from(body.access_token),
         user_id: body.user_id,
-        permissions: body.permissions.map(Permissions::into_vec).unwrap_or_default(),
+        permissions: body
+            .permissions
+            .map(Permissions::into_vec)
+            .unwrap_or_default(),
         expires_in: body.expires_in.map(Duration::from_secs),
     })
 }

@@ -76,12 +76,14 @@ impl Transport {
         }
         let usage = header_str(&headers, "x-business-use-case-usage");
         if !(200..300).contains(&status) {
-            let error = classify_body(status, &body, usage).unwrap_or_else(|| classify_status(status));
+            let error =
+                classify_body(status, &body, usage).unwrap_or_else(|| classify_status(status));
             return Err(with_retry_after(error, &headers));
         }
-        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| ApiError::Malformed {
-            reason: format!("invalid JSON ({e})"),
-        })?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| ApiError::Malformed {
+                reason: format!("invalid JSON ({e})"),
+            })?;
         if value.get("error").is_some() || value.get("error_message").is_some() {
             let error = classify_body(status, &body, usage).unwrap_or(ApiError::Malformed {
                 reason: "unrecognised error body".into(),
@@ -99,7 +101,11 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// Fills a rate limit's wait from `Retry-After` when the usage header did not give one.
 fn with_retry_after(error: ApiError, headers: &HeaderMap) -> ApiError {
     match error {
-        ApiError::RateLimited { code, retry_after: None, message } => ApiError::RateLimited {
+        ApiError::RateLimited {
+            code,
+            retry_after: None,
+            message,
+        } => ApiError::RateLimited {
             code,
             retry_after: header_str(headers, RETRY_AFTER.as_str())
                 .and_then(|v| v.trim().parse::<u64>().ok())

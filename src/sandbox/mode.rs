@@ -34,6 +34,22 @@ pub enum Mode {
     Malformed,
 }
 
+impl Mode {
+    /// The kebab-case name the control API uses.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Mode::Healthy => "healthy",
+            Mode::Outage => "outage",
+            Mode::Slow { .. } => "slow",
+            Mode::RateLimited { .. } => "rate-limited",
+            Mode::TokenRevoked => "token-revoked",
+            Mode::TokenExpired => "token-expired",
+            Mode::CdnExpired => "cdn-expired",
+            Mode::Malformed => "malformed",
+        }
+    }
+}
+
 /// Which of the body shapes seen in the wild the OAuth and `/me` answers use.
 ///
 /// Meta documents the wrapped form while live integrations see the flat one, so igfeed must

@@ -84,8 +84,11 @@ impl SandboxState {
 
     /// When CDN URLs built now stop working.
     pub(crate) fn cdn_expiry(&self) -> DateTime<Utc> {
-        let ttl = TimeDelta::from_std(self.config.cdn_url_ttl).unwrap_or(TimeDelta::days(5));
-        self.now() + ttl
+        let now = self.now();
+        let ttl = TimeDelta::from_std(self.config.cdn_url_ttl).unwrap_or(TimeDelta::MAX);
+        // An absurd TTL means "never expires", not a panic.
+        now.checked_add_signed(ttl)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 }
 

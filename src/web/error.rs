@@ -60,7 +60,11 @@ impl ResponseError for WebError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Client { status, code, message } => json_error(*status, code, message),
+            Self::Client {
+                status,
+                code,
+                message,
+            } => json_error(*status, code, message),
             Self::Unexpected(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 json_error(

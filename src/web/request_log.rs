@@ -24,7 +24,8 @@ pub async fn log_requests(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = format!("{:016x}", rand::rng().random::<u64>());
     let path: String = req.path().chars().take(MAX_LOGGED_PATH).collect();
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path);
+    let span =
+        tracing::info_span!("request", request_id = %id, method = %req.method(), path = %path);
     let started = Instant::now();
     let mut response = next.call(req).instrument(span.clone()).await?;
     if let Ok(value) = HeaderValue::from_str(&id) {

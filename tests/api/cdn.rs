@@ -28,7 +28,13 @@ async fn media_urls_serve_jpegs_until_they_expire() {
     env.advance(hours(24 * 6));
     let expired = reqwest::get(&url).await.expect("cdn answers");
     assert_eq!(expired.status(), 403);
-    assert!(expired.text().await.expect("text").contains("URL signature expired"));
+    assert!(
+        expired
+            .text()
+            .await
+            .expect("text")
+            .contains("URL signature expired")
+    );
 }
 
 #[tokio::test]
@@ -36,7 +42,10 @@ async fn cdn_expired_mode_and_tampered_urls_are_refused() {
     let env = TestEnv::start().await;
     let url = first_image_url(&env).await;
     let tampered = url.replace("oe=", "oe=f");
-    assert_eq!(reqwest::get(&tampered).await.expect("answers").status(), 403);
+    assert_eq!(
+        reqwest::get(&tampered).await.expect("answers").status(),
+        403
+    );
     env.sandbox.set_mode(Mode::CdnExpired);
     assert_eq!(reqwest::get(&url).await.expect("answers").status(), 403);
 }
@@ -52,10 +61,23 @@ async fn the_control_api_switches_modes_over_http_and_rejects_bad_input() {
             .body(body)
             .send()
     };
-    assert_eq!(set(r#"{"mode":"outage"}"#).await.expect("answers").status(), 200);
+    assert_eq!(
+        set(r#"{"mode":"outage"}"#).await.expect("answers").status(),
+        200
+    );
     let token = SecretString::from(env.sandbox.issue_token(TokenKind::LongLived, hours(0)));
-    assert!(env.client().profile(&token).await.expect_err("outage").is_transient());
-    for bad in [r#"{"mode":"sideways"}"#, "not json", r#"{"mode":"slow","delay_ms":-1}"#] {
+    assert!(
+        env.client()
+            .profile(&token)
+            .await
+            .expect_err("outage")
+            .is_transient()
+    );
+    for bad in [
+        r#"{"mode":"sideways"}"#,
+        "not json",
+        r#"{"mode":"slow","delay_ms":-1}"#,
+    ] {
         let response = set(bad).await.expect("answers");
         assert_eq!(response.status(), 400, "{bad}");
     }

@@ -30,6 +30,9 @@ fn the_example_config_mentions_every_key() {
             "extra_ca_file",
         ]);
     for key in keys {
-        assert!(EXAMPLE.contains(key), "igfeed.example.toml does not document `{key}`");
+        assert!(
+            EXAMPLE.contains(key),
+            "igfeed.example.toml does not document `{key}`"
+        );
     }
 }

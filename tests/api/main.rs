@@ -2,8 +2,8 @@
 
 mod cdn;
 mod consent;
-mod example_config;
 mod errors;
+mod example_config;
 mod graph;
 mod health;
 mod helpers;

@@ -6,6 +6,9 @@ use std::time::Duration;
 use igfeed::config::{Settings, Sources};
 use secrecy::ExposeSecret;
 
+/// (config file text, environment, the key the error must name)
+type Case<'a> = (Option<&'a str>, &'a [(&'a str, &'a str)], &'a str);
+
 fn load(file: Option<&str>, env: &[(&str, &str)]) -> Result<Settings, String> {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("igfeed.toml");
@@ -71,7 +74,7 @@ fn durations_take_human_units_down_to_milliseconds() {
 
 #[test]
 fn every_mistake_is_one_line_naming_the_key() {
-    let cases: &[(Option<&str>, &[(&str, &str)], &str)] = &[
+    let cases: &[Case] = &[
         (Some("[server]\nprot = 1\n"), &[], "prot"),
         (Some("[sever]\nport = 1\n"), &[], "sever"),
         (

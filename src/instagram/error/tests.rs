@@ -56,7 +56,8 @@ fn oauth_envelope_is_recognised_and_app_mistakes_get_a_hint() {
         classify_body(400, used, None),
         Some(ApiError::BadRequest { code: 400, .. })
     ));
-    let platform = br#"{"error_type":"OAuthException","code":400,"error_message":"Invalid platform app"}"#;
+    let platform =
+        br#"{"error_type":"OAuthException","code":400,"error_message":"Invalid platform app"}"#;
     let err = classify_body(400, platform, None).expect("recognised");
     assert!(matches!(err, ApiError::AppCredentials { .. }), "{err:?}");
     assert!(err.to_string().contains("Instagram app ID"), "{err}");
@@ -78,7 +79,10 @@ fn rate_limit_wait_comes_from_the_usage_header() {
         other => panic!("expected rate limited, got {other:?}"),
     }
     assert_eq!(regain_access_after("not json"), None);
-    assert_eq!(regain_access_after(r#"{"1":[{"estimated_time_to_regain_access":0}]}"#), None);
+    assert_eq!(
+        regain_access_after(r#"{"1":[{"estimated_time_to_regain_access":0}]}"#),
+        None
+    );
 }
 
 #[test]

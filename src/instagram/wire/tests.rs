@@ -10,7 +10,11 @@ fn timestamps_parse_with_and_without_colon_in_the_offset() {
         "2024-05-01T14:00:00+0200",
     ] {
         let got = parse_timestamp(raw).unwrap_or_else(|| panic!("{raw} should parse"));
-        assert_eq!(got.to_rfc3339_opts(chrono::SecondsFormat::Secs, true), want, "{raw}");
+        assert_eq!(
+            got.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            want,
+            "{raw}"
+        );
     }
     for bad in ["", "yesterday", "2024-13-01T00:00:00+0000"] {
         assert!(parse_timestamp(bad).is_none(), "{bad} should not parse");
@@ -27,16 +31,24 @@ fn token_bodies_wrapped_flat_and_numeric_give_the_same_string_id() {
     for body in bodies {
         let value = unwrap_data(serde_json::from_str(body).expect("json"));
         let token: TokenBody = serde_json::from_value(value).expect(body);
-        assert_eq!(token.user_id.as_deref(), Some("17841405793187218"), "{body}");
+        assert_eq!(
+            token.user_id.as_deref(),
+            Some("17841405793187218"),
+            "{body}"
+        );
         assert_eq!(token.access_token, "IGAAx");
-        let perms = token.permissions.map(Permissions::into_vec).unwrap_or_default();
+        let perms = token
+            .permissions
+            .map(Permissions::into_vec)
+            .unwrap_or_default();
         assert_eq!(perms, vec!["instagram_business_basic".to_owned()], "{body}");
     }
 }
 
 #[test]
 fn profile_wrapped_or_flat() {
-    let flat = r#"{"id":"269","user_id":17841405793187218,"username":"shop","account_type":"Business"}"#;
+    let flat =
+        r#"{"id":"269","user_id":17841405793187218,"username":"shop","account_type":"Business"}"#;
     let wrapped = format!(r#"{{"data":[{flat}]}}"#);
     for body in [flat.to_owned(), wrapped] {
         let profile: Profile =

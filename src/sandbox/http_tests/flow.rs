@@ -179,3 +179,26 @@ async fn the_dialog_refuses_bad_requests_with_an_error_page() {
         "a trailing slash and space-separated scopes are fine"
     );
 }
+
+#[tokio::test]
+async fn the_consent_page_escapes_what_it_echoes() {
+    let h = Harness::start().await;
+    let hostile = "\"><script>alert(1)</script>&x=1";
+    let query = format!(
+        "oauth/authorize?client_id=1000000000000001&redirect_uri={}&response_type=code\
+         &scope=instagram_business_basic&state={}&force_authentication=1&enable_fb_login=0",
+        urlencode(REDIRECT),
+        urlencode(hostile)
+    );
+    let response = h.get(&query).await;
+    assert_eq!(response.status(), 200);
+    let page = response.text().await.expect("page");
+    assert!(!page.contains("<script>alert"), "state is escaped");
+    assert!(page.contains("sandbox.studio"), "the account is named");
+    let fields = hidden_fields(&page);
+    let state = fields
+        .iter()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(state, Some(hostile), "and survives the round trip");
+}

@@ -35,7 +35,7 @@ async fn set_mode(body: web::Bytes, state: web::Data<SandboxState>) -> HttpRespo
     match Mode::try_from(request) {
         Ok(mode) => {
             state.lock().mode = mode;
-            HttpResponse::Ok().json(json!({ "mode": format!("{mode:?}") }))
+            HttpResponse::Ok().json(json!({ "mode": mode.name() }))
         }
         Err(message) => control_error(&message),
     }

@@ -14,8 +14,8 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
 pub use sections::{
-    AdminSettings, FeedSettings, InstagramSettings, LogFormat, LogSettings, ServerSettings,
-    StorageSettings, TokenSettings,
+    AdminSettings, CorsSettings, FeedSettings, InstagramSettings, LogFormat, LogSettings,
+    OpsSettings, ServerSettings, StorageSettings, TokenSettings,
 };
 
 /// The defaults every other source overrides, embedded so a bare binary runs.
@@ -43,6 +43,10 @@ pub struct Settings {
     pub feed: FeedSettings,
     /// `[token]`
     pub token: TokenSettings,
+    /// `[cors]`
+    pub cors: CorsSettings,
+    /// `[ops]`
+    pub ops: OpsSettings,
     /// `[log]`
     pub log: LogSettings,
 }

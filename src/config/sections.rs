@@ -30,6 +30,8 @@ pub struct ServerSettings {
 pub struct StorageSettings {
     /// State directory: token, last good feed, media cache.
     pub dir: PathBuf,
+    /// 32-byte key (64 hex characters or base64) that encrypts the state at rest.
+    pub encryption_key: Option<SecretString>,
 }
 
 /// Access to `/admin`.
@@ -87,6 +89,9 @@ pub struct FeedSettings {
     pub refresh_interval: Duration,
     /// How many of the newest posts are kept (Instagram pages hold at most 100).
     pub max_posts: usize,
+    /// `Cache-Control: max-age` of `/feed.json`.
+    #[serde(with = "humantime_serde")]
+    pub cache_max_age: Duration,
 }
 
 /// The long-lived token's upkeep.
@@ -96,6 +101,27 @@ pub struct TokenSettings {
     /// Refresh the token once it is this old (Instagram refuses before 24 h).
     #[serde(with = "humantime_serde")]
     pub refresh_after: Duration,
+    /// How often the refresher checks whether the token is due.
+    #[serde(with = "humantime_serde")]
+    pub check_interval: Duration,
+}
+
+/// Cross-origin access to the public endpoints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Origins allowed to read `/feed.json` from a browser; `["*"]` allows any. The environment
+    /// form takes a comma-separated list.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// Operator access.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsSettings {
+    /// Bearer token that unlocks `/readyz` details and `/metrics` from other hosts.
+    pub token: Option<SecretString>,
 }
 
 /// Log output.
@@ -114,4 +140,25 @@ pub enum LogFormat {
     Pretty,
     /// One JSON object per line.
     Json,
+}
+
+/// Accepts a TOML list or, as environment variables can only carry strings, `"a,b"`.
+fn list_or_comma_separated<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        Joined(String),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::List(list) => list,
+        Raw::Joined(joined) => joined
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
 }

@@ -4,12 +4,17 @@
 //! build exactly the application that production runs.
 #![warn(missing_docs, clippy::unwrap_used)]
 
+pub mod account;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod credentials;
+pub mod feed;
 pub mod instagram;
 pub mod sandbox;
 pub mod startup;
+pub mod storage;
+pub mod tasks;
 pub mod telemetry;
 pub mod web;

@@ -1,16 +1,26 @@
-//! Builds the running application from settings: binds the listener (port 0 in tests), wires
-//! shared state and returns a server the caller drives.
+//! Builds the running application from settings: opens and locks the state directory, loads
+//! the token and the last good feed, starts the background tasks, binds the listener (port 0
+//! in tests) and returns a server the caller drives.
 
 use std::net::TcpListener;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
+use secrecy::ExposeSecret;
 
+use crate::account::import_token;
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::instagram::InstagramClient;
+use crate::credentials::CredentialStore;
+use crate::feed::{FeedConfig, FeedService};
+use crate::instagram::{ApiError, InstagramClient};
+use crate::storage::{DirLock, StateDir};
+use crate::tasks::Tasks;
+use crate::tasks::feed_refresh::{self, RefreshTrigger};
+use crate::tasks::token_refresh::TokenKeeper;
 use crate::web::request_log::log_requests;
 
 /// What every request handler may read; built once at startup.
@@ -23,6 +33,16 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Where visitors reach igfeed.
     pub public_url: url::Url,
+    /// The token and account ids.
+    pub credentials: CredentialStore,
+    /// The feed snapshot and its refreshes.
+    pub feed: FeedService,
+    /// Wakes the feed refresher early.
+    pub refresh_trigger: RefreshTrigger,
+    /// Keeps the token alive.
+    pub token_keeper: TokenKeeper,
+    /// `Cache-Control` of `/feed.json`, computed once.
+    pub feed_cache_control: String,
 }
 
 /// A bound, not yet running igfeed server.
@@ -30,6 +50,9 @@ pub struct Application {
     port: u16,
     public_url: url::Url,
     server: Server,
+    state: web::Data<AppState>,
+    tasks: Tasks,
+    _lock: DirLock,
 }
 
 impl Application {
@@ -42,11 +65,11 @@ impl Application {
                 settings.server.host, settings.server.port
             )
         })?;
-        Self::build_on(listener, settings, clock)
+        Self::build_on(listener, settings, clock).await
     }
 
     /// Builds the server on an already bound listener.
-    pub fn build_on(
+    pub async fn build_on(
         listener: TcpListener,
         settings: Settings,
         clock: SharedClock,
@@ -56,20 +79,48 @@ impl Application {
             .context("listener has no address")?
             .port();
         let public_url = settings.public_url(port);
+        let dir = StateDir::open(&settings.storage)?;
+        let lock = dir.lock()?;
+        let credentials = CredentialStore::open(dir.clone())?;
         let instagram =
             InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?;
-        let shutdown_timeout = settings.server.shutdown_timeout.as_secs().max(1);
+        let feed = FeedService::new(
+            instagram.clone(),
+            credentials.clone(),
+            dir,
+            clock.clone(),
+            FeedConfig {
+                refresh_interval: settings.feed.refresh_interval,
+                max_posts: settings.feed.max_posts,
+            },
+        );
+        feed.load_stored().await;
+        let token_keeper = TokenKeeper::new(
+            instagram.clone(),
+            credentials.clone(),
+            clock.clone(),
+            settings.token.refresh_after,
+        );
         let state = web::Data::new(AppState {
+            feed_cache_control: cache_control(&settings),
             settings,
             instagram,
             clock,
             public_url: public_url.clone(),
+            credentials,
+            feed,
+            refresh_trigger: RefreshTrigger::default(),
+            token_keeper,
         });
+        let tasks = start_tasks(&state);
+        let shutdown_timeout = state.settings.server.shutdown_timeout.as_secs().max(1);
+        let routes = crate::web::configure(&state.settings);
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(log_requests))
-                .app_data(state.clone())
-                .configure(crate::web::configure)
+                .app_data(app_state.clone())
+                .configure(routes.clone())
         })
         .shutdown_timeout(shutdown_timeout)
         .listen(listener)
@@ -79,6 +130,9 @@ impl Application {
             port,
             public_url,
             server,
+            state,
+            tasks,
+            _lock: lock,
         })
     }
 
@@ -92,14 +146,92 @@ impl Application {
         &self.public_url
     }
 
+    /// The shared state (tests inspect the token keeper and the feed through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
     /// A handle to stop the server gracefully (SIGTERM/SIGINT do the same).
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }
 
-    /// Serves until stopped; returns once in-flight requests have finished.
+    /// Serves until stopped; returns once in-flight requests have finished. Background tasks
+    /// and the storage lock end with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         tracing::info!(public_url = %self.public_url, "igfeed is serving");
-        self.server.await
+        let result = self.server.await;
+        drop(self.tasks);
+        result
+    }
+}
+
+/// `public, max-age=…, stale-while-revalidate=…`: caches may keep serving a copy while they
+/// fetch the next, for as long as one refresh interval.
+fn cache_control(settings: &Settings) -> String {
+    format!(
+        "public, max-age={}, stale-while-revalidate={}",
+        settings.feed.cache_max_age.as_secs(),
+        settings.feed.refresh_interval.as_secs().max(1)
+    )
+}
+
+fn start_tasks(state: &web::Data<AppState>) -> Tasks {
+    let mut tasks = Tasks::default();
+    let settings = &state.settings;
+    if let Some(token) = settings.instagram.access_token.clone()
+        && state.credentials.current().is_none()
+    {
+        let state = state.clone();
+        tasks.spawn(async move { import_configured_token(&state, token).await });
+    } else if settings.instagram.access_token.is_some() {
+        tracing::info!("a token is already stored; instagram.access_token is ignored");
+    }
+    tasks.spawn(feed_refresh::run(
+        state.feed.clone(),
+        state.refresh_trigger.clone(),
+        settings.feed.refresh_interval,
+        state.clock.clone(),
+    ));
+    tasks.spawn(
+        state
+            .token_keeper
+            .clone()
+            .run(settings.token.check_interval),
+    );
+    tasks
+}
+
+/// Imports `instagram.access_token` on first start, retrying while Instagram is unreachable.
+async fn import_configured_token(state: &AppState, token: secrecy::SecretString) {
+    let retry = state
+        .settings
+        .token
+        .check_interval
+        .min(Duration::from_secs(60));
+    loop {
+        let attempt = import_token(
+            &state.instagram,
+            &state.credentials,
+            &state.clock,
+            secrecy::SecretString::from(token.expose_secret().to_owned()),
+        )
+        .await;
+        match attempt {
+            Ok(_) => {
+                state.refresh_trigger.refresh_soon();
+                return;
+            }
+            Err(crate::account::ImportError::Rejected(
+                error @ (ApiError::Transient { .. } | ApiError::RateLimited { .. }),
+            )) => {
+                tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
+                tokio::time::sleep(retry).await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "instagram.access_token was not imported");
+                return;
+            }
+        }
     }
 }

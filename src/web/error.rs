@@ -19,6 +19,12 @@ pub mod codes {
     pub const BAD_PATH: &str = "bad-path";
     /// Something broke on igfeed's side.
     pub const INTERNAL: &str = "internal-error";
+    /// No Instagram account is connected yet.
+    pub const NOT_CONNECTED: &str = "not-connected";
+    /// Instagram access must be renewed by the owner.
+    pub const NEEDS_RECONNECT: &str = "needs-reconnect";
+    /// The first fetch has not succeeded yet.
+    pub const FEED_UNAVAILABLE: &str = "feed-unavailable";
 }
 
 /// An error answered to an HTTP caller.
@@ -29,6 +35,14 @@ pub enum WebError {
     Client {
         /// 4xx status.
         status: StatusCode,
+        /// Stable code from [`codes`].
+        code: &'static str,
+        /// Short, safe explanation.
+        message: String,
+    },
+    /// Nothing to serve yet: 503 with `Retry-After`.
+    #[error("{message}")]
+    Unavailable {
         /// Stable code from [`codes`].
         code: &'static str,
         /// Short, safe explanation.
@@ -50,10 +64,24 @@ impl WebError {
     }
 }
 
+/// Seconds a client should wait before asking again for something not yet available.
+const RETRY_AFTER_SECS: u32 = 30;
+
+impl WebError {
+    /// A 503 answer.
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Unavailable {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
 impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Client { status, .. } => *status,
+            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,6 +93,14 @@ impl ResponseError for WebError {
                 code,
                 message,
             } => json_error(*status, code, message),
+            Self::Unavailable { code, message } => {
+                let mut response = json_error(StatusCode::SERVICE_UNAVAILABLE, code, message);
+                response.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(RETRY_AFTER_SECS),
+                );
+                response
+            }
             Self::Unexpected(error) => {
                 tracing::error!(error = format!("{error:#}"), "request failed");
                 json_error(

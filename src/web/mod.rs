@@ -3,14 +3,25 @@
 
 pub mod error;
 mod health;
+mod public;
 pub mod request_log;
 
 use actix_web::web;
 
+use crate::config::Settings;
+
 pub use error::WebError;
 
 /// Registers every route plus the JSON error handling for extractor failures and 404s.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(settings: &Settings) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
+    let origins = settings.cors.allowed_origins.clone();
+    move |cfg| {
+        public::configure(cfg, &origins);
+        common(cfg);
+    }
+}
+
+fn common(cfg: &mut web::ServiceConfig) {
     cfg.app_data(error::query_config())
         .app_data(error::json_config())
         .app_data(error::form_config())

@@ -5,17 +5,23 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use igfeed::clock::{OffsetClock, SharedClock};
+use igfeed::clock::{Clock, OffsetClock, SharedClock};
 use igfeed::config::{Settings, Sources};
+use igfeed::credentials::{CredentialStore, Credentials, TokenSource, TokenState};
 use igfeed::instagram::InstagramClient;
+use igfeed::sandbox::TokenKind;
 use igfeed::sandbox::{self, RunningSandbox, SandboxConfig};
+use igfeed::startup::AppState;
 use igfeed::startup::Application;
+use igfeed::storage::StateDir;
+use secrecy::SecretString;
 
 /// Where igfeed's callback lives in tests (registered with the sandbox).
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8080/auth/instagram/callback";
 
 /// One sandbox, the clock it shares with igfeed, and igfeed's settings pointing at it.
 pub struct TestEnv {
+    pub storage: tempfile::TempDir,
     pub sandbox: RunningSandbox,
     pub clock: Arc<OffsetClock>,
     pub config: SandboxConfig,
@@ -37,7 +43,12 @@ impl TestEnv {
             .await
             .expect("sandbox starts");
         let base = sandbox.base_url().as_str().trim_end_matches('/').to_owned();
+        let storage = tempfile::tempdir().expect("storage dir");
         let env = HashMap::from([
+            (
+                "IGFEED__STORAGE__DIR".to_owned(),
+                storage.path().to_str().expect("utf-8 path").to_owned(),
+            ),
             ("IGFEED__SERVER__PORT".to_owned(), "0".to_owned()),
             (
                 "IGFEED__INSTAGRAM__APP_ID".to_owned(),
@@ -75,6 +86,7 @@ impl TestEnv {
             ),
         ]);
         Self {
+            storage,
             sandbox,
             clock,
             config,
@@ -107,15 +119,56 @@ impl TestEnv {
     pub async fn spawn_app(&self) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind app port");
         let app = Application::build_on(listener, self.settings(), self.clock.clone())
+            .await
             .expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
-        tokio::spawn(app.run_until_stopped());
+        let state = app.state();
+        let running = tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             handle,
-            http: reqwest::Client::new(),
+            state,
+            running,
+            http: reqwest::Client::builder()
+                .no_gzip()
+                .no_brotli()
+                .build()
+                .expect("client"),
         }
+    }
+
+    /// Stores a connected account (a long-lived token issued `age` ago) as if the owner had
+    /// connected it, without any Instagram call.
+    pub fn store_credentials(&self, age: Duration) -> String {
+        let token = self.sandbox.issue_token(TokenKind::LongLived, age);
+        let settings = self.settings();
+        let dir = StateDir::open(&settings.storage).expect("storage opens");
+        let store = CredentialStore::open(dir).expect("store opens");
+        let (app_scoped_id, user_id) = self.sandbox.account_ids();
+        let issued = self.clock.now() - chrono::TimeDelta::from_std(age).expect("age fits");
+        store
+            .save(Credentials {
+                access_token: SecretString::from(token.clone()),
+                app_scoped_id: Some(app_scoped_id),
+                user_id: Some(user_id),
+                username: None,
+                permissions: vec!["instagram_business_basic".into()],
+                source: TokenSource::Authorized,
+                obtained_at: issued,
+                issued_at: Some(issued),
+                expires_at: Some(issued + chrono::TimeDelta::days(60)),
+                last_refresh_attempt: None,
+                state: TokenState::Active,
+            })
+            .expect("credentials saved");
+        token
+    }
+
+    /// The credentials igfeed has on disk now.
+    pub fn stored_credentials(&self) -> Option<Credentials> {
+        let dir = StateDir::open(&self.settings().storage).expect("storage opens");
+        CredentialStore::open(dir).expect("store opens").current()
     }
 
     /// Makes the sandbox's time (and igfeed's) jump forward.
@@ -128,10 +181,18 @@ impl TestEnv {
 pub struct TestApp {
     pub address: String,
     pub handle: actix_web::dev::ServerHandle,
+    pub state: actix_web::web::Data<AppState>,
+    pub running: tokio::task::JoinHandle<std::io::Result<()>>,
     pub http: reqwest::Client,
 }
 
 impl TestApp {
+    /// Stops the server and waits until it (and its storage lock) is gone.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.running.await;
+    }
+
     /// GET a path of igfeed.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
@@ -139,6 +200,22 @@ impl TestApp {
             .send()
             .await
             .expect("igfeed answers")
+    }
+}
+
+/// Polls `condition` until it holds, failing the test after `seconds`.
+pub async fn wait_until<F, Fut>(what: &str, seconds: u64, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(seconds);
+    while !condition().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 

@@ -4,6 +4,7 @@ mod cdn;
 mod consent;
 mod errors;
 mod example_config;
+mod feed;
 mod graph;
 mod health;
 mod helpers;

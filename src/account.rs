@@ -1,0 +1,78 @@
+//! Connecting an Instagram account to igfeed: importing a token obtained by hand.
+
+use chrono::TimeDelta;
+use secrecy::SecretString;
+
+use crate::clock::SharedClock;
+use crate::credentials::{CredentialStore, Credentials, TokenSource, TokenState};
+use crate::instagram::{ApiError, InstagramClient};
+use crate::storage::StorageError;
+
+/// Why a token could not be imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Instagram did not accept the token.
+    #[error("Instagram did not accept the token: {0}")]
+    Rejected(#[from] ApiError),
+    /// It could not be stored.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// Validates `token` with `/me`, trades it for a long-lived one if it is short-lived, and
+/// stores it. An imported token's age is unknown until its first successful refresh.
+pub async fn import_token(
+    instagram: &InstagramClient,
+    store: &CredentialStore,
+    clock: &SharedClock,
+    token: SecretString,
+) -> Result<Credentials, ImportError> {
+    let profile = instagram.profile(&token).await?;
+    let now = clock.now();
+    let (access_token, issued_at, expires_at) = match long_lived(instagram, &token).await {
+        Some(issued) => (
+            issued.access_token,
+            Some(now),
+            issued
+                .expires_in
+                .and_then(|d| TimeDelta::from_std(d).ok())
+                .map(|d| now + d),
+        ),
+        None => (token, None, None),
+    };
+    let credentials = Credentials {
+        access_token,
+        app_scoped_id: Some(profile.id),
+        user_id: profile.user_id,
+        username: profile.username,
+        permissions: Vec::new(),
+        source: TokenSource::Imported,
+        obtained_at: now,
+        issued_at,
+        expires_at,
+        last_refresh_attempt: None,
+        state: TokenState::Active,
+    };
+    let saved = credentials.clone();
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || store.save(saved))
+        .await
+        .map_err(|e| StorageError::Io {
+            path: "credentials".into(),
+            source: std::io::Error::other(e),
+        })??;
+    tracing::info!(username = ?credentials.username, "Instagram token imported");
+    Ok(credentials)
+}
+
+/// A short-lived token becomes long-lived; a long-lived one is refused by the exchange and
+/// kept as it is. Without the app secret no exchange is possible.
+async fn long_lived(
+    instagram: &InstagramClient,
+    token: &SecretString,
+) -> Option<crate::instagram::IssuedToken> {
+    if !instagram.can_authorize() {
+        return None;
+    }
+    instagram.exchange_for_long_lived(token).await.ok()
+}

@@ -1,0 +1,115 @@
+//! [`CredentialStore`]: the token in memory, backed by `credentials.json` in the state dir.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+use super::Credentials;
+use super::record::Record;
+use crate::storage::{StateDir, StorageError};
+
+/// The file that holds the token.
+pub const CREDENTIALS_FILE: &str = "credentials.json";
+
+/// The one place the token lives: an in-memory copy plus its file. Cheap to clone.
+///
+/// Writes are synchronous (a small file, fsynced: milliseconds) and rare (connect, refresh,
+/// disconnect); async callers run them in `spawn_blocking`. Reads never touch the disk.
+#[derive(Clone)]
+pub struct CredentialStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: StateDir,
+    /// Serialises writers, so a read-modify-write never loses a concurrent change. Kept
+    /// apart from `current` so readers are not held up by a writer's fsync.
+    writer: Mutex<()>,
+    /// Always what the file holds: it is replaced only after the file was written.
+    current: RwLock<Option<Credentials>>,
+}
+
+impl CredentialStore {
+    /// Loads the stored credentials, if any. A damaged or undecryptable file is an error:
+    /// igfeed refuses to start rather than lose (or overwrite) the only token.
+    pub fn open(dir: StateDir) -> Result<Self, StorageError> {
+        let current = dir.read::<Record>(CREDENTIALS_FILE)?.map(Credentials::from);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                dir,
+                writer: Mutex::new(()),
+                current: RwLock::new(current),
+            }),
+        })
+    }
+
+    /// A copy of the current credentials; `None` when igfeed is not connected.
+    pub fn current(&self) -> Option<Credentials> {
+        self.inner
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Replaces the credentials: the file first, then memory, so nothing ever uses a token
+    /// that a crash could lose.
+    pub fn save(&self, credentials: Credentials) -> Result<(), StorageError> {
+        let _writer = self.writer();
+        self.persist(credentials)
+    }
+
+    /// Changes the stored credentials with `f` as one step with respect to other writers;
+    /// returns the new value, or `None` (and does nothing) when there are none.
+    pub fn update(
+        &self,
+        f: impl FnOnce(&mut Credentials),
+    ) -> Result<Option<Credentials>, StorageError> {
+        let _writer = self.writer();
+        let Some(mut credentials) = self.current() else {
+            return Ok(None);
+        };
+        f(&mut credentials);
+        self.persist(credentials.clone())?;
+        Ok(Some(credentials))
+    }
+
+    /// Forgets the credentials: the file first, then memory.
+    pub fn clear(&self) -> Result<(), StorageError> {
+        let _writer = self.writer();
+        self.inner.dir.remove(CREDENTIALS_FILE)?;
+        *self.current_mut() = None;
+        Ok(())
+    }
+
+    /// Writes, then swaps memory; the caller holds the writer lock.
+    fn persist(&self, credentials: Credentials) -> Result<(), StorageError> {
+        let record = Record::from(credentials.clone());
+        self.inner.dir.write(CREDENTIALS_FILE, &record)?;
+        *self.current_mut() = Some(credentials);
+        Ok(())
+    }
+
+    // Poisoning is recoverable here: the value is only ever replaced whole, after the file
+    // was written, so a panic elsewhere cannot leave it half-changed.
+    fn writer(&self) -> MutexGuard<'_, ()> {
+        self.inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn current_mut(&self) -> std::sync::RwLockWriteGuard<'_, Option<Credentials>> {
+        self.inner
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl std::fmt::Debug for CredentialStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CredentialStore")
+            .field("dir", &self.inner.dir)
+            .field("connected", &self.current().is_some())
+            .finish()
+    }
+}

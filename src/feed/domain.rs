@@ -1,0 +1,146 @@
+//! igfeed's own feed types. Their serde form **is** the public `/feed.json` contract, described
+//! field by field in `schema/feed.schema.json` and `docs/feed-json.md`; a test keeps the three
+//! in step.
+//!
+//! Every field is always present: absent values serialise as `null` rather than being left
+//! out, so a site's template sees one fixed shape whatever Instagram withheld.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The account and its posts, newest first, as one refresh saw them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feed {
+    /// The connected account.
+    pub profile: Profile,
+    /// Posts, newest first, at most `feed.max_posts`.
+    pub posts: Vec<Post>,
+}
+
+/// The connected Instagram account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The `@handle` without `@`; empty only if Instagram did not say.
+    pub username: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Profile picture URL (an expiring Instagram CDN URL for now).
+    pub picture: Option<String>,
+    /// Followers.
+    pub followers_count: Option<u64>,
+    /// Accounts followed.
+    pub follows_count: Option<u64>,
+    /// Posts on the account (may exceed the posts in the feed).
+    pub media_count: Option<u64>,
+    /// `business` or `creator`; any other value Instagram may add, lowercased.
+    pub account_type: Option<String>,
+    /// Bio, when Instagram returns it.
+    pub biography: Option<String>,
+    /// The account's website as an absolute `http(s)` URL, when set.
+    pub website: Option<String>,
+    /// `https://www.instagram.com/{username}/`.
+    pub profile_url: String,
+}
+
+/// One post.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    /// Instagram's media id (digits; kept as a string because it exceeds JavaScript numbers).
+    pub id: String,
+    /// What kind of post this is.
+    #[serde(rename = "type")]
+    pub kind: PostKind,
+    /// The caption as plain text exactly as written (it may look like HTML: escape it).
+    pub caption: Option<String>,
+    /// Hashtags in the caption without `#`, in order, deduplicated case-insensitively.
+    pub hashtags: Vec<String>,
+    /// Mentioned handles without `@`, in order, deduplicated case-insensitively.
+    pub mentions: Vec<String>,
+    /// Link to the post on instagram.com.
+    pub permalink: Option<String>,
+    /// Publication time (RFC 3339, UTC).
+    pub timestamp: Option<DateTime<Utc>>,
+    /// The owner's alternative text, when written.
+    pub alt: Option<String>,
+    /// What to show: one item, or one per carousel slide.
+    pub media: Vec<MediaItem>,
+    /// Likes; `null` when the owner hid them.
+    pub like_count: Option<u64>,
+    /// Comments.
+    pub comments_count: Option<u64>,
+}
+
+/// The kind of a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PostKind {
+    /// A photo.
+    Image,
+    /// A video that is not a reel.
+    Video,
+    /// Several photos and/or videos.
+    Carousel,
+    /// A reel (a video Instagram shows in Reels).
+    Reel,
+}
+
+/// One picture or video of a post.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaItem {
+    /// Instagram's id of this item (the post's own id unless it is a carousel slide).
+    pub id: String,
+    /// Picture or video.
+    #[serde(rename = "type")]
+    pub kind: MediaKind,
+    /// The image to show: the photo, or a video's cover frame. `null` when Instagram withheld
+    /// it (copyrighted music on a reel, flagged media).
+    pub url: Option<String>,
+    /// The video file, for videos.
+    pub video_url: Option<String>,
+    /// A video's cover frame as Instagram names it (equals `url` for videos).
+    pub thumbnail_url: Option<String>,
+    /// Pixel width of `url`'s image; `null` until igfeed has measured it.
+    pub width: Option<u32>,
+    /// Pixel height of `url`'s image; `null` until igfeed has measured it.
+    pub height: Option<u32>,
+}
+
+/// The kind of a media item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    /// A photo.
+    Image,
+    /// A video.
+    Video,
+}
+
+/// A feed with the moment Instagram delivered it: what the service keeps in memory and
+/// persists, so a restart can serve the last good feed before Instagram answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The feed.
+    pub feed: Feed,
+    /// When the refresh that produced it finished.
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// The whole `/feed.json` document, borrowing from the snapshot so building a page copies
+/// nothing but the serialised bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedDocument<'a> {
+    /// The connected account.
+    pub profile: &'a Profile,
+    /// This page of posts.
+    pub posts: &'a [Post],
+    /// Cursor for `?after=` to get the next page, `null` on the last page.
+    pub next: Option<String>,
+    /// When the snapshot was fetched from Instagram.
+    pub updated_at: DateTime<Utc>,
+    /// True when the last refresh failed or the snapshot is older than twice the refresh
+    /// interval.
+    pub stale: bool,
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,12 @@
+//! The feed: igfeed's own types, the mapping from Instagram's, the cached snapshot visitors
+//! read, and the service that keeps it fresh without ever letting visitors trigger calls.
+
+pub mod cursor;
+pub mod document;
+pub mod domain;
+pub mod mapping;
+pub mod prepared;
+pub mod service;
+mod text;
+
+pub use service::{FeedConfig, FeedError, FeedService};

@@ -1,0 +1,392 @@
+//! The feed service: one snapshot in memory (moka) and on disk, refreshed on a schedule or on
+//! demand, never replaced by a failed fetch, and read by every visitor without an Instagram call.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use moka::future::Cache;
+
+use super::document::{self, PageRequest};
+use super::domain::Snapshot;
+use super::mapping::map_feed;
+use super::prepared::PreparedBody;
+use crate::clock::SharedClock;
+use crate::credentials::{CredentialStore, TokenState};
+use crate::instagram::{ApiError, InstagramClient};
+use crate::storage::StateDir;
+
+/// File holding the last good snapshot (disposable: rebuilt on the next refresh).
+pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";
+/// Non-default pages kept ready; each is a few kilobytes.
+const PAGE_CACHE_ENTRIES: u64 = 512;
+
+/// Why no feed can be served.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FeedError {
+    /// No Instagram account is connected.
+    #[error("no Instagram account is connected yet")]
+    NotConnected,
+    /// The token is dead and nothing was fetched before it died.
+    #[error("Instagram access was revoked or expired: {0}")]
+    NeedsReconnect(String),
+    /// Fetching failed and there is no earlier snapshot.
+    #[error("the feed is not available yet: {0}")]
+    Unavailable(String),
+}
+
+/// The outcome of the latest refresh attempt, for status pages and `stale`.
+#[derive(Debug, Clone, Default)]
+pub struct RefreshStatus {
+    /// When the latest attempt started.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// When a refresh last succeeded.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The latest failure, cleared by a success.
+    pub last_error: Option<String>,
+    /// Failures since the last success.
+    pub consecutive_failures: u32,
+    /// How long Instagram asked igfeed to wait (rate limit).
+    pub retry_after: Option<Duration>,
+    /// Refreshes requested so far, including those skipped for want of a usable token.
+    pub refreshes: u64,
+}
+
+/// A snapshot with its serialised default page, prepared once per freshness state.
+pub struct Current {
+    /// The feed as fetched.
+    pub snapshot: Snapshot,
+    generation: u64,
+    fresh_body: OnceLock<Arc<PreparedBody>>,
+    stale_body: OnceLock<Arc<PreparedBody>>,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct PageKey {
+    generation: u64,
+    stale: bool,
+    page: PageRequest,
+}
+
+/// Settings the service needs.
+#[derive(Debug, Clone, Copy)]
+pub struct FeedConfig {
+    /// Polling period; a snapshot older than twice this is stale.
+    pub refresh_interval: Duration,
+    /// Posts kept.
+    pub max_posts: usize,
+}
+
+/// Keeps the feed; cheap to clone.
+#[derive(Clone)]
+pub struct FeedService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    instagram: InstagramClient,
+    credentials: CredentialStore,
+    dir: StateDir,
+    clock: SharedClock,
+    config: FeedConfig,
+    current: Cache<(), Arc<Current>>,
+    pages: Cache<PageKey, Arc<PreparedBody>>,
+    refresh_lock: tokio::sync::Mutex<()>,
+    status: Mutex<RefreshStatus>,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl FeedService {
+    /// Builds the service; call [`FeedService::load_stored`] before serving.
+    pub fn new(
+        instagram: InstagramClient,
+        credentials: CredentialStore,
+        dir: StateDir,
+        clock: SharedClock,
+        config: FeedConfig,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                instagram,
+                credentials,
+                dir,
+                clock,
+                config,
+                current: Cache::builder().max_capacity(1).build(),
+                pages: Cache::builder().max_capacity(PAGE_CACHE_ENTRIES).build(),
+                refresh_lock: tokio::sync::Mutex::new(()),
+                status: Mutex::new(RefreshStatus::default()),
+                generation: std::sync::atomic::AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// Serves the snapshot an earlier run stored, so a restart shows the feed before
+    /// Instagram answers. An unreadable snapshot is logged and ignored (it is disposable).
+    pub async fn load_stored(&self) -> bool {
+        let dir = self.inner.dir.clone();
+        let read = tokio::task::spawn_blocking(move || dir.read::<Snapshot>(SNAPSHOT_FILE)).await;
+        match read {
+            Ok(Ok(Some(snapshot))) => {
+                let current = self.wrap(snapshot);
+                self.inner.current.insert((), current).await;
+                true
+            }
+            Ok(Ok(None)) => false,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "ignoring the stored feed snapshot; the next refresh rebuilds it");
+                false
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not read the stored feed snapshot");
+                false
+            }
+        }
+    }
+
+    /// The feed to serve. On a cold cache, concurrent callers share one load; after a failed
+    /// load, visitors wait for the refresher instead of causing more Instagram calls.
+    pub async fn current(&self) -> Result<Arc<Current>, FeedError> {
+        if let Some(current) = self.inner.current.get(&()).await {
+            return Ok(current);
+        }
+        let this = self.clone();
+        self.inner
+            .current
+            .try_get_with((), async move { this.cold_load().await })
+            .await
+            .map_err(|e| (*e).clone())
+    }
+
+    async fn cold_load(&self) -> Result<Arc<Current>, FeedError> {
+        let _guard = self.inner.refresh_lock.lock().await;
+        if let Some(current) = self.inner.current.get(&()).await {
+            return Ok(current);
+        }
+        if let Some(error) = self.recent_failure() {
+            return Err(FeedError::Unavailable(error));
+        }
+        self.fetch().await
+    }
+
+    /// Fetches now (schedule or owner's request); a failure leaves the snapshot in place.
+    pub async fn refresh(&self) -> Result<Arc<Current>, FeedError> {
+        let _guard = self.inner.refresh_lock.lock().await;
+        self.update_status(|s| s.refreshes += 1);
+        let current = self.fetch().await?;
+        self.inner.current.insert((), current.clone()).await;
+        Ok(current)
+    }
+
+    /// The latest failure, if it happened less than a refresh interval ago.
+    fn recent_failure(&self) -> Option<String> {
+        let status = self.status();
+        let error = status.last_error?;
+        let last = status.last_attempt?;
+        let age = self.inner.clock.now() - last;
+        (age < delta(self.inner.config.refresh_interval)).then_some(error)
+    }
+
+    async fn fetch(&self) -> Result<Arc<Current>, FeedError> {
+        let credentials = self
+            .inner
+            .credentials
+            .current()
+            .ok_or(FeedError::NotConnected)?;
+        if !credentials.is_active() {
+            return Err(FeedError::NeedsReconnect(
+                "Instagram access needs to be renewed".into(),
+            ));
+        }
+        let started = self.inner.clock.now();
+        self.update_status(|s| s.last_attempt = Some(started));
+        let token = &credentials.access_token;
+        let client = &self.inner.instagram;
+        let fetched = async {
+            let profile = client.profile(token).await?;
+            let media = client.media(token, self.inner.config.max_posts).await?;
+            Ok::<_, ApiError>((profile, media))
+        }
+        .await;
+        match fetched {
+            Ok((profile, media)) => {
+                let snapshot = Snapshot {
+                    feed: map_feed(profile, media),
+                    fetched_at: self.inner.clock.now(),
+                };
+                self.persist(&snapshot).await;
+                self.update_status(|s| {
+                    s.last_success = Some(snapshot.fetched_at);
+                    s.last_error = None;
+                    s.consecutive_failures = 0;
+                    s.retry_after = None;
+                });
+                tracing::info!(posts = snapshot.feed.posts.len(), "feed refreshed");
+                Ok(self.wrap(snapshot))
+            }
+            Err(error) => Err(self.record_failure(error).await),
+        }
+    }
+
+    async fn record_failure(&self, error: ApiError) -> FeedError {
+        let message = error.to_string();
+        self.update_status(|s| {
+            s.last_error = Some(message.clone());
+            s.consecutive_failures += 1;
+            s.retry_after = match &error {
+                ApiError::RateLimited { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+        });
+        tracing::warn!(error = %message, "feed refresh failed; still serving the last good feed");
+        if matches!(
+            error,
+            ApiError::TokenInvalid { .. } | ApiError::PermissionMissing { .. }
+        ) {
+            mark_needs_reconnect(&self.inner.credentials, &message, self.inner.clock.now()).await;
+            return FeedError::NeedsReconnect(message);
+        }
+        FeedError::Unavailable(message)
+    }
+
+    async fn persist(&self, snapshot: &Snapshot) {
+        let dir = self.inner.dir.clone();
+        let copy = snapshot.clone();
+        let written = tokio::task::spawn_blocking(move || dir.write(SNAPSHOT_FILE, &copy)).await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::error!(%error, "could not store the feed snapshot"),
+            Err(error) => tracing::error!(%error, "could not store the feed snapshot"),
+        }
+    }
+
+    fn wrap(&self, snapshot: Snapshot) -> Arc<Current> {
+        let generation = self
+            .inner
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Arc::new(Current {
+            snapshot,
+            generation,
+            fresh_body: OnceLock::new(),
+            stale_body: OnceLock::new(),
+        })
+    }
+
+    /// Whether visitors should be told the feed may be old: the latest refresh failed, or
+    /// the snapshot is older than twice the refresh interval.
+    pub fn is_stale(&self, current: &Current) -> bool {
+        let age = self.inner.clock.now() - current.snapshot.fetched_at;
+        let status = self.status();
+        let failed_since = status.last_error.is_some()
+            && status
+                .last_attempt
+                .is_some_and(|t| t >= current.snapshot.fetched_at);
+        failed_since || age > delta(self.inner.config.refresh_interval) * 2
+    }
+
+    /// The serialised page: the default page is prepared once per snapshot and freshness
+    /// state; other pages are cached until the next snapshot.
+    pub async fn body(&self, current: &Arc<Current>, page: &PageRequest) -> Arc<PreparedBody> {
+        let stale = self.is_stale(current);
+        if page.is_default() {
+            let slot = if stale {
+                &current.stale_body
+            } else {
+                &current.fresh_body
+            };
+            return slot
+                .get_or_init(|| {
+                    Arc::new(PreparedBody::new(document::render(
+                        &current.snapshot,
+                        page,
+                        stale,
+                    )))
+                })
+                .clone();
+        }
+        let key = PageKey {
+            generation: current.generation,
+            stale,
+            page: page.clone(),
+        };
+        let current = current.clone();
+        let page = page.clone();
+        self.inner
+            .pages
+            .get_with(key, async move {
+                Arc::new(PreparedBody::new(document::render(
+                    &current.snapshot,
+                    &page,
+                    stale,
+                )))
+            })
+            .await
+    }
+
+    /// What the latest refresh did.
+    pub fn status(&self) -> RefreshStatus {
+        self.inner
+            .status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    /// The snapshot now served, if any (no Instagram call).
+    pub async fn peek(&self) -> Option<Arc<Current>> {
+        self.inner.current.get(&()).await
+    }
+
+    /// Forgets every copy of the feed: memory, prepared pages, the file on disk.
+    pub async fn purge(&self) -> Result<(), crate::storage::StorageError> {
+        let _guard = self.inner.refresh_lock.lock().await;
+        self.inner.current.invalidate_all();
+        self.inner.pages.invalidate_all();
+        self.update_status(|s| {
+            *s = RefreshStatus {
+                refreshes: s.refreshes,
+                ..RefreshStatus::default()
+            }
+        });
+        let dir = self.inner.dir.clone();
+        tokio::task::spawn_blocking(move || dir.remove(SNAPSHOT_FILE))
+            .await
+            .map_err(|e| crate::storage::StorageError::Io {
+                path: SNAPSHOT_FILE.into(),
+                source: std::io::Error::other(e),
+            })?
+    }
+
+    fn update_status(&self, f: impl FnOnce(&mut RefreshStatus)) {
+        if let Ok(mut status) = self.inner.status.lock() {
+            f(&mut status);
+        }
+    }
+}
+
+/// Records that only a new authorization can help, so no one calls Instagram with this token
+/// again; the reason is kept for the owner.
+pub(crate) async fn mark_needs_reconnect(
+    credentials: &CredentialStore,
+    reason: &str,
+    now: DateTime<Utc>,
+) {
+    let store = credentials.clone();
+    let reason = reason.to_owned();
+    let result = tokio::task::spawn_blocking(move || {
+        store.update(|c| {
+            c.state = TokenState::NeedsReconnect { reason, since: now };
+        })
+    })
+    .await;
+    match result {
+        Ok(Ok(_)) => tracing::warn!("Instagram access must be renewed: the owner has to reconnect"),
+        Ok(Err(error)) => tracing::error!(%error, "could not record that the token is dead"),
+        Err(error) => tracing::error!(%error, "could not record that the token is dead"),
+    }
+}
+
+fn delta(duration: Duration) -> TimeDelta {
+    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
+}

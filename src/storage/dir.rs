@@ -1,0 +1,148 @@
+//! [`StateDir`]: named, versioned, optionally encrypted files written atomically.
+
+use std::fmt;
+use std::fs::DirBuilder;
+use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::Utc;
+use secrecy::ExposeSecret as _;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::lock::{DirLock, try_lock};
+use super::{EncryptionKey, StorageError, envelope, files};
+use crate::config::StorageSettings;
+
+/// igfeed's state directory (`storage.dir`). Cheap to clone: clones share one key.
+///
+/// All methods do blocking file I/O with fsync (milliseconds); async callers that care use
+/// `spawn_blocking`. Processes that write should hold [`StateDir::lock`] for as long as they
+/// run, so that two writers never interleave.
+#[derive(Clone)]
+pub struct StateDir {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dir: PathBuf,
+    key: Option<EncryptionKey>,
+}
+
+impl StateDir {
+    /// Opens (creating with mode 0700 when missing) the directory and parses the key.
+    ///
+    /// Temp files of interrupted writes are removed here, but only when no other process
+    /// holds the lock: a live igfeed's temp file may be a write in progress.
+    pub fn open(settings: &StorageSettings) -> Result<Self, StorageError> {
+        let key = match &settings.encryption_key {
+            Some(raw) => Some(
+                EncryptionKey::parse(raw.expose_secret())
+                    .map_err(|reason| StorageError::BadKey { reason })?,
+            ),
+            None => None,
+        };
+        let dir = settings.dir.clone();
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| StorageError::io(&dir, e))?;
+        warn_if_shared(&dir);
+        let state = Self {
+            inner: Arc::new(Inner { dir, key }),
+        };
+        match state.lock() {
+            Ok(_lock) => {
+                let removed = files::remove_stale_temps(state.path())?;
+                if removed > 0 {
+                    tracing::info!(removed, dir = %state.path().display(), "removed temp files of interrupted writes");
+                }
+            }
+            Err(StorageError::Locked { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(state)
+    }
+
+    /// The directory itself.
+    pub fn path(&self) -> &Path {
+        &self.inner.dir
+    }
+
+    /// Whether files are encrypted at rest.
+    pub fn is_encrypted(&self) -> bool {
+        self.inner.key.is_some()
+    }
+
+    /// Takes the directory's exclusive lock without waiting; held while the [`DirLock`]
+    /// lives. Fails with [`StorageError::Locked`] when another igfeed holds it.
+    pub fn lock(&self) -> Result<DirLock, StorageError> {
+        try_lock(self.path())
+    }
+
+    /// Replaces file `name` with `value`, atomically and durably, readable only by igfeed's
+    /// user (0600), encrypted when a key is configured.
+    pub fn write<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StorageError> {
+        files::validate_name(name)?;
+        // written_at is for a human inspecting the file, so the real clock is the right one.
+        let bytes = envelope::encode(
+            &self.file(name),
+            name,
+            value,
+            self.inner.key.as_ref(),
+            Utc::now(),
+        )?;
+        files::write_atomic(self.path(), name, &bytes)
+    }
+
+    /// Reads file `name`: `Ok(None)` when it does not exist, an error naming the file when
+    /// it cannot be read, decrypted or understood. A bad file is never deleted or rewritten
+    /// here: what to do with it is the caller's (and often the operator's) decision.
+    pub fn read<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StorageError> {
+        files::validate_name(name)?;
+        let path = self.file(name);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => zeroize::Zeroizing::new(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(StorageError::io(path, e)),
+        };
+        envelope::decode(&path, name, &bytes, self.inner.key.as_ref()).map(Some)
+    }
+
+    /// Removes file `name` durably; nothing to do when it is absent.
+    pub fn remove(&self, name: &str) -> Result<(), StorageError> {
+        files::validate_name(name)?;
+        files::remove(self.path(), name)
+    }
+
+    /// Full path of file `name`.
+    fn file(&self, name: &str) -> PathBuf {
+        self.inner.dir.join(name)
+    }
+}
+
+impl fmt::Debug for StateDir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateDir")
+            .field("dir", &self.inner.dir)
+            .field("encrypted", &self.is_encrypted())
+            .finish()
+    }
+}
+
+/// Files are 0600 anyway, but a directory others can list or write deserves a word: the
+/// operator may have pointed igfeed at a shared place by mistake. The mode of an existing
+/// directory is the operator's choice, so igfeed does not change it.
+fn warn_if_shared(dir: &Path) {
+    if let Ok(meta) = std::fs::metadata(dir)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            dir = %dir.display(),
+            mode = format!("{:o}", meta.permissions().mode() & 0o777),
+            "storage dir is accessible to other users; consider chmod 700"
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! Keeps the long-lived token alive: refreshes it when due, stores the new value before
+//! anything uses it, and stops calling Instagram once the token is dead.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::TimeDelta;
+
+use super::token_schedule::{Plan, plan};
+use crate::clock::SharedClock;
+use crate::credentials::{CredentialStore, Credentials};
+use crate::feed::service::mark_needs_reconnect;
+use crate::instagram::{ApiError, InstagramClient};
+
+/// Refreshes the token; cheap to clone, one refresh at a time.
+#[derive(Clone)]
+pub struct TokenKeeper {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    instagram: InstagramClient,
+    credentials: CredentialStore,
+    clock: SharedClock,
+    refresh_after: Duration,
+    lock: tokio::sync::Mutex<()>,
+    checks: AtomicU64,
+    last_error: std::sync::Mutex<Option<String>>,
+}
+
+impl TokenKeeper {
+    /// A keeper refreshing tokens once they are `refresh_after` old.
+    pub fn new(
+        instagram: InstagramClient,
+        credentials: CredentialStore,
+        clock: SharedClock,
+        refresh_after: Duration,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                instagram,
+                credentials,
+                clock,
+                refresh_after,
+                lock: tokio::sync::Mutex::new(()),
+                checks: AtomicU64::new(0),
+                last_error: std::sync::Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Checks every `check_interval`, forever.
+    pub async fn run(self, check_interval: Duration) {
+        loop {
+            self.check().await;
+            tokio::time::sleep(check_interval).await;
+        }
+    }
+
+    /// Completed checks (lets tests wait for the schedule to have looked).
+    pub fn checks(&self) -> u64 {
+        self.inner.checks.load(Ordering::SeqCst)
+    }
+
+    /// Why the latest refresh failed, if it did.
+    pub fn last_error(&self) -> Option<String> {
+        self.inner.last_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    /// Refreshes if the schedule says so.
+    pub async fn check(&self) {
+        if let Some(credentials) = self.inner.credentials.current() {
+            let now = self.inner.clock.now();
+            match plan(&credentials, now, self.inner.refresh_after) {
+                Plan::Refresh => {
+                    let _ = self.refresh().await;
+                }
+                Plan::Expired => {
+                    mark_needs_reconnect(&self.inner.credentials, "the access token expired", now)
+                        .await;
+                }
+                Plan::Wait => {}
+            }
+        }
+        self.inner.checks.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Refreshes now, whatever the schedule (the owner's "refresh token now").
+    pub async fn refresh(&self) -> Result<Credentials, ApiError> {
+        let _guard = self.inner.lock.lock().await;
+        let Some(credentials) = self
+            .inner
+            .credentials
+            .current()
+            .filter(Credentials::is_active)
+        else {
+            return Err(ApiError::TokenInvalid {
+                code: 0,
+                subcode: None,
+                message: "no active token to refresh".into(),
+            });
+        };
+        let now = self.inner.clock.now();
+        self.save(move |c| c.last_refresh_attempt = Some(now)).await;
+        match self
+            .inner
+            .instagram
+            .refresh(&credentials.access_token)
+            .await
+        {
+            Ok(issued) => {
+                let now = self.inner.clock.now();
+                let mut renewed = credentials;
+                renewed.access_token = issued.access_token;
+                renewed.obtained_at = now;
+                renewed.issued_at = Some(now);
+                renewed.expires_at = issued
+                    .expires_in
+                    .and_then(|d| TimeDelta::from_std(d).ok())
+                    .map(|d| now + d);
+                renewed.last_refresh_attempt = Some(now);
+                self.store(renewed.clone()).await?;
+                self.set_error(None);
+                tracing::info!(expires_at = ?renewed.expires_at, "access token refreshed");
+                Ok(renewed)
+            }
+            Err(error) => {
+                self.set_error(Some(error.to_string()));
+                if matches!(error, ApiError::TokenInvalid { .. }) {
+                    mark_needs_reconnect(&self.inner.credentials, &error.to_string(), now).await;
+                } else {
+                    tracing::warn!(%error, "token refresh failed; will try again");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// Writes the renewed token to disk before anything can use it: a crash right after
+    /// Instagram answered must not lose the only valid token.
+    async fn store(&self, credentials: Credentials) -> Result<(), ApiError> {
+        let store = self.inner.credentials.clone();
+        let result = tokio::task::spawn_blocking(move || store.save(credentials)).await;
+        match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(storage_failed(&error)),
+            Err(error) => Err(storage_failed(&error)),
+        }
+    }
+
+    async fn save(&self, change: impl FnOnce(&mut Credentials) + Send + 'static) {
+        let store = self.inner.credentials.clone();
+        let result = tokio::task::spawn_blocking(move || store.update(change)).await;
+        if !matches!(result, Ok(Ok(_))) {
+            tracing::error!("could not record the token refresh attempt");
+        }
+    }
+
+    fn set_error(&self, error: Option<String>) {
+        if let Ok(mut last) = self.inner.last_error.lock() {
+            *last = error;
+        }
+    }
+}
+
+fn storage_failed(error: &dyn std::fmt::Display) -> ApiError {
+    tracing::error!(%error, "could not store the refreshed token");
+    ApiError::Transient {
+        reason: "the refreshed token could not be stored".into(),
+    }
+}

@@ -1,0 +1,128 @@
+//! `GET /feed.json`: ready bytes, negotiated encoding, ETag/304, cache headers.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::feed::FeedError;
+use crate::feed::cursor;
+use crate::feed::document::{MAX_PAGE, PageRequest};
+use crate::feed::prepared::{Encoding, PreparedBody, etag_matches, negotiate};
+use crate::startup::AppState;
+use crate::web::WebError;
+use crate::web::error::codes;
+
+/// Query parameters, kept as text so each bad one can be named in the error.
+#[derive(Debug, Deserialize)]
+pub(super) struct FeedQuery {
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+impl FeedQuery {
+    fn page(&self) -> Result<PageRequest, WebError> {
+        let limit = match self.limit.as_deref() {
+            None => None,
+            Some(raw) => Some(
+                raw.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        bad_param(
+                            "limit",
+                            &format!("must be a whole number from 1 to {MAX_PAGE}"),
+                        )
+                    })?,
+            ),
+        };
+        let after = match self.after.as_deref() {
+            None | Some("") => None,
+            Some(raw) => Some(cursor::decode(raw).map_err(|_| {
+                bad_param(
+                    "after",
+                    "is not a cursor igfeed handed out (use the `next` value)",
+                )
+            })?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+}
+
+fn bad_param(name: &str, problem: &str) -> WebError {
+    WebError::client(
+        StatusCode::BAD_REQUEST,
+        codes::BAD_QUERY,
+        format!("`{name}` {problem}"),
+    )
+}
+
+/// Answers from the prepared snapshot; never calls Instagram unless the cache is cold.
+pub(super) async fn feed_json(
+    req: HttpRequest,
+    query: web::Query<FeedQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let page = query.page()?;
+    let current = state.feed.current().await.map_err(unavailable)?;
+    let body = state.feed.body(&current, &page).await;
+    let encoding = negotiate(header_str(&req, header::ACCEPT_ENCODING));
+    let (bytes, etag, content_encoding) = select(&body, encoding);
+    let not_modified = etag_matches(header_str(&req, header::IF_NONE_MATCH), etag);
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag.to_owned()))
+        .insert_header((header::CACHE_CONTROL, state.feed_cache_control.clone()))
+        // The CORS middleware adds `Origin` (and the preflight headers) to Vary.
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
+    if not_modified {
+        return Ok(response.finish());
+    }
+    if let Some(value) = content_encoding {
+        response.insert_header((header::CONTENT_ENCODING, value));
+    }
+    Ok(response
+        .content_type("application/json")
+        .body(bytes.clone()))
+}
+
+fn select(body: &PreparedBody, encoding: Encoding) -> (&web::Bytes, &str, Option<HeaderValue>) {
+    match encoding {
+        Encoding::Brotli => (
+            &body.brotli,
+            &body.etag_brotli,
+            Some(HeaderValue::from_static("br")),
+        ),
+        Encoding::Gzip => (
+            &body.gzip,
+            &body.etag_gzip,
+            Some(HeaderValue::from_static("gzip")),
+        ),
+        Encoding::Identity => (&body.json, &body.etag_identity, None),
+    }
+}
+
+fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// 503 with a reason a site owner can act on; never an empty feed presented as real.
+fn unavailable(error: FeedError) -> WebError {
+    let (code, message) = match &error {
+        FeedError::NotConnected => (codes::NOT_CONNECTED, error.to_string()),
+        FeedError::NeedsReconnect(_) => (
+            codes::NEEDS_RECONNECT,
+            "the Instagram account must be reconnected in /admin".to_owned(),
+        ),
+        FeedError::Unavailable(_) => (
+            codes::FEED_UNAVAILABLE,
+            "the feed has not been fetched yet; try again shortly".to_owned(),
+        ),
+    };
+    WebError::unavailable(code, message)
+}

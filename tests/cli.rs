@@ -91,11 +91,8 @@ fn the_sandbox_command_prints_its_address_and_serves() {
         .spawn()
         .expect("starts");
     let stdout = child.stdout.take().expect("stdout");
-    let first = BufReader::new(stdout)
-        .lines()
-        .next()
-        .expect("a line")
-        .expect("utf-8");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("a line").expect("utf-8");
     let base = first
         .split_whitespace()
         .find(|w| w.starts_with("http://"))

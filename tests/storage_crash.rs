@@ -45,7 +45,9 @@ fn nth(n: u64) -> Credentials {
         Utc::now(),
     );
     c.username = Some(format!("user-{n}"));
-    c.permissions = (0..PERMISSIONS).map(|i| format!("permission-{n}-{i}")).collect();
+    c.permissions = (0..PERMISSIONS)
+        .map(|i| format!("permission-{n}-{i}"))
+        .collect();
     c
 }
 
@@ -58,7 +60,10 @@ fn write_number(c: &Credentials) -> u64 {
         .unwrap_or_else(|| panic!("unexpected token shape (length {})", token.len()));
     assert_eq!(c.username.as_deref(), Some(format!("user-{n}").as_str()));
     assert_eq!(c.permissions.len(), PERMISSIONS, "write {n}");
-    assert_eq!(c.permissions[PERMISSIONS - 1], format!("permission-{n}-{}", PERMISSIONS - 1));
+    assert_eq!(
+        c.permissions[PERMISSIONS - 1],
+        format!("permission-{n}-{}", PERMISSIONS - 1)
+    );
     n
 }
 
@@ -71,7 +76,9 @@ fn child_rewrites_credentials_forever() {
         return;
     };
     let key = std::env::var(KEY_VAR).ok();
-    let ready = std::env::var_os(READY_VAR).map(PathBuf::from).expect("ready path");
+    let ready = std::env::var_os(READY_VAR)
+        .map(PathBuf::from)
+        .expect("ready path");
     let state = StateDir::open(&settings(Path::new(&dir), key.as_deref())).expect("open");
     let _lock = state.lock().expect("lock");
     let store = CredentialStore::open(state).expect("store");
@@ -88,7 +95,11 @@ fn spawn_child(dir: &Path, ready: &Path, key: Option<&str>) -> Child {
     let exe = std::env::current_exe().expect("current exe");
     let mut command = Command::new(exe);
     command
-        .args(["--exact", "child_rewrites_credentials_forever", "--nocapture"])
+        .args([
+            "--exact",
+            "child_rewrites_credentials_forever",
+            "--nocapture",
+        ])
         .env(DIR_VAR, dir)
         .env(READY_VAR, ready)
         .stdin(Stdio::null())
@@ -120,11 +131,14 @@ fn wait_until_ready(child: &mut Child, ready: &Path) {
     }
 }
 
-fn kill_repeatedly(key: Option<&str>) {
+/// Kills a writer `KILLS_PER_MODE` times; returns how many kills caught a write in flight
+/// (a temp file was left behind).
+fn kill_repeatedly(key: Option<&str>) -> usize {
     let root = tempfile::tempdir().expect("tempdir");
     let ready = root.path().join("ready");
     let mut dir = root.path().join("state-0");
     let mut last_seen = None;
+    let mut in_flight = 0;
     for i in 0..KILLS_PER_MODE {
         if i % FRESH_DIR_EVERY == 0 {
             dir = root.path().join(format!("state-{i}"));
@@ -137,30 +151,39 @@ fn kill_repeatedly(key: Option<&str>) {
         child.kill().expect("SIGKILL the child");
         child.wait().expect("reap the child");
 
+        in_flight += usize::from(temp_files(&dir) > 0);
         let state = StateDir::open(&settings(&dir, key))
             .unwrap_or_else(|e| panic!("kill {i}: state dir unusable: {e}"));
         let store = CredentialStore::open(state)
             .unwrap_or_else(|e| panic!("kill {i}: credentials unreadable: {e}"));
-        let credentials = store.current().unwrap_or_else(|| panic!("kill {i}: credentials gone"));
+        let credentials = store
+            .current()
+            .unwrap_or_else(|| panic!("kill {i}: credentials gone"));
         let n = write_number(&credentials);
-        assert!(last_seen.is_none_or(|last| n >= last), "kill {i}: went back from {last_seen:?} to {n}");
+        assert!(
+            last_seen.is_none_or(|last| n >= last),
+            "kill {i}: went back from {last_seen:?} to {n}"
+        );
         last_seen = Some(n);
-        assert_no_temp_files(&dir, i);
+        let left = temp_files(&dir);
+        assert_eq!(left, 0, "kill {i}: open left {left} temp files");
     }
+    in_flight
 }
 
-/// `StateDir::open` must have swept away the half-written temp files of the killed writes.
-fn assert_no_temp_files(dir: &Path, i: usize) {
-    let leftovers: Vec<_> = std::fs::read_dir(dir)
+/// How many files other than the credentials and the lock file are in `dir`.
+fn temp_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
         .expect("read dir")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|name| name != CREDENTIALS_FILE && name != ".lock")
-        .collect();
-    assert!(leftovers.is_empty(), "kill {i}: left {leftovers:?}");
+        .count()
 }
 
 #[test]
 fn sigkill_at_random_moments_never_leaves_an_unreadable_credentials_file() {
-    kill_repeatedly(None);
-    kill_repeatedly(Some(KEY));
+    let in_flight = kill_repeatedly(None) + kill_repeatedly(Some(KEY));
+    // About one kill in eight lands between creating the temp file and the rename; none at
+    // all would mean the test no longer exercises what it claims to.
+    assert!(in_flight > 0, "no kill landed during a file write");
 }

@@ -2,6 +2,8 @@
 
 use std::net::TcpListener;
 
+use std::io::Write;
+
 use anyhow::Context;
 
 use crate::cli::SandboxArgs;
@@ -35,14 +37,22 @@ pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
             })?;
         }
         let base = running.base_url().as_str().trim_end_matches('/').to_owned();
-        println!("Instagram sandbox listening on {base}/");
-        println!("Point igfeed at it with:");
-        println!("  IGFEED__INSTAGRAM__AUTHORIZE_URL={base}/oauth/authorize");
-        println!("  IGFEED__INSTAGRAM__API_BASE={base}");
-        println!("  IGFEED__INSTAGRAM__GRAPH_BASE={base}");
-        println!("  IGFEED__INSTAGRAM__APP_ID={app_id}");
-        println!("  IGFEED__INSTAGRAM__APP_SECRET=<the sandbox app secret>");
-        println!("Control it: POST {base}/_sandbox/mode, GET {base}/_sandbox/stats");
+        // A closed stdout (the reader went away) must not take the sandbox down.
+        let _ = std::io::stdout().write_all(banner(&base, &app_id).as_bytes());
+        let _ = std::io::stdout().flush();
         running.wait().await.context("sandbox server failed")
     })
+}
+
+fn banner(base: &str, app_id: &str) -> String {
+    format!(
+        "Instagram sandbox listening on {base}/\n\
+         Point igfeed at it with:\n\
+         \x20 IGFEED__INSTAGRAM__AUTHORIZE_URL={base}/oauth/authorize\n\
+         \x20 IGFEED__INSTAGRAM__API_BASE={base}\n\
+         \x20 IGFEED__INSTAGRAM__GRAPH_BASE={base}\n\
+         \x20 IGFEED__INSTAGRAM__APP_ID={app_id}\n\
+         \x20 IGFEED__INSTAGRAM__APP_SECRET=<the sandbox app secret>\n\
+         Control it: POST {base}/_sandbox/mode, GET {base}/_sandbox/stats\n"
+    )
 }

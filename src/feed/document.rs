@@ -1,16 +1,13 @@
 //! The `/feed.json` document: a page of the snapshot plus freshness, serialised once.
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-
 use super::cursor;
-use super::domain::{Post, Profile, Snapshot};
+use super::domain::{FeedDocument, Snapshot};
 
 /// Most posts one page may hold (`?limit=` upper bound).
 pub const MAX_PAGE: usize = 100;
 
 /// Which slice of the feed a caller asked for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// Posts per page; `None` = the default page (everything kept, up to [`MAX_PAGE`]).
     pub limit: Option<usize>,
@@ -23,15 +20,6 @@ impl PageRequest {
     pub fn is_default(&self) -> bool {
         self.limit.is_none() && self.after.is_none()
     }
-}
-
-#[derive(Serialize)]
-struct Document<'a> {
-    profile: &'a Profile,
-    posts: &'a [Post],
-    next: Option<String>,
-    updated_at: DateTime<Utc>,
-    stale: bool,
 }
 
 /// Serialises the requested page of `snapshot`. A cursor naming a post that has left the
@@ -51,7 +39,7 @@ pub fn render(snapshot: &Snapshot, page: &PageRequest, stale: bool) -> Vec<u8> {
     let next = (end < posts.len())
         .then(|| slice.last().map(|p| cursor::encode(&p.id)))
         .flatten();
-    let document = Document {
+    let document = FeedDocument {
         profile: &snapshot.feed.profile,
         posts: slice,
         next,

@@ -179,4 +179,4 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

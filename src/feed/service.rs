@@ -1,11 +1,12 @@
 //! The feed service: one snapshot in memory (moka) and on disk, refreshed on a schedule or on
 //! demand, never replaced by a failed fetch, and read by every visitor without an Instagram call.
 
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use moka::future::Cache;
+use tokio::sync::OnceCell;
 
 use super::document::{self, PageRequest};
 use super::domain::Snapshot;
@@ -57,8 +58,8 @@ pub struct Current {
     /// The feed as fetched.
     pub snapshot: Snapshot,
     generation: u64,
-    fresh_body: OnceLock<Arc<PreparedBody>>,
-    stale_body: OnceLock<Arc<PreparedBody>>,
+    fresh_body: OnceCell<Arc<PreparedBody>>,
+    stale_body: OnceCell<Arc<PreparedBody>>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -166,7 +167,9 @@ impl FeedService {
         if let Some(error) = self.recent_failure() {
             return Err(FeedError::Unavailable(error));
         }
-        self.fetch().await
+        let current = self.fetch().await?;
+        self.record_success(&current);
+        Ok(current)
     }
 
     /// Fetches now (schedule or owner's request); a failure leaves the snapshot in place.
@@ -175,7 +178,19 @@ impl FeedService {
         self.update_status(|s| s.refreshes += 1);
         let current = self.fetch().await?;
         self.inner.current.insert((), current.clone()).await;
+        self.record_success(&current);
         Ok(current)
+    }
+
+    /// Clears the failure only once the new snapshot is the one served, so `stale` never
+    /// reads "fresh" next to the old snapshot.
+    fn record_success(&self, current: &Current) {
+        self.update_status(|s| {
+            s.last_success = Some(current.snapshot.fetched_at);
+            s.last_error = None;
+            s.consecutive_failures = 0;
+            s.retry_after = None;
+        });
     }
 
     /// The latest failure, if it happened less than a refresh interval ago.
@@ -215,14 +230,11 @@ impl FeedService {
                     fetched_at: self.inner.clock.now(),
                 };
                 self.persist(&snapshot).await;
-                self.update_status(|s| {
-                    s.last_success = Some(snapshot.fetched_at);
-                    s.last_error = None;
-                    s.consecutive_failures = 0;
-                    s.retry_after = None;
-                });
                 tracing::info!(posts = snapshot.feed.posts.len(), "feed refreshed");
-                Ok(self.wrap(snapshot))
+                let current = self.wrap(snapshot);
+                // Ready bytes before the first visitor asks.
+                self.body(&current, &PageRequest::default()).await;
+                Ok(current)
             }
             Err(error) => Err(self.record_failure(error).await),
         }
@@ -268,8 +280,8 @@ impl FeedService {
         Arc::new(Current {
             snapshot,
             generation,
-            fresh_body: OnceLock::new(),
-            stale_body: OnceLock::new(),
+            fresh_body: OnceCell::new(),
+            stale_body: OnceCell::new(),
         })
     }
 
@@ -295,15 +307,19 @@ impl FeedService {
             } else {
                 &current.fresh_body
             };
-            return slot
-                .get_or_init(|| {
-                    Arc::new(PreparedBody::new(document::render(
-                        &current.snapshot,
-                        page,
-                        stale,
-                    )))
-                })
-                .clone();
+            // Best compression, once per snapshot and freshness state; concurrent first
+            // requests wait for the one computation, which runs off the async workers.
+            let prepare = || {
+                let (current, page) = (current.clone(), page.clone());
+                async move {
+                    let prepared = tokio::task::spawn_blocking(move || {
+                        PreparedBody::new(document::render(&current.snapshot, &page, stale))
+                    })
+                    .await;
+                    Arc::new(prepared.unwrap_or_else(|_| PreparedBody::new(b"{}".to_vec())))
+                }
+            };
+            return slot.get_or_init(prepare).await.clone();
         }
         let key = PageKey {
             generation: current.generation,
@@ -312,10 +328,12 @@ impl FeedService {
         };
         let current = current.clone();
         let page = page.clone();
+        // Visitors choose these parameters, so they get cheap compression: a caller cycling
+        // through them must not be able to keep the CPU busy.
         self.inner
             .pages
             .get_with(key, async move {
-                Arc::new(PreparedBody::new(document::render(
+                Arc::new(PreparedBody::new_fast(document::render(
                     &current.snapshot,
                     &page,
                     stale,

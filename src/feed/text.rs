@@ -62,7 +62,7 @@ fn collect(caption: &str, sigil: char, read: fn(&str) -> Option<&str>) -> Vec<St
 fn starts_word(prev: Option<char>) -> bool {
     match prev {
         None => true,
-        Some(c) => !(is_tag_char(c) || matches!(c, '/' | '&' | '.' | '#' | '@')),
+        Some(c) => !(is_tag_char(c) || matches!(c, '/' | '&' | '#' | '@')),
     }
 }
 

@@ -19,4 +19,6 @@ pub use key::EncryptionKey;
 pub use lock::DirLock;
 
 #[cfg(test)]
+mod damage_tests;
+#[cfg(test)]
 mod tests;

@@ -28,6 +28,8 @@ fn the_example_config_mentions_every_key() {
             "redirect_uri",
             "access_token",
             "extra_ca_file",
+            "encryption_key",
+            "token",
         ]);
     for key in keys {
         assert!(

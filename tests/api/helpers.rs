@@ -21,7 +21,8 @@ pub const REDIRECT_URI: &str = "http://127.0.0.1:8080/auth/instagram/callback";
 
 /// One sandbox, the clock it shares with igfeed, and igfeed's settings pointing at it.
 pub struct TestEnv {
-    pub storage: tempfile::TempDir,
+    /// The state directory, deleted when the test ends.
+    _storage: tempfile::TempDir,
     pub sandbox: RunningSandbox,
     pub clock: Arc<OffsetClock>,
     pub config: SandboxConfig,
@@ -86,7 +87,7 @@ impl TestEnv {
             ),
         ]);
         Self {
-            storage,
+            _storage: storage,
             sandbox,
             clock,
             config,

@@ -1,14 +1,14 @@
 //! `GET /feed.json`: ready bytes, negotiated encoding, ETag/304, cache headers.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::feed::FeedError;
 use crate::feed::cursor;
 use crate::feed::document::{MAX_PAGE, PageRequest};
-use crate::feed::prepared::{Encoding, PreparedBody, etag_matches, negotiate};
+use crate::feed::prepared::{etag_matches, negotiate};
 use crate::startup::AppState;
 use crate::web::WebError;
 use crate::web::error::codes;
@@ -67,7 +67,7 @@ pub(super) async fn feed_json(
     let current = state.feed.current().await.map_err(unavailable)?;
     let body = state.feed.body(&current, &page).await;
     let encoding = negotiate(header_str(&req, header::ACCEPT_ENCODING));
-    let (bytes, etag, content_encoding) = select(&body, encoding);
+    let (bytes, etag) = body.select(encoding);
     let not_modified = etag_matches(header_str(&req, header::IF_NONE_MATCH), etag);
     let mut response = if not_modified {
         HttpResponse::NotModified()
@@ -83,28 +83,12 @@ pub(super) async fn feed_json(
     if not_modified {
         return Ok(response.finish());
     }
-    if let Some(value) = content_encoding {
+    if let Some(value) = encoding.content_encoding() {
         response.insert_header((header::CONTENT_ENCODING, value));
     }
     Ok(response
         .content_type("application/json")
         .body(bytes.clone()))
-}
-
-fn select(body: &PreparedBody, encoding: Encoding) -> (&web::Bytes, &str, Option<HeaderValue>) {
-    match encoding {
-        Encoding::Brotli => (
-            &body.brotli,
-            &body.etag_brotli,
-            Some(HeaderValue::from_static("br")),
-        ),
-        Encoding::Gzip => (
-            &body.gzip,
-            &body.etag_gzip,
-            Some(HeaderValue::from_static("gzip")),
-        ),
-        Encoding::Identity => (&body.json, &body.etag_identity, None),
-    }
 }
 
 fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {

@@ -23,6 +23,26 @@ pub enum Command {
     Serve,
     /// Run the local stand-in for Instagram's OAuth, Graph API and CDN.
     Sandbox(SandboxArgs),
+    /// Run igfeed wired to an in-process sandbox: the whole product on one machine, no account.
+    Demo(DemoArgs),
+    /// Write the /feed.json document to a file or stdout (for static-site builds).
+    Export {
+        /// Write here instead of stdout (atomically).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Use the stored snapshot instead of asking Instagram.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Manage the stored Instagram token.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Print the state of the token and the feed.
+    Status {
+        /// Ask this running igfeed instead of the local one.
+        #[arg(long)]
+        url: Option<url::Url>,
+    },
     /// Exit 0 when the local igfeed server answers /healthz (for container HEALTHCHECKs).
     Healthcheck {
         /// Check this URL instead of the configured local server.
@@ -58,4 +78,23 @@ pub struct SandboxArgs {
     /// A registered redirect URI (repeatable); defaults to igfeed's local callback.
     #[arg(long = "redirect-uri", value_name = "URI")]
     pub redirect_uris: Vec<String>,
+}
+
+/// `igfeed token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Store a token obtained by hand (read from stdin, never from the command line, so it
+    /// stays out of shell history and process listings). igfeed must not be running.
+    Import,
+}
+
+/// Options of `igfeed demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Port of the igfeed server (the sandbox takes a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Start already connected to the sandbox account (skip the authorization step).
+    #[arg(long)]
+    pub connected: bool,
 }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use igfeed::cli::{Cli, Command};
+use igfeed::cli::{Cli, Command, TokenCommand};
 use igfeed::commands;
 use igfeed::config::{LogFormat, Settings, Sources};
 use igfeed::telemetry;
@@ -30,14 +30,24 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_SETTINGS);
         }
     };
+    let log = |format| telemetry::init(telemetry::subscriber(&filter, format, std::io::stderr));
     match command {
         Command::Healthcheck { url } => report(commands::healthcheck::run(&settings, url)),
+        Command::Status { url } => report(commands::status::run(&settings, url)),
+        Command::Export { out, offline } => {
+            log(settings.log.format);
+            report(commands::export::run(&settings, out, offline))
+        }
+        Command::Token(TokenCommand::Import) => {
+            log(settings.log.format);
+            report(commands::token::import(&settings))
+        }
+        Command::Demo(args) => {
+            log(settings.log.format);
+            report(commands::demo::run(settings, args))
+        }
         Command::Serve | Command::Sandbox(_) => {
-            telemetry::init(telemetry::subscriber(
-                &filter,
-                settings.log.format,
-                std::io::stderr,
-            ));
+            log(settings.log.format);
             report(commands::serve::run(settings))
         }
     }

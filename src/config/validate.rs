@@ -12,6 +12,8 @@ const MIN_TOKEN_AGE_FOR_REFRESH: Duration = Duration::from_secs(24 * 3600);
 const MAX_REFRESH_AFTER: Duration = Duration::from_secs(50 * 24 * 3600);
 /// Instagram serves at most the 10,000 most recent posts.
 const MAX_POSTS: usize = 10_000;
+/// The operator token guards detailed status; it must not be guessable.
+const MIN_OPS_TOKEN_LEN: usize = 16;
 /// An admin secret shorter than this is guessable despite login throttling.
 const MIN_ADMIN_PASSWORD_LEN: usize = 8;
 
@@ -35,6 +37,27 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
             "admin.password",
             format!("must be at least {MIN_ADMIN_PASSWORD_LEN} characters"),
         ));
+    }
+    if let Some(key) = &settings.storage.encryption_key
+        && let Err(problem) = crate::storage::EncryptionKey::parse(key.expose_secret())
+    {
+        return Err(SettingsError::invalid("storage.encryption_key", problem));
+    }
+    if let Some(token) = &settings.ops.token
+        && token.expose_secret().chars().count() < MIN_OPS_TOKEN_LEN
+    {
+        return Err(SettingsError::invalid(
+            "ops.token",
+            format!("must be at least {MIN_OPS_TOKEN_LEN} characters"),
+        ));
+    }
+    for origin in &settings.cors.allowed_origins {
+        if !is_origin(origin) {
+            return Err(SettingsError::invalid(
+                "cors.allowed_origins",
+                format!("`{origin}` is not \"*\" or an origin like https://www.example.com"),
+            ));
+        }
     }
     validate_instagram(settings)?;
 
@@ -138,6 +161,18 @@ fn origin_url(key: &str, url: &url::Url) -> Result<(), SettingsError> {
         ));
     }
     Ok(())
+}
+
+/// `*`, or `scheme://host[:port]` exactly as browsers send it in `Origin` (no path, no slash).
+fn is_origin(origin: &str) -> bool {
+    if origin == "*" {
+        return true;
+    }
+    url::Url::parse(origin).is_ok_and(|url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.host_str().is_some()
+            && url.origin().ascii_serialization() == origin
+    })
 }
 
 fn is_graph_version(version: &str) -> bool {

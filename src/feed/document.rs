@@ -10,6 +10,7 @@ pub const MAX_PAGE: usize = 100;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     /// Posts per page; `None` = the default page (everything kept, up to [`MAX_PAGE`]).
+    /// The HTTP handler bounds it to [`MAX_PAGE`]; `igfeed export` asks for everything.
     pub limit: Option<usize>,
     /// Continue after this post id (decoded from igfeed's own cursor).
     pub after: Option<String>,
@@ -33,7 +34,7 @@ pub fn render(snapshot: &Snapshot, page: &PageRequest, stale: bool) -> Vec<u8> {
             .position(|p| &p.id == id)
             .map_or(posts.len(), |i| i + 1),
     };
-    let limit = page.limit.unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE);
+    let limit = page.limit.unwrap_or(MAX_PAGE).max(1);
     let end = start.saturating_add(limit).min(posts.len());
     let slice = &posts[start..end];
     let next = (end < posts.len())

@@ -349,3 +349,31 @@ async fn the_token_is_refreshed_on_schedule_and_persisted() {
         .sandbox
         .issue_token(TokenKind::LongLived, Duration::ZERO);
 }
+
+#[tokio::test]
+async fn only_configured_origins_are_allowed() {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__CORS__ALLOWED_ORIGINS", "https://shop.example");
+    env.store_credentials(hours(1));
+    let app = env.spawn_app().await;
+    wait_until("the first feed", 10, || async {
+        app.state.feed.peek().await.is_some()
+    })
+    .await;
+    let ask = |origin: &'static str| {
+        app.http
+            .get(format!("{}/feed.json", app.address))
+            .header("Origin", origin)
+            .send()
+    };
+    let allowed = ask("https://shop.example").await.expect("answers");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://shop.example"
+    );
+    let other = ask("https://evil.example").await.expect("answers");
+    assert!(
+        !other.headers().contains_key("access-control-allow-origin"),
+        "no CORS grant for an unlisted origin"
+    );
+}

@@ -1,6 +1,7 @@
 //! Integration tests over real HTTP on loopback: igfeed and the Instagram sandbox on port 0.
 
 mod cdn;
+mod commands;
 mod consent;
 mod errors;
 mod example_config;
@@ -11,4 +12,5 @@ mod helpers;
 mod oauth;
 mod paging;
 mod settings;
+mod storage;
 mod tls;

@@ -67,6 +67,27 @@ fn environment_overrides_file_overrides_defaults() {
 }
 
 #[test]
+fn cors_origins_take_a_comma_separated_list_from_the_environment() {
+    let settings = load(
+        None,
+        &[(
+            "IGFEED__CORS__ALLOWED_ORIGINS",
+            "https://a.example, http://localhost:3000",
+        )],
+    )
+    .expect("valid");
+    assert_eq!(
+        settings.cors.allowed_origins,
+        vec![
+            "https://a.example".to_owned(),
+            "http://localhost:3000".to_owned()
+        ]
+    );
+    let key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    load(None, &[("IGFEED__STORAGE__ENCRYPTION_KEY", key)]).expect("a hex key is valid");
+}
+
+#[test]
 fn durations_take_human_units_down_to_milliseconds() {
     let settings = load(None, &[("IGFEED__FEED__REFRESH_INTERVAL", "250ms")]).expect("valid");
     assert_eq!(settings.feed.refresh_interval, Duration::from_millis(250));
@@ -141,6 +162,22 @@ fn every_mistake_is_one_line_naming_the_key() {
             "instagram.access_token",
         ),
         (Some("not toml ["), &[], "igfeed.toml"),
+        (
+            None,
+            &[("IGFEED__STORAGE__ENCRYPTION_KEY", "too-short")],
+            "storage.encryption_key",
+        ),
+        (None, &[("IGFEED__OPS__TOKEN", "short")], "ops.token"),
+        (
+            None,
+            &[("IGFEED__CORS__ALLOWED_ORIGINS", "https://a.example/path")],
+            "cors.allowed_origins",
+        ),
+        (
+            None,
+            &[("IGFEED__CORS__ALLOWED_ORIGINS", "a.example")],
+            "cors.allowed_origins",
+        ),
     ];
     for (file, env, key) in cases {
         let err = load(*file, env).expect_err(&format!("{file:?} {env:?} should be refused"));

@@ -1,0 +1,106 @@
+//! `igfeed demo`: igfeed wired to an in-process Instagram sandbox, so the whole product runs
+//! on one machine with no Meta account, no network and no setup.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::SecretString;
+
+use crate::account::import_token;
+use crate::cli::DemoArgs;
+use crate::clock::{self, SharedClock};
+use crate::config::{CALLBACK_PATH, Settings};
+use crate::sandbox::{self, RunningSandbox, SandboxConfig, TokenKind};
+use crate::startup::Application;
+
+/// Runs the sandbox and igfeed until interrupted.
+pub fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
+    let listener =
+        TcpListener::bind((settings.server.host.as_str(), args.port)).with_context(|| {
+            format!(
+                "cannot listen on {}:{} (--port)",
+                settings.server.host, args.port
+            )
+        })?;
+    let port = listener
+        .local_addr()
+        .context("listener has no address")?
+        .port();
+    let public = settings.public_url(port);
+    let sandbox_listener =
+        TcpListener::bind("127.0.0.1:0").context("cannot open a port for the sandbox")?;
+    let mut callback = public.clone();
+    callback.set_path(CALLBACK_PATH);
+    let sandbox_config = SandboxConfig {
+        redirect_uris: vec![callback.to_string()],
+        ..SandboxConfig::default()
+    };
+    settings.storage.dir = demo_storage(port)?;
+    actix_web::rt::System::new().block_on(async move {
+        let clock = clock::system();
+        let sandbox =
+            sandbox::spawn(sandbox_config.clone(), clock.clone(), sandbox_listener).await?;
+        point_at(&mut settings, &sandbox, &sandbox_config, callback);
+        let app = Application::build_on(listener, settings, clock.clone()).await?;
+        connect(&app, &sandbox, &clock).await?;
+        print_banner(app.public_url(), &sandbox, args.connected);
+        let result = app.run_until_stopped().await;
+        sandbox.stop().await;
+        result.context("igfeed stopped with an error")
+    })
+}
+
+/// A fresh state directory per demo port: demo tokens never mix with real ones.
+fn demo_storage(port: u16) -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("igfeed-demo-{port}"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)
+            .with_context(|| format!("cannot clear the demo state in {}", dir.display()))?;
+    }
+    Ok(dir)
+}
+
+fn point_at(
+    settings: &mut Settings,
+    sandbox: &RunningSandbox,
+    config: &SandboxConfig,
+    callback: url::Url,
+) {
+    let base = sandbox.base_url().clone();
+    let ig = &mut settings.instagram;
+    ig.authorize_url = base
+        .join("oauth/authorize")
+        .unwrap_or_else(|_| base.clone());
+    ig.api_base = base.clone();
+    ig.graph_base = base;
+    ig.app_id = Some(config.app_id.clone());
+    ig.app_secret = Some(SecretString::from(config.app_secret.clone()));
+    ig.redirect_uri = Some(callback);
+    ig.retry_base_delay = Duration::from_millis(200);
+}
+
+/// Connects the sandbox account the way an owner importing a token would.
+async fn connect(
+    app: &Application,
+    sandbox: &RunningSandbox,
+    clock: &SharedClock,
+) -> anyhow::Result<()> {
+    let state = app.state();
+    let token = SecretString::from(sandbox.issue_token(TokenKind::LongLived, Duration::ZERO));
+    import_token(&state.instagram, &state.credentials, clock, token).await?;
+    state.refresh_trigger.refresh_soon();
+    Ok(())
+}
+
+fn print_banner(public: &url::Url, sandbox: &RunningSandbox, _connected: bool) {
+    let base = public.as_str().trim_end_matches('/');
+    let sandbox_base = sandbox.base_url().as_str().trim_end_matches('/');
+    println!(
+        "igfeed demo is running, connected to a local stand-in for Instagram.\n\
+         \x20 Feed (JSON):   {base}/feed.json\n\
+         \x20 Health:        {base}/healthz\n\
+         \x20 Sandbox:       {sandbox_base}/  (make it misbehave: POST {sandbox_base}/_sandbox/mode)\n\
+         Press Ctrl-C to stop."
+    );
+}

@@ -12,6 +12,7 @@ pub mod config;
 pub mod credentials;
 pub mod feed;
 pub mod instagram;
+pub mod metrics;
 pub mod sandbox;
 pub mod startup;
 pub mod storage;

@@ -17,6 +17,7 @@ use crate::config::Settings;
 use crate::credentials::CredentialStore;
 use crate::feed::{FeedConfig, FeedService};
 use crate::instagram::{ApiError, InstagramClient};
+use crate::metrics::Metrics;
 use crate::storage::{DirLock, StateDir};
 use crate::tasks::Tasks;
 use crate::tasks::feed_refresh::{self, RefreshTrigger};
@@ -43,6 +44,8 @@ pub struct AppState {
     pub token_keeper: TokenKeeper,
     /// `Cache-Control` of `/feed.json`, computed once.
     pub feed_cache_control: String,
+    /// This application's counters (per instance: tests run many apps in one process).
+    pub metrics: Metrics,
 }
 
 /// A bound, not yet running igfeed server.
@@ -82,8 +85,10 @@ impl Application {
         let dir = StateDir::open(&settings.storage)?;
         let lock = dir.lock()?;
         let credentials = CredentialStore::open(dir.clone())?;
+        let metrics = Metrics::new();
         let instagram =
-            InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?;
+            InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?
+                .with_metrics(metrics.clone());
         let feed = FeedService::new(
             instagram.clone(),
             credentials.clone(),
@@ -111,6 +116,7 @@ impl Application {
             feed,
             refresh_trigger: RefreshTrigger::default(),
             token_keeper,
+            metrics,
         });
         let tasks = start_tasks(&state);
         let shutdown_timeout = state.settings.server.shutdown_timeout.as_secs().max(1);

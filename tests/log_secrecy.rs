@@ -20,6 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tracing_subscriber::fmt::MakeWriter;
 
 use helpers::{TestEnv, hours};
+use igfeed::clock::Clock;
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -113,6 +114,67 @@ async fn no_secret_reaches_any_log_line_at_trace_level() {
     secrets.push(bogus.expose_secret().to_owned());
     let _ = client.profile(&bogus).await;
     let _ = client.exchange_for_long_lived(&bogus).await;
+
+    // The application itself: a stored token, the feed served, refreshed and failing.
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__FEED__REFRESH_INTERVAL", "30ms");
+    env.set("IGFEED__TOKEN__CHECK_INTERVAL", "10ms");
+    secrets.push(env.store_credentials(hours(1)));
+    let app = env.spawn_app().await;
+    let mut exposed = String::new();
+    helpers::wait_until("the first feed", 10, || async {
+        app.state.feed.peek().await.is_some()
+    })
+    .await;
+    env.advance(hours(24 * 8));
+    helpers::wait_until("a token refresh", 10, || async {
+        env.sandbox.stats().calls.refresh > 0
+    })
+    .await;
+    helpers::wait_until("the refreshed token stored", 10, || async {
+        env.stored_credentials().is_some_and(|c| {
+            c.issued_at
+                .is_some_and(|t| t > env.clock.now() - chrono::TimeDelta::hours(1))
+        })
+    })
+    .await;
+    let refreshed = env.stored_credentials().expect("stored");
+    secrets.push(refreshed.access_token.expose_secret().to_owned());
+    // Rate limited last: igfeed then rightly waits a minute before calling again.
+    for mode in [
+        Mode::Outage,
+        Mode::TokenRevoked,
+        Mode::RateLimited {
+            code: 80002,
+            regain_minutes: 1,
+        },
+    ] {
+        env.sandbox.set_mode(mode);
+        let before = app.state.feed.status().refreshes;
+        helpers::wait_until("a refresh in this mode", 10, || async {
+            app.state.feed.status().refreshes > before
+        })
+        .await;
+        for path in [
+            "/feed.json",
+            "/feed.json?limit=3",
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/nope",
+        ] {
+            let response = app.get(path).await;
+            exposed.push_str(&format!("{:?}", response.headers()));
+            exposed.push_str(&response.text().await.unwrap_or_default());
+        }
+    }
+    app.stop().await;
+    for secret in &secrets {
+        assert!(
+            !exposed.contains(secret.as_str()),
+            "a secret reached a response"
+        );
+    }
 
     let logs = String::from_utf8(capture.0.lock().expect("lock").clone()).expect("utf-8 logs");
     assert!(

@@ -38,7 +38,7 @@ pub fn run(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<()> {
 }
 
 /// The server's own loopback address: a wildcard bind address is not a place to connect to.
-fn local_health_url(settings: &Settings) -> anyhow::Result<url::Url> {
+pub(crate) fn local_health_url(settings: &Settings) -> anyhow::Result<url::Url> {
     let host = match settings.server.host.as_str() {
         "0.0.0.0" | "" => "127.0.0.1".to_owned(),
         "::" | "[::]" => "[::1]".to_owned(),

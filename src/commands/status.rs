@@ -1,8 +1,215 @@
-//! `igfeed status` (in progress).
+//! `igfeed status`: asks a running igfeed's `/readyz` for its details and prints them for a
+//! person at a terminal. Exits non-zero when no feed can be served or igfeed cannot be reached,
+//! so it also works in scripts.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use secrecy::ExposeSecret;
 
 use crate::config::Settings;
+use crate::web::ops::details::{Details, READY, Readiness, Token};
 
-/// Prints the state of the token and the feed.
-pub fn run(_settings: &Settings, _url: Option<url::Url>) -> anyhow::Result<()> {
-    anyhow::bail!("igfeed status is not available yet")
+/// A running igfeed answers `/readyz` from memory in milliseconds.
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prints the state of the account, the token and the feed; fails when not ready.
+pub fn run(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<()> {
+    let url = readyz_url(settings, url)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let readiness = runtime.block_on(fetch(settings, &url))?;
+    print!("{}", render(&url, &readiness));
+    if readiness.status != READY {
+        bail!("igfeed at {url} cannot serve a feed yet");
+    }
+    Ok(())
 }
+
+/// `url` (a base like `https://feed.example.com`, or the `/readyz` URL itself) or the local
+/// server's own address from settings.
+fn readyz_url(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<url::Url> {
+    let mut base = match url {
+        Some(url) if url.path().ends_with("/readyz") => return Ok(url),
+        Some(url) => url,
+        None => super::healthcheck::local_health_url(settings)?,
+    };
+    if base.path().ends_with("/healthz") {
+        base.set_path("/");
+    } else if !base.path().ends_with('/') {
+        let path = format!("{}/", base.path());
+        base.set_path(&path);
+    }
+    base.join("readyz")
+        .with_context(|| format!("cannot build a /readyz URL from {base}"))
+}
+
+async fn fetch(settings: &Settings, url: &url::Url) -> anyhow::Result<Readiness> {
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .build()
+        .context("cannot build the HTTP client")?;
+    let mut request = client.get(url.clone());
+    if let Some(token) = &settings.ops.token {
+        request = request.bearer_auth(token.expose_secret());
+    }
+    let response = request.send().await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot reach igfeed at {url} ({}); is it running?",
+            e.without_url()
+        )
+    })?;
+    let status = response.status();
+    response
+        .json::<Readiness>()
+        .await
+        .map_err(|_| anyhow::anyhow!("{url} answered {status}, not igfeed's readiness document"))
+}
+
+/// The human-readable summary.
+fn render(url: &url::Url, readiness: &Readiness) -> String {
+    let mut out = String::new();
+    let ready = if readiness.status == READY {
+        "ready (a feed can be served)"
+    } else {
+        "NOT READY (no feed can be served yet)"
+    };
+    let _ = writeln!(out, "igfeed at {url}: {ready}");
+    match &readiness.details {
+        Some(details) => details_lines(&mut out, details),
+        None => {
+            let _ = writeln!(
+                out,
+                "details hidden: set ops.token (IGFEED__OPS__TOKEN) to the server's, or run this on the server itself"
+            );
+        }
+    }
+    out
+}
+
+fn details_lines(out: &mut String, d: &Details) {
+    if let Some(account) = &d.account {
+        let name = account
+            .username
+            .as_deref()
+            .map_or("(username not known yet)".into(), |u| format!("@{u}"));
+        let id = account.user_id.as_deref().unwrap_or("unknown");
+        let _ = writeln!(out, "account:    {name} (user id {id})");
+    }
+    match (d.connection.as_str(), &d.reconnect) {
+        ("needs-reconnect", Some(r)) => {
+            let _ = writeln!(
+                out,
+                "connection: NEEDS RECONNECT since {}: {}",
+                time(r.since),
+                r.reason
+            );
+            let _ = writeln!(out, "            fix: {}", r.fix);
+        }
+        ("not-connected", _) => {
+            let _ = writeln!(
+                out,
+                "connection: not connected: open /admin and connect the Instagram account"
+            );
+        }
+        (other, _) => {
+            let _ = writeln!(out, "connection: {other}");
+        }
+    }
+    if let Some(token) = &d.token {
+        token_lines(out, token);
+    }
+    let f = &d.feed;
+    match (f.updated_at, f.posts) {
+        (Some(at), Some(posts)) => {
+            let age = f.age_seconds.map_or("?".into(), human);
+            let stale = if f.stale == Some(true) {
+                "STALE"
+            } else {
+                "fresh"
+            };
+            let _ = writeln!(
+                out,
+                "feed:       {posts} posts, updated {age} ago ({}), {stale}",
+                time(at)
+            );
+        }
+        _ => {
+            let _ = writeln!(out, "feed:       no snapshot yet");
+        }
+    }
+    match (&f.last_error, f.last_success) {
+        (Some(error), _) => {
+            let _ = writeln!(
+                out,
+                "            last refresh FAILED ({} in a row): {error}",
+                f.consecutive_failures
+            );
+        }
+        (None, Some(at)) => {
+            let _ = writeln!(out, "            last refresh succeeded {}", time(at));
+        }
+        (None, None) => {}
+    }
+}
+
+fn token_lines(out: &mut String, t: &Token) {
+    let _ = match (t.age_seconds, t.seconds_until_expiry) {
+        (Some(age), Some(left)) if left >= 0 => writeln!(
+            out,
+            "token:      {}, {} old, expires in {}{}",
+            t.source,
+            human(age),
+            human(left),
+            t.expires_at
+                .map_or(String::new(), |at| format!(" ({})", time(at)))
+        ),
+        (Some(age), Some(left)) => writeln!(
+            out,
+            "token:      {}, {} old, EXPIRED {} ago",
+            t.source,
+            human(age),
+            human(-left)
+        ),
+        _ if !t.age_known => writeln!(
+            out,
+            "token:      {}, age and expiry unknown (imported token; established at the first refresh)",
+            t.source
+        ),
+        _ => writeln!(out, "token:      {}, expiry unknown", t.source),
+    };
+    match (&t.last_refresh_error, t.last_refresh_attempt) {
+        (Some(error), _) => {
+            let _ = writeln!(out, "            last token refresh FAILED: {error}");
+        }
+        (None, Some(at)) => {
+            let _ = writeln!(out, "            last token refresh {}", time(at));
+        }
+        (None, None) => {
+            let _ = writeln!(out, "            not refreshed yet");
+        }
+    }
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Coarse durations a person reads at a glance: `56d 19h`, `3h 5m`, `42s`.
+fn human(seconds: i64) -> String {
+    let s = seconds.max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -119,6 +119,7 @@ impl InstagramClient {
                     base_delay: settings.retry_base_delay,
                     max_delay: settings.retry_max_delay,
                 },
+                metrics: None,
             },
             endpoints: Endpoints {
                 authorize_url: settings.authorize_url.clone(),
@@ -128,6 +129,12 @@ impl InstagramClient {
             },
             app,
         })
+    }
+
+    /// Counts every call attempt into `metrics` (per application, so tests stay apart).
+    pub fn with_metrics(mut self, metrics: crate::metrics::Metrics) -> Self {
+        self.transport.metrics = Some(metrics);
+        self
     }
 
     /// Whether the app id and secret are configured (needed to connect an account).

@@ -18,6 +18,8 @@ const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 pub(crate) struct Transport {
     pub http: reqwest::Client,
     pub retry: RetryPolicy,
+    /// Counts every attempt by endpoint and outcome, when the application asked for it.
+    pub metrics: Option<crate::metrics::Metrics>,
 }
 
 impl Transport {
@@ -37,6 +39,9 @@ impl Transport {
             let started = Instant::now();
             let result = self.send_once(build(&self.http)).await;
             let result = result.map_err(|e| scrub(e, secrets));
+            if let Some(metrics) = &self.metrics {
+                metrics.record_instagram_call(endpoint, &result);
+            }
             let elapsed_ms = started.elapsed().as_millis() as u64;
             match result {
                 Ok(value) => {

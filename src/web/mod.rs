@@ -3,6 +3,7 @@
 
 pub mod error;
 mod health;
+pub(crate) mod ops;
 mod public;
 pub mod request_log;
 
@@ -27,5 +28,6 @@ fn common(cfg: &mut web::ServiceConfig) {
         .app_data(error::form_config())
         .app_data(error::path_config())
         .service(health::healthz)
+        .configure(ops::configure)
         .default_service(web::to(error::not_found));
 }

@@ -8,6 +8,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{HttpRequest, web};
 use rand::RngExt;
 use tracing::Instrument;
 
@@ -32,7 +33,21 @@ pub async fn log_requests(
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     let status = response.status().as_u16();
-    let elapsed_us = started.elapsed().as_micros() as u64;
+    let elapsed = started.elapsed();
+    record_metrics(response.request(), status, elapsed);
+    let elapsed_us = elapsed.as_micros() as u64;
     span.in_scope(|| tracing::info!(status, elapsed_us, "request handled"));
     Ok(response)
+}
+
+/// Counts the request under its route *pattern*: the raw path is chosen by the client, and
+/// every distinct label value would be a time series kept for the life of the process.
+fn record_metrics(req: &HttpRequest, status: u16, elapsed: std::time::Duration) {
+    if let Some(state) = req.app_data::<web::Data<crate::startup::AppState>>() {
+        let route = req.match_pattern();
+        let route = route.as_deref().unwrap_or(crate::metrics::UNMATCHED_ROUTE);
+        state
+            .metrics
+            .record_request(route, req.method().as_str(), status, elapsed);
+    }
 }

@@ -64,7 +64,17 @@ pub(super) async fn feed_json(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     let page = query.page()?;
-    let current = state.feed.current().await.map_err(unavailable)?;
+    // A held snapshot is a cache hit; otherwise the service loads (or explains why not).
+    let current = match state.feed.peek().await {
+        Some(current) => {
+            state.metrics.record_feed_cache(true);
+            current
+        }
+        None => {
+            state.metrics.record_feed_cache(false);
+            state.feed.current().await.map_err(unavailable)?
+        }
+    };
     let body = state.feed.body(&current, &page).await;
     let encoding = negotiate(header_str(&req, header::ACCEPT_ENCODING));
     let (bytes, etag) = body.select(encoding);

@@ -1,0 +1,143 @@
+use std::collections::HashMap;
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::config::Sources;
+use crate::web::ops::details::{Account, Feed, RECONNECT_FIX, Reconnect};
+
+fn settings(env: &[(&str, &str)]) -> Settings {
+    let env: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    Settings::load(&Sources { file: None, env }).expect("settings")
+}
+
+fn url(raw: &str) -> url::Url {
+    url::Url::parse(raw).expect("url")
+}
+
+#[test]
+fn the_readyz_url_comes_from_the_argument_or_the_local_server() {
+    let local = settings(&[
+        ("IGFEED__SERVER__HOST", "0.0.0.0"),
+        ("IGFEED__SERVER__PORT", "9000"),
+    ]);
+    let cases = [
+        (None, "http://127.0.0.1:9000/readyz"),
+        (
+            Some("https://feed.example.com"),
+            "https://feed.example.com/readyz",
+        ),
+        (
+            Some("https://example.com/igfeed"),
+            "https://example.com/igfeed/readyz",
+        ),
+        (
+            Some("https://example.com/igfeed/"),
+            "https://example.com/igfeed/readyz",
+        ),
+        (
+            Some("http://10.0.0.5:8080/readyz"),
+            "http://10.0.0.5:8080/readyz",
+        ),
+    ];
+    for (given, expected) in cases {
+        let got = readyz_url(&local, given.map(url)).expect("url builds");
+        assert_eq!(got.as_str(), expected, "{given:?}");
+    }
+}
+
+#[test]
+fn durations_read_at_a_glance() {
+    for (seconds, expected) in [
+        (42, "42s"),
+        (300, "5m"),
+        (3 * 3600 + 300, "3h 5m"),
+        (56 * 86_400 + 19 * 3600 + 59, "56d 19h"),
+        (-5, "0s"),
+    ] {
+        assert_eq!(human(seconds), expected);
+    }
+}
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+#[test]
+fn an_imported_token_says_its_age_is_unknown() {
+    let readiness = Readiness {
+        status: READY.into(),
+        details: Some(Details {
+            account: Some(Account {
+                username: Some("sandbox.cafe".into()),
+                user_id: Some("1784".into()),
+                app_scoped_id: None,
+            }),
+            connection: "connected".into(),
+            reconnect: None,
+            token: Some(Token {
+                source: "imported".into(),
+                ..Token::default()
+            }),
+            feed: Feed {
+                updated_at: Some(at()),
+                age_seconds: Some(120),
+                posts: Some(36),
+                stale: Some(false),
+                last_success: Some(at()),
+                ..Feed::default()
+            },
+        }),
+    };
+    let text = render(&url("http://127.0.0.1:8080/readyz"), &readiness);
+    for part in [
+        "ready",
+        "@sandbox.cafe",
+        "unknown (imported token; established at the first refresh)",
+        "36 posts, updated 2m ago",
+        "fresh",
+    ] {
+        assert!(text.contains(part), "{part:?} in\n{text}");
+    }
+}
+
+#[test]
+fn needs_reconnect_shows_the_reason_and_the_fix() {
+    let readiness = Readiness {
+        status: "not-ready".into(),
+        details: Some(Details {
+            connection: "needs-reconnect".into(),
+            reconnect: Some(Reconnect {
+                reason: "Instagram rejected the access token (code 190)".into(),
+                since: at(),
+                fix: RECONNECT_FIX.into(),
+            }),
+            ..Details::default()
+        }),
+    };
+    let text = render(&url("http://127.0.0.1:8080/readyz"), &readiness);
+    for part in [
+        "NOT READY",
+        "NEEDS RECONNECT",
+        "code 190",
+        RECONNECT_FIX,
+        "no snapshot yet",
+    ] {
+        assert!(text.contains(part), "{part:?} in\n{text}");
+    }
+}
+
+#[test]
+fn hidden_details_say_how_to_see_them() {
+    let readiness = Readiness {
+        status: READY.into(),
+        details: None,
+    };
+    let text = render(&url("https://feed.example.com/readyz"), &readiness);
+    assert!(text.contains("ops.token"), "{text}");
+}

@@ -1,0 +1,60 @@
+//! Label sets and the functions that keep label values to a small, fixed set: a label value a
+//! client can choose freely would let it create unbounded time series.
+
+use prometheus_client::encoding::EncodeLabelSet;
+
+use crate::instagram::ApiError;
+
+/// The `route` of a request that matched no route (404s, hostile paths).
+pub const UNMATCHED_ROUTE: &str = "unmatched";
+
+/// `igfeed_http_requests_total` labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct RequestLabels {
+    pub route: String,
+    pub method: &'static str,
+    pub status: u16,
+}
+
+/// `igfeed_http_request_duration_seconds` labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct RouteLabels {
+    pub route: String,
+}
+
+/// `igfeed_instagram_calls_total` labels.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct CallLabels {
+    pub endpoint: &'static str,
+    pub outcome: &'static str,
+}
+
+/// The method as a label: the standard ones by name, anything else (HTTP allows any token as
+/// a method) as `other`.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// One outcome per [`ApiError`] variant, so dashboards can tell "Instagram is down" from "the
+/// token died" from "we are rate limited".
+pub fn outcome_label<T>(result: &Result<T, ApiError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(ApiError::TokenInvalid { .. }) => "token_invalid",
+        Err(ApiError::PermissionMissing { .. }) => "permission",
+        Err(ApiError::RateLimited { .. }) => "rate_limited",
+        Err(ApiError::Transient { .. }) => "transient",
+        Err(ApiError::AppCredentials { .. }) => "app_credentials",
+        Err(ApiError::BadRequest { .. }) => "bad_request",
+        Err(ApiError::Malformed { .. }) => "malformed",
+    }
+}

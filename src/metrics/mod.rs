@@ -1,0 +1,212 @@
+//! Prometheus metrics for one running igfeed, rendered in the Prometheus text format.
+//!
+//! One [`Metrics`] is built per [`Application`](crate::startup::Application) and handed to the
+//! parts that count (request middleware, Instagram transport, `/feed.json`), instead of
+//! process-global statics: tests run many applications in one process, and each must see only
+//! its own numbers. Values that describe the current state (token expiry, feed age) are not
+//! kept here at all but read at scrape time ([`Readings`]), so they can never be out of date.
+
+mod labels;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+use crate::instagram::ApiError;
+use labels::{CallLabels, RequestLabels, RouteLabels};
+
+pub use labels::{UNMATCHED_ROUTE, method_label, outcome_label};
+
+/// `Content-Type` of the rendered metrics (Prometheus text format 0.0.4).
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
+
+/// Request latency buckets in seconds: `/feed.json` answers in well under a millisecond from
+/// ready bytes, a cold load waits for Instagram (seconds).
+const DURATION_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5, 10.0,
+];
+
+type DurationFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+/// The counters of one application; cheap to clone (all clones count into the same values).
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: DurationFamily,
+    instagram_calls: Family<CallLabels, Counter>,
+    cache_hits: Counter,
+    cache_misses: Counter,
+}
+
+/// Values computed from the application's state at scrape time; `None` leaves the series out
+/// (e.g. the expiry of an imported token nobody knows yet), which Prometheus reads as "absent"
+/// rather than as a misleading number.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Readings {
+    /// Seconds until the token expires (negative once expired).
+    pub token_expiry_seconds: Option<f64>,
+    /// Whether only the owner reconnecting can help; `None` when not connected.
+    pub token_needs_reconnect: Option<bool>,
+    /// Seconds since the served snapshot was fetched.
+    pub feed_age_seconds: Option<f64>,
+    /// Whether visitors are told the feed may be old.
+    pub feed_stale: Option<bool>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh set of zeroed counters.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "igfeed_http_requests",
+            "HTTP requests answered, by matched route pattern, method and status",
+            requests.clone(),
+        );
+        let durations: DurationFamily =
+            Family::new_with_constructor(|| Histogram::new(DURATION_BUCKETS));
+        registry.register(
+            "igfeed_http_request_duration_seconds",
+            "Time to answer HTTP requests, by matched route pattern",
+            durations.clone(),
+        );
+        let instagram_calls = Family::<CallLabels, Counter>::default();
+        registry.register(
+            "igfeed_instagram_calls",
+            "Instagram API call attempts (retries included), by endpoint and outcome",
+            instagram_calls.clone(),
+        );
+        let cache_hits = Counter::default();
+        registry.register(
+            "igfeed_feed_cache_hits",
+            "/feed.json requests served from the held snapshot",
+            cache_hits.clone(),
+        );
+        let cache_misses = Counter::default();
+        registry.register(
+            "igfeed_feed_cache_misses",
+            "/feed.json requests that found no snapshot and needed a load",
+            cache_misses.clone(),
+        );
+        Self {
+            inner: Arc::new(Inner {
+                registry,
+                requests,
+                durations,
+                instagram_calls,
+                cache_hits,
+                cache_misses,
+            }),
+        }
+    }
+
+    /// Counts one answered request. `route` must be a route *pattern* (or [`UNMATCHED_ROUTE`]),
+    /// never a raw path: every distinct value becomes a time series kept forever.
+    pub fn record_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+        let route = route.to_owned();
+        self.inner
+            .requests
+            .get_or_create(&RequestLabels {
+                route: route.clone(),
+                method: method_label(method),
+                status,
+            })
+            .inc();
+        self.inner
+            .durations
+            .get_or_create(&RouteLabels { route })
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one attempt at an Instagram endpoint with its result.
+    pub fn record_instagram_call<T>(&self, endpoint: &'static str, result: &Result<T, ApiError>) {
+        self.inner
+            .instagram_calls
+            .get_or_create(&CallLabels {
+                endpoint,
+                outcome: outcome_label(result),
+            })
+            .inc();
+    }
+
+    /// Counts a `/feed.json` request as served from the snapshot (`true`) or needing a load.
+    pub fn record_feed_cache(&self, hit: bool) {
+        if hit {
+            self.inner.cache_hits.inc();
+        } else {
+            self.inner.cache_misses.inc();
+        }
+    }
+
+    /// The whole exposition: the counters plus the scrape-time `readings`.
+    pub fn render(&self, readings: &Readings) -> Result<String, std::fmt::Error> {
+        let mut out = String::with_capacity(4096);
+        prometheus_text::encode(&mut out, &self.inner.registry)?;
+        // A registry per scrape holds only the readings that are known now, so unknown values
+        // are absent instead of a stale or made-up number.
+        let mut now = Registry::default();
+        gauge(
+            &mut now,
+            "igfeed_token_expiry_seconds",
+            "Seconds until the Instagram token expires (absent while unknown)",
+            readings.token_expiry_seconds,
+        );
+        gauge(
+            &mut now,
+            "igfeed_token_needs_reconnect",
+            "1 when Instagram rejected the token for good and the owner must reconnect",
+            readings.token_needs_reconnect.map(flag),
+        );
+        gauge(
+            &mut now,
+            "igfeed_feed_age_seconds",
+            "Seconds since the served feed snapshot was fetched",
+            readings.feed_age_seconds,
+        );
+        gauge(
+            &mut now,
+            "igfeed_feed_stale",
+            "1 when /feed.json reports stale: true",
+            readings.feed_stale.map(flag),
+        );
+        prometheus_text::encode(&mut out, &now)?;
+        Ok(out)
+    }
+}
+
+fn flag(value: bool) -> f64 {
+    if value { 1.0 } else { 0.0 }
+}
+
+fn gauge(registry: &mut Registry, name: &str, help: &str, value: Option<f64>) {
+    if let Some(value) = value {
+        let gauge = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        gauge.set(value);
+        registry.register(name, help, gauge);
+    }
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,193 @@
+//! The `/readyz` document: one schema for the server that writes it and `igfeed status` that
+//! reads it. It is built field by field from what igfeed knows, never from [`Credentials`]
+//! wholesale, so the token cannot slip into it.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::{Credentials, TokenSource, TokenState};
+use crate::startup::AppState;
+
+/// `status` when a feed can be served.
+pub const READY: &str = "ready";
+/// `status` otherwise.
+pub const NOT_READY: &str = "not-ready";
+
+/// What `/readyz` says; everything but `status` only for operators.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Readiness {
+    /// [`READY`] or [`NOT_READY`].
+    pub status: String,
+    /// The operator details; absent from the public answer.
+    #[serde(flatten)]
+    pub details: Option<Details>,
+}
+
+/// The state of the account, its token and the feed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Details {
+    /// The connected account; `null` when none is.
+    pub account: Option<Account>,
+    /// `not-connected`, `connected` or `needs-reconnect`.
+    pub connection: String,
+    /// Why and since when the owner must reconnect; only with `needs-reconnect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnect: Option<Reconnect>,
+    /// The token's age and expiry; `null` when not connected.
+    pub token: Option<Token>,
+    /// The served snapshot and the refresher's latest outcome.
+    pub feed: Feed,
+}
+
+/// The connected account's names.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Account {
+    /// `@username`, when known.
+    pub username: Option<String>,
+    /// The professional account id.
+    pub user_id: Option<String>,
+    /// The app-scoped user id.
+    pub app_scoped_id: Option<String>,
+}
+
+/// Why Instagram access has to be renewed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Reconnect {
+    /// Instagram's explanation (never contains the token).
+    pub reason: String,
+    /// When igfeed found out.
+    pub since: DateTime<Utc>,
+    /// What the owner should do.
+    pub fix: String,
+}
+
+/// What is known about the token's lifetime; the token itself never appears.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Token {
+    /// `imported` (pasted by hand) or `authorized` (igfeed's connect flow).
+    pub source: String,
+    /// When igfeed got this token value.
+    pub obtained_at: Option<DateTime<Utc>>,
+    /// When Instagram issued or last extended it; `null` = unknown.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// `false` for an imported token until its first refresh establishes the age.
+    pub age_known: bool,
+    /// Seconds since `issued_at`.
+    pub age_seconds: Option<i64>,
+    /// When it expires; `null` = unknown.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Seconds until `expires_at` (negative once expired).
+    pub seconds_until_expiry: Option<i64>,
+    /// The latest refresh attempt, successful or not.
+    pub last_refresh_attempt: Option<DateTime<Utc>>,
+    /// Why the latest refresh failed (since this process started).
+    pub last_refresh_error: Option<String>,
+}
+
+/// The served snapshot and the refresher's latest outcome.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Feed {
+    /// When the served snapshot was fetched; `null` when there is none.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Seconds since `updated_at`.
+    pub age_seconds: Option<i64>,
+    /// Posts in the served snapshot.
+    pub posts: Option<usize>,
+    /// What `/feed.json` reports as `stale`.
+    pub stale: Option<bool>,
+    /// When the latest refresh started.
+    pub last_attempt: Option<DateTime<Utc>>,
+    /// When a refresh last succeeded.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The latest refresh failure, cleared by a success.
+    pub last_error: Option<String>,
+    /// Failures since the last success.
+    pub consecutive_failures: u32,
+}
+
+/// The fix shown with `needs-reconnect`.
+pub const RECONNECT_FIX: &str = "open /admin and click Reconnect";
+
+/// Gathers the full document from the application's state (no Instagram call).
+pub(crate) async fn gather(state: &AppState) -> Readiness {
+    let now = state.clock.now();
+    let current = state.feed.peek().await;
+    let refresh = state.feed.status();
+    let credentials = state.credentials.current();
+    let profile_name = current
+        .as_ref()
+        .map(|c| c.snapshot.feed.profile.username.clone());
+    let feed = Feed {
+        updated_at: current.as_ref().map(|c| c.snapshot.fetched_at),
+        age_seconds: current
+            .as_ref()
+            .map(|c| seconds(now, c.snapshot.fetched_at)),
+        posts: current.as_ref().map(|c| c.snapshot.feed.posts.len()),
+        stale: current.as_ref().map(|c| state.feed.is_stale(c)),
+        last_attempt: refresh.last_attempt,
+        last_success: refresh.last_success,
+        last_error: refresh.last_error,
+        consecutive_failures: refresh.consecutive_failures,
+    };
+    let details = match credentials {
+        None => Details {
+            connection: "not-connected".into(),
+            feed,
+            ..Details::default()
+        },
+        Some(c) => connected(&c, now, state.token_keeper.last_error(), profile_name, feed),
+    };
+    Readiness {
+        status: if current.is_some() { READY } else { NOT_READY }.into(),
+        details: Some(details),
+    }
+}
+
+fn connected(
+    c: &Credentials,
+    now: DateTime<Utc>,
+    last_refresh_error: Option<String>,
+    profile_name: Option<String>,
+    feed: Feed,
+) -> Details {
+    let (connection, reconnect) = match &c.state {
+        TokenState::Active => ("connected", None),
+        TokenState::NeedsReconnect { reason, since } => (
+            "needs-reconnect",
+            Some(Reconnect {
+                reason: reason.clone(),
+                since: *since,
+                fix: RECONNECT_FIX.into(),
+            }),
+        ),
+    };
+    Details {
+        account: Some(Account {
+            username: c.username.clone().or(profile_name),
+            user_id: c.user_id.clone(),
+            app_scoped_id: c.app_scoped_id.clone(),
+        }),
+        connection: connection.into(),
+        reconnect,
+        token: Some(Token {
+            source: match c.source {
+                TokenSource::Imported => "imported",
+                TokenSource::Authorized => "authorized",
+            }
+            .into(),
+            obtained_at: Some(c.obtained_at),
+            issued_at: c.issued_at,
+            age_known: c.issued_at.is_some(),
+            age_seconds: c.age(now).map(|age| age.num_seconds()),
+            expires_at: c.expires_at,
+            seconds_until_expiry: c.expires_at.map(|at| (at - now).num_seconds()),
+            last_refresh_attempt: c.last_refresh_attempt,
+            last_refresh_error,
+        }),
+        feed,
+    }
+}
+
+fn seconds(now: DateTime<Utc>, then: DateTime<Utc>) -> i64 {
+    (now - then).num_seconds().max(0)
+}

@@ -1,10 +1,12 @@
-//! Connecting an Instagram account to igfeed: importing a token obtained by hand.
+//! Connecting an Instagram account to igfeed (importing a token obtained by hand) and
+//! disconnecting it again.
 
 use chrono::TimeDelta;
 use secrecy::SecretString;
 
 use crate::clock::SharedClock;
 use crate::credentials::{CredentialStore, Credentials, TokenSource, TokenState};
+use crate::feed::FeedService;
 use crate::instagram::{ApiError, InstagramClient};
 use crate::storage::StorageError;
 
@@ -75,4 +77,20 @@ async fn long_lived(
         return None;
     }
     instagram.exchange_for_long_lived(token).await.ok()
+}
+
+/// Forgets the account: the token first (so nothing can call Instagram with it any more),
+/// then every copy of its data — the snapshot in memory and on disk and the prepared pages.
+/// Afterwards `/feed.json` answers 503 `not-connected`.
+pub async fn disconnect(store: &CredentialStore, feed: &FeedService) -> Result<(), StorageError> {
+    let credentials = store.clone();
+    tokio::task::spawn_blocking(move || credentials.clear())
+        .await
+        .map_err(|e| StorageError::Io {
+            path: "credentials".into(),
+            source: std::io::Error::other(e),
+        })??;
+    feed.purge().await?;
+    tracing::info!("Instagram account disconnected; its data was removed");
+    Ok(())
 }

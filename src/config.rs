@@ -14,7 +14,7 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
 pub use sections::{
-    AdminSettings, CorsSettings, FeedSettings, InstagramSettings, LogFormat, LogSettings,
+    AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogFormat, LogSettings,
     OpsSettings, ServerSettings, StorageSettings, TokenSettings,
 };
 
@@ -47,6 +47,8 @@ pub struct Settings {
     pub cors: CorsSettings,
     /// `[ops]`
     pub ops: OpsSettings,
+    /// `[alerts]`
+    pub alerts: AlertSettings,
     /// `[log]`
     pub log: LogSettings,
 }

@@ -22,6 +22,9 @@ pub struct ServerSettings {
     /// How long a graceful shutdown waits for in-flight requests.
     #[serde(with = "humantime_serde")]
     pub shutdown_timeout: Duration,
+    /// Reverse proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// Where igfeed keeps its state between restarts.
@@ -40,6 +43,24 @@ pub struct StorageSettings {
 pub struct AdminSettings {
     /// The admin secret in clear; belongs in the environment, not in a file.
     pub password: Option<SecretString>,
+    /// The admin secret as an argon2 PHC hash (`$argon2id$…`), instead of `password`.
+    pub password_hash: Option<SecretString>,
+    /// How long an admin login lasts.
+    #[serde(with = "humantime_serde")]
+    pub session_lifetime: Duration,
+    /// Failed logins allowed per client address per minute before 429.
+    pub login_attempts_per_minute: u32,
+}
+
+/// Warnings sent to the owner.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    /// Receives a JSON POST for each alert (needs reconnect, token expiring, feed stale).
+    pub webhook_url: Option<url::Url>,
+    /// How often alert conditions are evaluated.
+    #[serde(with = "humantime_serde")]
+    pub check_interval: Duration,
 }
 
 /// Everything about talking to Instagram.

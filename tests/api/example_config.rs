@@ -29,6 +29,8 @@ fn the_example_config_mentions_every_key() {
             "access_token",
             "extra_ca_file",
             "encryption_key",
+            "password_hash",
+            "webhook_url",
             "token",
         ]);
     for key in keys {

@@ -10,6 +10,7 @@ mod graph;
 mod health;
 mod helpers;
 mod oauth;
+mod ops;
 mod paging;
 mod settings;
 mod storage;

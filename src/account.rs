@@ -10,7 +10,7 @@ use crate::feed::FeedService;
 use crate::instagram::{ApiError, InstagramClient};
 use crate::storage::StorageError;
 
-/// Why a token could not be imported.
+/// Why a token could not be imported or an authorization completed.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// Instagram did not accept the token.
@@ -55,14 +55,7 @@ pub async fn import_token(
         last_refresh_attempt: None,
         state: TokenState::Active,
     };
-    let saved = credentials.clone();
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || store.save(saved))
-        .await
-        .map_err(|e| StorageError::Io {
-            path: "credentials".into(),
-            source: std::io::Error::other(e),
-        })??;
+    save(store, credentials.clone()).await?;
     tracing::info!(username = ?credentials.username, "Instagram token imported");
     Ok(credentials)
 }
@@ -77,6 +70,52 @@ async fn long_lived(
         return None;
     }
     instagram.exchange_for_long_lived(token).await.ok()
+}
+
+/// Completes an owner's authorization: code → short-lived token → long-lived token → profile,
+/// then stores it all. The previous token (reconnecting) is replaced only by this final,
+/// atomic save, so any failure on the way leaves the old connection exactly as it was.
+pub async fn connect_with_code(
+    instagram: &InstagramClient,
+    store: &CredentialStore,
+    clock: &SharedClock,
+    code: &str,
+) -> Result<Credentials, ImportError> {
+    let short = instagram.exchange_code(code).await?;
+    let long = instagram
+        .exchange_for_long_lived(&short.access_token)
+        .await?;
+    let profile = instagram.profile(&long.access_token).await?;
+    let now = clock.now();
+    let credentials = Credentials {
+        access_token: long.access_token,
+        app_scoped_id: Some(profile.id),
+        user_id: profile.user_id.or(short.user_id),
+        username: profile.username,
+        permissions: short.permissions,
+        source: TokenSource::Authorized,
+        obtained_at: now,
+        issued_at: Some(now),
+        expires_at: long
+            .expires_in
+            .and_then(|d| TimeDelta::from_std(d).ok())
+            .map(|d| now + d),
+        last_refresh_attempt: None,
+        state: TokenState::Active,
+    };
+    save(store, credentials.clone()).await?;
+    tracing::info!(username = ?credentials.username, "Instagram account connected");
+    Ok(credentials)
+}
+
+async fn save(store: &CredentialStore, credentials: Credentials) -> Result<(), StorageError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || store.save(credentials))
+        .await
+        .map_err(|e| StorageError::Io {
+            path: "credentials".into(),
+            source: std::io::Error::other(e),
+        })?
 }
 
 /// Forgets the account: the token first (so nothing can call Instagram with it any more),

@@ -94,7 +94,7 @@ pub struct DemoArgs {
     /// Port of the igfeed server (the sandbox takes a free one).
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
-    /// Start already connected to the sandbox account (skip the authorization step).
+    /// Start already connected to the sandbox account (skip logging in and approving).
     #[arg(long)]
     pub connected: bool,
 }

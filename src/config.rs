@@ -14,8 +14,8 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
 pub use sections::{
-    AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogFormat, LogSettings,
-    OpsSettings, ServerSettings, StorageSettings, TokenSettings,
+    AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogFormat,
+    LogSettings, OpsSettings, ServerSettings, StorageSettings, TokenSettings,
 };
 
 /// The defaults every other source overrides, embedded so a bare binary runs.

@@ -5,6 +5,7 @@
 #![warn(missing_docs, clippy::unwrap_used)]
 
 pub mod account;
+pub mod alerts;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -12,6 +13,7 @@ pub mod config;
 pub mod credentials;
 pub mod feed;
 pub mod instagram;
+pub mod meta;
 pub mod metrics;
 pub mod sandbox;
 pub mod startup;

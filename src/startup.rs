@@ -34,6 +34,10 @@ pub struct AppState {
     pub clock: SharedClock,
     /// Where visitors reach igfeed.
     pub public_url: url::Url,
+    /// Admin login: secret, session cookie, live sessions, throttle.
+    pub admin: crate::web::admin::AdminAccess,
+    /// `server.trusted_proxies`, parsed once (see `web::client_ip`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The token and account ids.
     pub credentials: CredentialStore,
     /// The feed snapshot and its refreshes.
@@ -42,8 +46,14 @@ pub struct AppState {
     pub refresh_trigger: RefreshTrigger,
     /// Keeps the token alive.
     pub token_keeper: TokenKeeper,
+    /// Meta's data-deletion requests, for their status page.
+    pub deletions: crate::meta::DeletionLog,
+    /// Conditions that need the owner: shown on the status page, sent to the webhook.
+    pub alerts: crate::alerts::Alerts,
     /// `Cache-Control` of `/feed.json`, computed once.
     pub feed_cache_control: String,
+    /// Authorizations the owner started and Instagram has not answered yet.
+    pub pending_authorizations: crate::web::oauth::pending::PendingAuthorizations,
     /// This application's counters (per instance: tests run many apps in one process).
     pub metrics: Metrics,
 }
@@ -85,6 +95,12 @@ impl Application {
         let dir = StateDir::open(&settings.storage)?;
         let lock = dir.lock()?;
         let credentials = CredentialStore::open(dir.clone())?;
+        let admin = crate::web::admin::AdminAccess::open(&settings, &public_url, dir.clone())?;
+        let trusted_proxies =
+            crate::web::client_ip::parse_trusted_proxies(&settings.server.trusted_proxies)
+                .map_err(|problem| {
+                    anyhow::anyhow!("invalid setting `server.trusted_proxies`: {problem}")
+                })?;
         let metrics = Metrics::new();
         let instagram =
             InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?
@@ -92,7 +108,7 @@ impl Application {
         let feed = FeedService::new(
             instagram.clone(),
             credentials.clone(),
-            dir,
+            dir.clone(),
             clock.clone(),
             FeedConfig {
                 refresh_interval: settings.feed.refresh_interval,
@@ -106,17 +122,31 @@ impl Application {
             clock.clone(),
             settings.token.refresh_after,
         );
+        let deletions = crate::meta::DeletionLog::open(dir.clone());
+        let alerts = crate::alerts::Alerts::new(
+            settings.alerts.webhook_url.clone(),
+            credentials.clone(),
+            feed.clone(),
+            clock.clone(),
+            dir,
+            public_url.clone(),
+        )?;
         let state = web::Data::new(AppState {
             feed_cache_control: cache_control(&settings),
             settings,
             instagram,
             clock,
             public_url: public_url.clone(),
+            admin,
+            trusted_proxies,
             credentials,
             feed,
             refresh_trigger: RefreshTrigger::default(),
             token_keeper,
+            deletions,
+            alerts,
             metrics,
+            pending_authorizations: Default::default(),
         });
         let tasks = start_tasks(&state);
         let shutdown_timeout = state.settings.server.shutdown_timeout.as_secs().max(1);
@@ -124,6 +154,9 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                // Any route may take an AdminSession (the OAuth callback does); the cookie is
+                // only read where one is sent and only written when a session changes.
+                .wrap(app_state.admin.session_middleware())
                 .wrap(from_fn(log_requests))
                 .app_data(app_state.clone())
                 .configure(routes.clone())
@@ -205,6 +238,9 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
             .clone()
             .run(settings.token.check_interval),
     );
+    if state.alerts.has_webhook() {
+        tasks.spawn(state.alerts.clone().run(settings.alerts.check_interval));
+    }
     tasks
 }
 

@@ -37,14 +37,29 @@ pub fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         ..SandboxConfig::default()
     };
     settings.storage.dir = demo_storage(port)?;
+    let password = match &settings.admin.password {
+        Some(_) => None,
+        None => {
+            let generated = generate_password();
+            settings.admin.password = Some(SecretString::from(generated.clone()));
+            Some(generated)
+        }
+    };
     actix_web::rt::System::new().block_on(async move {
         let clock = clock::system();
         let sandbox =
             sandbox::spawn(sandbox_config.clone(), clock.clone(), sandbox_listener).await?;
         point_at(&mut settings, &sandbox, &sandbox_config, callback);
         let app = Application::build_on(listener, settings, clock.clone()).await?;
-        connect(&app, &sandbox, &clock).await?;
-        print_banner(app.public_url(), &sandbox, args.connected);
+        if args.connected {
+            connect(&app, &sandbox, &clock).await?;
+        }
+        print_banner(
+            app.public_url(),
+            &sandbox,
+            password.as_deref(),
+            args.connected,
+        );
         let result = app.run_until_stopped().await;
         sandbox.stop().await;
         result.context("igfeed stopped with an error")
@@ -93,14 +108,36 @@ async fn connect(
     Ok(())
 }
 
-fn print_banner(public: &url::Url, sandbox: &RunningSandbox, _connected: bool) {
+/// A throwaway admin password for this demo run (printed once).
+fn generate_password() -> String {
+    use rand::RngExt;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+fn print_banner(
+    public: &url::Url,
+    sandbox: &RunningSandbox,
+    password: Option<&str>,
+    connected: bool,
+) {
     let base = public.as_str().trim_end_matches('/');
     let sandbox_base = sandbox.base_url().as_str().trim_end_matches('/');
+    let password = password.unwrap_or("(the admin.password you configured)");
+    let next = if connected {
+        "Already connected to the sandbox account."
+    } else {
+        "Log in, click Connect Instagram and approve on the sandbox's consent page."
+    };
     println!(
-        "igfeed demo is running, connected to a local stand-in for Instagram.\n\
+        "igfeed demo is running against a local stand-in for Instagram.\n\
+         \x20 Admin:         {base}/admin   password: {password}\n\
          \x20 Feed (JSON):   {base}/feed.json\n\
-         \x20 Health:        {base}/healthz\n\
          \x20 Sandbox:       {sandbox_base}/  (make it misbehave: POST {sandbox_base}/_sandbox/mode)\n\
+         {next}\n\
          Press Ctrl-C to stop."
     );
 }

@@ -38,6 +38,29 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
             format!("must be at least {MIN_ADMIN_PASSWORD_LEN} characters"),
         ));
     }
+    if settings.admin.password.is_some() && settings.admin.password_hash.is_some() {
+        return Err(SettingsError::invalid(
+            "admin.password_hash",
+            "set either admin.password or admin.password_hash, not both",
+        ));
+    }
+    if let Some(hash) = &settings.admin.password_hash
+        && let Some(problem) = crate::web::admin::password_hash_problem(hash.expose_secret())
+    {
+        return Err(SettingsError::invalid("admin.password_hash", problem));
+    }
+    positive("admin.session_lifetime", settings.admin.session_lifetime)?;
+    if settings.admin.login_attempts_per_minute == 0 {
+        return Err(SettingsError::invalid(
+            "admin.login_attempts_per_minute",
+            "must be at least 1",
+        ));
+    }
+    for entry in &settings.server.trusted_proxies {
+        if let Err(problem) = crate::web::client_ip::parse_trusted_proxy(entry) {
+            return Err(SettingsError::invalid("server.trusted_proxies", problem));
+        }
+    }
     if let Some(key) = &settings.storage.encryption_key
         && let Err(problem) = crate::storage::EncryptionKey::parse(key.expose_secret())
     {

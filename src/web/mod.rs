@@ -1,8 +1,12 @@
 //! The HTTP surface, grouped by audience. [`configure`] is the one route table shared by the
 //! binary and the tests, so tests exercise exactly what production serves.
 
+pub mod admin;
+pub mod client_ip;
 pub mod error;
 mod health;
+mod meta_callbacks;
+pub(crate) mod oauth;
 pub(crate) mod ops;
 mod public;
 pub mod request_log;
@@ -16,8 +20,12 @@ pub use error::WebError;
 /// Registers every route plus the JSON error handling for extractor failures and 404s.
 pub fn configure(settings: &Settings) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
     let origins = settings.cors.allowed_origins.clone();
+    let admin = admin::configure(
+        settings.admin.password.is_some() || settings.admin.password_hash.is_some(),
+    );
     move |cfg| {
         public::configure(cfg, &origins);
+        admin(cfg);
         common(cfg);
     }
 }
@@ -29,5 +37,6 @@ fn common(cfg: &mut web::ServiceConfig) {
         .app_data(error::path_config())
         .service(health::healthz)
         .configure(ops::configure)
+        .configure(meta_callbacks::configure)
         .default_service(web::to(error::not_found));
 }

@@ -1,5 +1,6 @@
 //! Integration tests over real HTTP on loopback: igfeed and the Instagram sandbox on port 0.
 
+mod admin_auth;
 mod cdn;
 mod commands;
 mod consent;

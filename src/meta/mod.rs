@@ -1,0 +1,55 @@
+//! Meta's callbacks to igfeed: deauthorization and data-deletion requests.
+//!
+//! Meta signs each request with the Instagram app secret ([`signed_request`]); igfeed acts
+//! only on a verified request naming the connected account, and keeps a bounded,
+//! identifier-free record of deletion requests for their status page ([`deletions`]).
+
+pub mod deletions;
+pub mod signed_request;
+
+use std::path::Path;
+
+use crate::credentials::CredentialStore;
+use crate::feed::FeedService;
+use crate::storage::StorageError;
+
+pub use deletions::{ConfirmationCode, DeletionLog, DeletionRecord, Outcome};
+pub use signed_request::{Payload, SignedRequestError, verify};
+
+/// The media cache directory under `storage.dir` (resized copies of the account's images).
+pub const MEDIA_DIR: &str = "media";
+
+/// Whether `user_id` names the connected account, by any id Instagram gave for it.
+pub fn is_connected_user(store: &CredentialStore, user_id: &str) -> bool {
+    store
+        .current()
+        .is_some_and(|credentials| credentials.ids().contains(&user_id))
+}
+
+/// Removes everything igfeed holds about the connected account: the token and every copy of
+/// the feed ([`crate::account::disconnect`]), then the cached images on disk.
+///
+/// Both callbacks use it. Deauthorization only requires forgetting the token, but without
+/// the token igfeed has no legitimate way to keep showing the account's posts, so keeping
+/// them would only leave data behind that nobody can refresh or take down.
+pub async fn forget_account(
+    store: &CredentialStore,
+    feed: &FeedService,
+    storage_dir: &Path,
+) -> Result<(), StorageError> {
+    crate::account::disconnect(store, feed).await?;
+    let media = storage_dir.join(MEDIA_DIR);
+    tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&media) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StorageError::Io {
+            path: media,
+            source: e,
+        }),
+    })
+    .await
+    .map_err(|e| StorageError::Io {
+        path: MEDIA_DIR.into(),
+        source: std::io::Error::other(e),
+    })?
+}

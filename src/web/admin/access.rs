@@ -1,0 +1,116 @@
+//! [`AdminAccess`]: everything admin login needs, built once at startup.
+
+use std::time::Duration;
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
+use actix_session::storage::CookieSessionStore;
+use actix_web::cookie::{Key, SameSite};
+use anyhow::Context as _;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngExt as _;
+use serde::{Deserialize, Serialize};
+
+use super::headers::content_security_policy;
+use super::registry::SessionRegistry;
+use super::secret::AdminSecret;
+use super::throttle::LoginThrottle;
+use crate::config::Settings;
+use crate::storage::StateDir;
+
+/// Name of the admin session cookie.
+pub const COOKIE_NAME: &str = "igfeed_admin";
+/// File in the state directory holding the cookie key.
+const KEY_FILE: &str = "session-key.json";
+/// Bytes of the cookie master key (signing and encryption keys are derived from it).
+const KEY_LEN: usize = 64;
+
+/// The admin secret, the session cookie's key and settings, live sessions and the login
+/// throttle.
+pub struct AdminAccess {
+    pub(crate) secret: AdminSecret,
+    pub(crate) sessions: SessionRegistry,
+    pub(crate) throttle: LoginThrottle,
+    pub(crate) lifetime: Duration,
+    pub(crate) csp: String,
+    key: Key,
+    secure_cookie: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredKey {
+    /// Base64 of [`KEY_LEN`] random bytes.
+    key: String,
+}
+
+impl AdminAccess {
+    /// Reads (or creates and stores) the cookie key and the live sessions from `dir`.
+    pub fn open(settings: &Settings, public_url: &url::Url, dir: StateDir) -> anyhow::Result<Self> {
+        let key = load_or_create_key(&dir)?;
+        Ok(Self {
+            secret: AdminSecret::from_settings(&settings.admin),
+            sessions: SessionRegistry::load(dir),
+            throttle: LoginThrottle::new(settings.admin.login_attempts_per_minute),
+            lifetime: settings.admin.session_lifetime,
+            csp: content_security_policy(&settings.instagram.authorize_url),
+            key,
+            secure_cookie: public_url.scheme() == "https",
+        })
+    }
+
+    /// Whether an admin secret is configured; without one, `/admin` only explains how to
+    /// set it.
+    pub fn is_configured(&self) -> bool {
+        self.secret.is_set()
+    }
+
+    /// The session cookie layer: encrypted and signed, HttpOnly, SameSite=Lax, Secure when
+    /// igfeed is reached over https, and kept by the browser for `admin.session_lifetime`.
+    /// The lifetime is also enforced on the server (see `session.rs`): a browser's max-age
+    /// is only advice to the browser, not to someone who copied the cookie.
+    pub fn session_middleware(&self) -> SessionMiddleware<CookieSessionStore> {
+        let ttl = actix_web::cookie::time::Duration::try_from(self.lifetime)
+            .unwrap_or(actix_web::cookie::time::Duration::DAY);
+        SessionMiddleware::builder(CookieSessionStore::default(), self.key.clone())
+            .cookie_name(COOKIE_NAME.to_owned())
+            .cookie_path("/".to_owned())
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_secure(self.secure_cookie)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .session_lifecycle(
+                PersistentSession::default()
+                    .session_ttl(ttl)
+                    .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
+            )
+            .build()
+    }
+}
+
+/// The key persisted in the state directory, so a restart does not log the owner out; a
+/// fresh one when there is none or it cannot be read (which only logs the owner out).
+fn load_or_create_key(dir: &StateDir) -> anyhow::Result<Key> {
+    match dir.read::<StoredKey>(KEY_FILE) {
+        Ok(Some(stored)) => match STANDARD.decode(stored.key.as_bytes()) {
+            Ok(bytes) if bytes.len() == KEY_LEN => {
+                let key = Key::try_from(bytes.as_slice());
+                if let Ok(key) = key {
+                    return Ok(key);
+                }
+                tracing::warn!("session key unusable; admins must log in again");
+            }
+            _ => tracing::warn!("session key malformed; admins must log in again"),
+        },
+        Ok(None) => {}
+        Err(error) => tracing::warn!(%error, "session key unreadable; admins must log in again"),
+    }
+    let mut bytes = zeroize::Zeroizing::new([0u8; KEY_LEN]);
+    rand::rng().fill(&mut bytes[..]);
+    let stored = StoredKey {
+        key: STANDARD.encode(bytes.as_slice()),
+    };
+    dir.write(KEY_FILE, &stored)
+        .context("cannot store the admin session key")?;
+    Key::try_from(bytes.as_slice()).context("cannot derive the admin session key")
+}

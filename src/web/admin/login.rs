@@ -1,0 +1,87 @@
+//! `GET/POST /admin/login` and `POST /admin/logout`.
+
+use actix_session::Session;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::pages;
+use super::session::AdminSession;
+use super::{HOME_PATH, LOGIN_PATH};
+use crate::startup::AppState;
+use crate::web::WebError;
+use crate::web::client_ip::client_ip;
+
+/// The login form.
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    password: Option<SecretString>,
+}
+
+/// Any admin POST form: at least the CSRF token.
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `GET /admin/login`: the form, or straight to `/admin` when already logged in.
+pub(crate) async fn form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if AdminSession::current(&req, &state).is_some() {
+        return see_other(HOME_PATH);
+    }
+    pages::login(StatusCode::OK, None)
+}
+
+/// `POST /admin/login`: throttled first (a refused attempt never has its password checked,
+/// so during a lockout even the right password is refused), then checked against the
+/// admin secret; success starts a fresh session and lands on `/admin`.
+pub(crate) async fn submit(
+    req: HttpRequest,
+    session: Session,
+    form: web::Form<LoginForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let client = client_ip(&req, &state.trusted_proxies);
+    let attempt = match state.admin.throttle.admit(client, state.clock.now()) {
+        Ok(attempt) => attempt,
+        Err(throttled) => {
+            tracing::warn!(client = ?client, "admin login throttled");
+            return Ok(pages::throttled(throttled.retry_after));
+        }
+    };
+    let candidate = form
+        .into_inner()
+        .password
+        .unwrap_or_else(|| SecretString::from(""));
+    if !state.admin.secret.verify(candidate).await {
+        tracing::warn!(client = ?client, "admin login failed");
+        return Ok(pages::login(
+            StatusCode::UNAUTHORIZED,
+            Some("That password is not right."),
+        ));
+    }
+    state.admin.throttle.forgive(attempt);
+    AdminSession::start(&session, &state).await?;
+    tracing::info!(client = ?client, "admin logged in");
+    Ok(see_other(HOME_PATH))
+}
+
+/// `POST /admin/logout`: ends the session on the server and in the browser.
+pub(crate) async fn logout(
+    admin: AdminSession,
+    session: Session,
+    form: web::Form<CsrfForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    admin.check_csrf(&form.csrf_token)?;
+    admin.end(&session, &state).await;
+    Ok(see_other(LOGIN_PATH))
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}

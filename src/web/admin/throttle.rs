@@ -1,0 +1,223 @@
+//! Throttling of admin logins, so the password cannot be guessed at speed.
+//!
+//! Each client address gets `admin.login_attempts_per_minute` failures per rolling minute;
+//! every client together gets [`GLOBAL_FAILURES_PER_MINUTE`], which bounds the password
+//! checks (argon2 is deliberately expensive) a distributed flood can cause. Being windows of
+//! one minute, neither can keep the owner out for longer than a minute after a flood stops.
+//!
+//! An attempt is counted as a failure *before* the password is checked and forgiven when it
+//! turns out right, so a burst of parallel requests cannot slip past the limit.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// The rolling window the limits apply to.
+const WINDOW: TimeDelta = TimeDelta::minutes(1);
+/// Failures per minute across all clients (raised to the per-client limit if that is higher).
+pub const GLOBAL_FAILURES_PER_MINUTE: usize = 60;
+
+/// Counts failed logins per client and in total.
+pub struct LoginThrottle {
+    per_client_limit: usize,
+    global_limit: usize,
+    state: Mutex<Windows>,
+}
+
+#[derive(Default)]
+struct Windows {
+    per_client: HashMap<ClientKey, VecDeque<DateTime<Utc>>>,
+    global: VecDeque<DateTime<Utc>>,
+}
+
+/// Whom failures are counted against: an IPv4 address, or an IPv6 /64 (one subscriber
+/// usually holds a whole /64, so single IPv6 addresses cost an attacker nothing).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+struct ClientKey(IpAddr);
+
+impl ClientKey {
+    fn of(ip: Option<IpAddr>) -> Self {
+        match ip {
+            Some(IpAddr::V6(v6)) => {
+                let prefix = u128::from(v6) & (u128::MAX << 64);
+                Self(IpAddr::V6(prefix.into()))
+            }
+            Some(v4) => Self(v4),
+            None => Self(IpAddr::from([0, 0, 0, 0])),
+        }
+    }
+}
+
+/// A login attempt admitted by [`LoginThrottle::admit`]; already counted as a failure.
+#[derive(Debug)]
+pub struct Attempt {
+    key: ClientKey,
+    at: DateTime<Utc>,
+}
+
+/// The attempt was refused without checking the password; try again after this long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled {
+    /// Whole seconds until an attempt would be admitted (at least 1).
+    pub retry_after: Duration,
+}
+
+impl LoginThrottle {
+    /// Allows `per_client` failures per client per minute.
+    pub fn new(per_client: u32) -> Self {
+        let per_client_limit = usize::try_from(per_client).unwrap_or(usize::MAX).max(1);
+        Self {
+            per_client_limit,
+            global_limit: GLOBAL_FAILURES_PER_MINUTE.max(per_client_limit),
+            state: Mutex::new(Windows::default()),
+        }
+    }
+
+    /// Admits an attempt from `client` at `now`, counting it as a failure until
+    /// [`forgive`](Self::forgive) says otherwise; or refuses it when the client or everyone
+    /// together is over the limit. A refused attempt must not have its password checked, so
+    /// during a lockout even the right password is refused: otherwise the lockout would
+    /// still answer "right or wrong" to a guesser.
+    pub fn admit(&self, client: Option<IpAddr>, now: DateTime<Utc>) -> Result<Attempt, Throttled> {
+        let key = ClientKey::of(client);
+        let mut windows = self.lock();
+        let Windows { per_client, global } = &mut *windows;
+        prune(global, now);
+        if let Some(failures) = per_client.get_mut(&key) {
+            prune(failures, now);
+            if failures.len() >= self.per_client_limit {
+                return Err(throttled(failures, now));
+            }
+        }
+        if global.len() >= self.global_limit {
+            return Err(throttled(global, now));
+        }
+        // Every live per-client entry is also in `global`, so at most `global_limit` clients
+        // have any: dropping the empty ones keeps the map that small.
+        if per_client.len() > self.global_limit {
+            per_client.retain(|_, failures| {
+                prune(failures, now);
+                !failures.is_empty()
+            });
+        }
+        per_client.entry(key).or_default().push_back(now);
+        global.push_back(now);
+        Ok(Attempt { key, at: now })
+    }
+
+    /// The attempt had the right password: it and the client's earlier failures no longer
+    /// count.
+    pub fn forgive(&self, attempt: Attempt) {
+        let mut windows = self.lock();
+        windows.per_client.remove(&attempt.key);
+        if let Some(position) = windows.global.iter().rposition(|at| *at == attempt.at) {
+            windows.global.remove(position);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Windows> {
+        // The counters stay consistent even if a holder panicked: use them as they are.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Drops failures older than the window (the deque is in time order).
+fn prune(failures: &mut VecDeque<DateTime<Utc>>, now: DateTime<Utc>) {
+    while failures.front().is_some_and(|at| now - *at >= WINDOW) {
+        failures.pop_front();
+    }
+}
+
+/// When the oldest failure in a full window leaves it.
+fn throttled(failures: &VecDeque<DateTime<Utc>>, now: DateTime<Utc>) -> Throttled {
+    let wait = failures
+        .front()
+        .map(|oldest| *oldest + WINDOW - now)
+        .unwrap_or(WINDOW);
+    let millis = u64::try_from(wait.num_milliseconds()).unwrap_or(0);
+    Throttled {
+        retry_after: Duration::from_secs(millis.div_ceil(1000).max(1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        s.parse().ok()
+    }
+
+    #[test]
+    fn a_client_over_its_limit_waits_for_its_oldest_failure_to_age_out() {
+        let throttle = LoginThrottle::new(3);
+        let start = Utc::now();
+        for second in 0..3 {
+            let at = start + TimeDelta::seconds(second * 10);
+            assert!(
+                throttle.admit(ip("192.0.2.1"), at).is_ok(),
+                "attempt {second}"
+            );
+        }
+        let refused = throttle.admit(ip("192.0.2.1"), start + TimeDelta::seconds(30));
+        assert_eq!(
+            refused.map(|_| ()),
+            Err(Throttled {
+                retry_after: Duration::from_secs(30)
+            })
+        );
+        assert!(
+            throttle.admit(ip("192.0.2.2"), start).is_ok(),
+            "another client is unaffected"
+        );
+        assert!(
+            throttle
+                .admit(ip("192.0.2.1"), start + TimeDelta::seconds(60))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn a_successful_login_forgives_the_clients_failures() {
+        let throttle = LoginThrottle::new(2);
+        let now = Utc::now();
+        assert!(throttle.admit(ip("192.0.2.1"), now).is_ok());
+        let attempt = throttle
+            .admit(ip("192.0.2.1"), now)
+            .expect("second attempt");
+        throttle.forgive(attempt);
+        assert!(throttle.admit(ip("192.0.2.1"), now).is_ok());
+    }
+
+    #[test]
+    fn the_global_cap_stops_a_distributed_flood_for_a_minute_at_most() {
+        let throttle = LoginThrottle::new(5);
+        let now = Utc::now();
+        for n in 0..GLOBAL_FAILURES_PER_MINUTE {
+            let client = IpAddr::from([198, 51, 100, u8::try_from(n % 250).unwrap_or(0)]);
+            let _ = throttle.admit(Some(client), now);
+        }
+        let refused = throttle.admit(ip("203.0.113.7"), now + TimeDelta::seconds(1));
+        assert_eq!(
+            refused.map(|_| ()),
+            Err(Throttled {
+                retry_after: Duration::from_secs(59)
+            })
+        );
+        assert!(throttle.admit(ip("203.0.113.7"), now + WINDOW).is_ok());
+    }
+
+    #[test]
+    fn ipv6_addresses_of_one_64_share_a_budget() {
+        let throttle = LoginThrottle::new(1);
+        let now = Utc::now();
+        assert!(throttle.admit(ip("2001:db8:1:2::1"), now).is_ok());
+        assert!(throttle.admit(ip("2001:db8:1:2::ffff"), now).is_err());
+        assert!(throttle.admit(ip("2001:db8:1:3::1"), now).is_ok());
+    }
+}

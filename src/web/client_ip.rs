@@ -1,0 +1,165 @@
+//! Which address a request really comes from, for throttling and loopback checks.
+//!
+//! `X-Forwarded-For` is whatever the caller wrote, except for the entries our own reverse
+//! proxies appended. So it is read only when the TCP peer is one of `server.trusted_proxies`,
+//! and then from the right: the right-most address that is not a trusted proxy is the first
+//! hop we did not operate, i.e. the client. Anything further left could be forged.
+
+use std::net::{IpAddr, SocketAddr};
+
+use actix_web::HttpRequest;
+use actix_web::http::header::HeaderName;
+use ipnet::IpNet;
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
+/// Parses one `server.trusted_proxies` entry: a CIDR range, or a bare IP meaning just that
+/// address (/32 or /128).
+pub fn parse_trusted_proxy(entry: &str) -> Result<IpNet, String> {
+    let entry = entry.trim();
+    if let Ok(net) = entry.parse::<IpNet>() {
+        return Ok(net.trunc());
+    }
+    entry
+        .parse::<IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| format!("`{entry}` is not an IP address or a CIDR range like 10.0.0.0/8"))
+}
+
+/// Parses every `server.trusted_proxies` entry, failing on the first bad one.
+pub fn parse_trusted_proxies(entries: &[String]) -> Result<Vec<IpNet>, String> {
+    entries.iter().map(|e| parse_trusted_proxy(e)).collect()
+}
+
+/// The client's address: the TCP peer, or — only when the peer is a trusted proxy — the
+/// right-most untrusted address in `X-Forwarded-For`. `None` when the connection has no IP
+/// peer (only in unit tests).
+pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
+    let peer = req.peer_addr()?.ip().to_canonical();
+    if !is_trusted(peer, trusted) {
+        return Some(peer);
+    }
+    // Several header lines are one list, in order (RFC 9110 §5.3).
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all(X_FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .collect();
+    let mut nearest = peer;
+    for hop in hops.iter().rev() {
+        // A hop we cannot read was written by a trusted proxy (an untrusted one would have
+        // been found first): the nearest trusted hop is the best we know.
+        let Some(address) = parse_hop(hop) else {
+            return Some(nearest);
+        };
+        if !is_trusted(address, trusted) {
+            return Some(address);
+        }
+        nearest = address;
+    }
+    Some(nearest)
+}
+
+fn is_trusted(address: IpAddr, trusted: &[IpNet]) -> bool {
+    trusted.iter().any(|net| net.contains(&address))
+}
+
+/// `1.2.3.4`, `2001:db8::1`, and the `1.2.3.4:5678` / `[2001:db8::1]:5678` some proxies write.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    hop.parse::<IpAddr>()
+        .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()
+        .map(|ip| ip.to_canonical())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn nets(entries: &[&str]) -> Vec<IpNet> {
+        entries
+            .iter()
+            .map(|e| parse_trusted_proxy(e).expect("valid entry"))
+            .collect()
+    }
+
+    fn request(peer: &str, forwarded: &[&str]) -> HttpRequest {
+        let mut req =
+            TestRequest::default().peer_addr(peer.parse().expect("peer is a socket address"));
+        for value in forwarded {
+            req = req.append_header((X_FORWARDED_FOR, *value));
+        }
+        req.to_http_request()
+    }
+
+    #[test]
+    fn trusted_proxy_entries_are_ips_or_ranges() {
+        let parsed = nets(&["10.0.0.0/8", "127.0.0.1", "::1", "192.168.1.7/24"]);
+        assert_eq!(parsed[1].to_string(), "127.0.0.1/32");
+        assert_eq!(parsed[2].to_string(), "::1/128");
+        assert_eq!(parsed[3].to_string(), "192.168.1.0/24");
+        for bad in ["", "localhost", "10.0.0.0/33", "1.2.3"] {
+            assert!(
+                parse_trusted_proxy(bad).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn the_client_address_is_found_only_through_trusted_proxies() {
+        let trusted = nets(&["127.0.0.1", "10.0.0.0/8"]);
+        let cases: &[(&str, &[&str], &str, &str)] = &[
+            (
+                "203.0.113.9:1",
+                &["198.51.100.1"],
+                "203.0.113.9",
+                "untrusted peer: header ignored",
+            ),
+            (
+                "127.0.0.1:1",
+                &[],
+                "127.0.0.1",
+                "trusted peer without header",
+            ),
+            ("127.0.0.1:1", &["198.51.100.1"], "198.51.100.1", "one hop"),
+            (
+                "127.0.0.1:1",
+                &["6.6.6.6, 198.51.100.1, 10.1.1.1"],
+                "198.51.100.1",
+                "right-most untrusted",
+            ),
+            (
+                "127.0.0.1:1",
+                &["6.6.6.6", "198.51.100.1"],
+                "198.51.100.1",
+                "several header lines",
+            ),
+            (
+                "127.0.0.1:1",
+                &["10.2.2.2, 10.1.1.1"],
+                "10.2.2.2",
+                "only proxies: the farthest",
+            ),
+            (
+                "127.0.0.1:1",
+                &["garbage, 10.1.1.1"],
+                "10.1.1.1",
+                "unreadable hop",
+            ),
+            (
+                "127.0.0.1:1",
+                &["[2001:db8::1]:443"],
+                "2001:db8::1",
+                "bracketed with port",
+            ),
+        ];
+        for (peer, forwarded, expected, why) in cases {
+            let found = client_ip(&request(peer, forwarded), &trusted);
+            assert_eq!(found, expected.parse().ok(), "{why}");
+        }
+    }
+}

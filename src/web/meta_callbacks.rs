@@ -1,0 +1,209 @@
+//! Meta's callbacks: `POST /instagram/deauthorize`, `POST /instagram/data-deletion` and the
+//! deletion status page `GET /instagram/data-deletion/{code}`.
+//!
+//! Anyone can reach these URLs, so nothing happens unless the `signed_request` verifies with
+//! the app secret; a refused request changes nothing and says why in the usual JSON error.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
+use actix_web::{HttpResponse, ResponseError as _, web};
+use askama::Template;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::{WebError, codes, json_error};
+use crate::meta::{self, ConfirmationCode, DeletionRecord, Outcome, Payload};
+use crate::startup::AppState;
+
+/// Error codes of these routes.
+pub mod meta_codes {
+    /// The `signed_request` is missing, malformed or wrongly signed.
+    pub const BAD_SIGNED_REQUEST: &str = "bad-signed-request";
+    /// `instagram.app_secret` is not set, so no request can be verified.
+    pub const NOT_CONFIGURED: &str = "app-secret-not-configured";
+    /// The body is larger than any request Meta sends.
+    pub const TOO_LARGE: &str = "payload-too-large";
+}
+
+/// Bodies above this are refused before they are read: Meta's are well under 1 KB.
+const BODY_LIMIT: usize = 16 * 1024;
+
+/// Registers the three routes.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/instagram/deauthorize")
+            .app_data(form_config())
+            .route(web::post().to(deauthorize)),
+    )
+    .service(
+        web::resource("/instagram/data-deletion")
+            .app_data(form_config())
+            .route(web::post().to(data_deletion)),
+    )
+    .service(web::resource("/instagram/data-deletion/{code}").route(web::get().to(status_page)));
+}
+
+/// The form Meta posts.
+#[derive(Deserialize)]
+struct CallbackForm {
+    signed_request: String,
+}
+
+/// Small limit; an oversized body is 413, any other unreadable form 400.
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(BODY_LIMIT)
+        .error_handler(|error, _| {
+            let refused = match &error {
+                actix_web::error::UrlencodedError::Overflow { .. } => WebError::client(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    meta_codes::TOO_LARGE,
+                    format!("the body is larger than {BODY_LIMIT} bytes"),
+                ),
+                other => WebError::client(
+                    StatusCode::BAD_REQUEST,
+                    codes::BAD_BODY,
+                    format!("expected a form with signed_request: {other}"),
+                ),
+            };
+            refused.into()
+        })
+}
+
+/// Verifies the request, or explains why not.
+fn verified(state: &AppState, form: &CallbackForm) -> Result<Payload, WebError> {
+    let Some(secret) = &state.settings.instagram.app_secret else {
+        tracing::error!("a Meta callback arrived but instagram.app_secret is not set");
+        return Err(WebError::unavailable(
+            meta_codes::NOT_CONFIGURED,
+            "igfeed cannot verify Meta's requests: instagram.app_secret is not set",
+        ));
+    };
+    meta::verify(&form.signed_request, secret).map_err(|error| {
+        tracing::warn!(%error, "refused a Meta callback");
+        WebError::client(
+            StatusCode::BAD_REQUEST,
+            meta_codes::BAD_SIGNED_REQUEST,
+            error.to_string(),
+        )
+    })
+}
+
+/// Forgets the connected account if the request names it; returns whether it did.
+async fn forget_if_connected(state: &AppState, payload: &Payload) -> Result<bool, WebError> {
+    if !meta::is_connected_user(&state.credentials, &payload.user_id) {
+        return Ok(false);
+    }
+    meta::forget_account(&state.credentials, &state.feed, &state.settings.storage.dir)
+        .await
+        .map_err(|e| {
+            WebError::Unexpected(anyhow::Error::new(e).context("Failed to forget the account"))
+        })?;
+    Ok(true)
+}
+
+/// The owner removed igfeed from their Instagram settings: Meta needs a 200, igfeed forgets
+/// the token (and the feed it can no longer keep legitimately).
+async fn deauthorize(
+    state: web::Data<AppState>,
+    form: web::Form<CallbackForm>,
+) -> Result<HttpResponse, WebError> {
+    let payload = verified(&state, &form)?;
+    let status = if forget_if_connected(&state, &payload).await? {
+        tracing::warn!("Instagram access was removed by the account owner; igfeed disconnected");
+        "disconnected"
+    } else {
+        tracing::info!("deauthorization for an account igfeed does not hold; nothing to do");
+        "nothing-stored"
+    };
+    Ok(no_store(HttpResponse::Ok()).json(json!({ "status": status })))
+}
+
+/// A user asked Meta to delete their data: delete it, record the request, and give Meta the
+/// code and the page where the user can check on it.
+async fn data_deletion(
+    state: web::Data<AppState>,
+    form: web::Form<CallbackForm>,
+) -> Result<HttpResponse, WebError> {
+    let payload = verified(&state, &form)?;
+    let requested_at = state.clock.now();
+    let outcome = if forget_if_connected(&state, &payload).await? {
+        tracing::warn!("data deletion requested: the connected account's data was deleted");
+        Outcome::Deleted
+    } else {
+        tracing::info!("data deletion for an account igfeed does not hold; nothing to delete");
+        Outcome::NothingStored
+    };
+    let record = DeletionRecord {
+        code: ConfirmationCode::generate(),
+        requested_at,
+        completed_at: state.clock.now(),
+        outcome,
+    };
+    let code = record.code.clone();
+    if let Err(error) = state.deletions.record(record).await {
+        // The deletion itself happened; only the status page is at risk after a restart.
+        tracing::error!(%error, "could not store the data-deletion record");
+    }
+    let mut url = state.public_url.clone();
+    url.set_path(&format!("/instagram/data-deletion/{}", code.as_str()));
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(no_store(HttpResponse::Ok()).json(json!({
+        "url": url.as_str(),
+        "confirmation_code": code.as_str(),
+    })))
+}
+
+/// The page behind the status URL.
+#[derive(Template)]
+#[template(path = "deletion_status.html")]
+struct StatusPage<'a> {
+    code: &'a str,
+    requested_at: String,
+    completed_at: String,
+    deleted: bool,
+}
+
+/// `GET /instagram/data-deletion/{code}`: what became of the request. Codes are 128 random
+/// bits, so the page needs no login; a malformed or unknown code is simply not found.
+async fn status_page(state: web::Data<AppState>, code: web::Path<String>) -> HttpResponse {
+    let Some(code) = ConfirmationCode::parse(&code) else {
+        return not_found();
+    };
+    let Some(record) = state.deletions.find(&code).await else {
+        return not_found();
+    };
+    let format = "%Y-%m-%d %H:%M UTC";
+    let page = StatusPage {
+        code: record.code.as_str(),
+        requested_at: record.requested_at.format(format).to_string(),
+        completed_at: record.completed_at.format(format).to_string(),
+        deleted: record.outcome == Outcome::Deleted,
+    };
+    match page.render() {
+        Ok(html) => no_store(HttpResponse::Ok())
+            .insert_header((
+                CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            ))
+            .insert_header(("Referrer-Policy", "no-referrer"))
+            .insert_header(("X-Content-Type-Options", "nosniff"))
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(error) => WebError::Unexpected(anyhow::Error::new(error)).error_response(),
+    }
+}
+
+fn not_found() -> HttpResponse {
+    json_error(
+        StatusCode::NOT_FOUND,
+        codes::NOT_FOUND,
+        "no data-deletion request has this confirmation code",
+    )
+}
+
+fn no_store(mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    builder.insert_header((CACHE_CONTROL, "no-store"));
+    builder
+}

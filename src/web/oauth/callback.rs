@@ -1,0 +1,64 @@
+//! `GET /auth/instagram/callback`: where Instagram sends the owner's browser back.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use super::pages::{self, Failure};
+use crate::account::{ImportError, connect_with_code};
+use crate::startup::AppState;
+use crate::web::admin::session::AdminSession;
+
+/// Instagram's redirect parameters (all optional: a hostile caller may send anything).
+#[derive(Deserialize)]
+pub(super) struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// Checks the state, then exchanges the code and stores the account; every failure ends on
+/// a page saying what happened, and stores nothing.
+pub(super) async fn callback(
+    session: Option<AdminSession>,
+    query: web::Query<CallbackQuery>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(session) = session else {
+        return pages::failure(&state, Failure::NoSession);
+    };
+    let redeemed = state.pending_authorizations.redeem(
+        query.state.as_deref(),
+        &session.sid,
+        state.clock.now(),
+    );
+    if let Err(problem) = redeemed {
+        return pages::failure(&state, Failure::State(problem));
+    }
+    if query.error.is_some() {
+        return pages::failure(&state, Failure::Denied);
+    }
+    let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
+        return pages::failure(&state, Failure::MissingCode);
+    };
+    let previous = state.credentials.current().and_then(|c| c.user_id);
+    match connect_with_code(&state.instagram, &state.credentials, &state.clock, code).await {
+        Ok(connected) => {
+            if previous.is_some() && previous != connected.user_id {
+                // Another account now: its feed must not be shown under the new one.
+                if let Err(error) = state.feed.purge().await {
+                    tracing::error!(%error, "could not remove the previous account's feed");
+                }
+            }
+            state.refresh_trigger.refresh_soon();
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, "/admin?connected=1"))
+                .finish()
+        }
+        Err(ImportError::Rejected(error)) => pages::failure(&state, Failure::Upstream(error)),
+        Err(ImportError::Storage(error)) => {
+            tracing::error!(%error, "could not store the new token");
+            pages::failure(&state, Failure::Storage)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+// Starts `igfeed demo` and Debian's chromium for a browser test, and stops both afterwards.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const binary = process.env.IGFEED_BIN || `${repo}target/debug/igfeed`;
+
+/** Runs `igfeed demo` on a free port; resolves with its admin URL and password. */
+export async function startDemo(args = []) {
+  const child = spawn(binary, ['demo', '--port', '0', ...args], {
+    env: { ...process.env, RUST_LOG: 'warn', IGFEED__ADMIN__PASSWORD: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  let admin;
+  let password;
+  for await (const line of lines) {
+    const match = line.match(/Admin:\s+(\S+)\s+password:\s+(\S+)/);
+    if (match) {
+      [, admin, password] = match;
+      break;
+    }
+  }
+  clearTimeout(deadline);
+  if (!admin) throw new Error('igfeed demo printed no admin URL');
+  const origin = new URL(admin).origin;
+  return {
+    admin,
+    origin,
+    password,
+    async stop() {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** Debian's chromium, headless, no network beyond loopback. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-sync',
+    ],
+  });
+}

@@ -1,0 +1,76 @@
+//! `igfeed status`, black-box: the built binary asking a running igfeed (spawned in-process on
+//! loopback) and the exit codes scripts rely on.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use std::process::{Command, Output};
+
+use helpers::{TestEnv, hours, wait_until};
+
+/// Runs `igfeed status --url url` off the async workers (the server answers on them).
+async fn status(url: String) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_igfeed"))
+            .env_remove("IGFEED_CONFIG")
+            .env("NO_COLOR", "1")
+            .args(["status", "--url", &url])
+            .output()
+            .expect("igfeed status runs")
+    })
+    .await
+    .expect("joined")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn status_prints_the_details_and_exits_0_when_ready() {
+    let env = TestEnv::start().await;
+    let token = env.store_credentials(hours(1));
+    let app = env.spawn_app().await;
+    wait_until("the first feed", 10, || async {
+        app.state.feed.peek().await.is_some()
+    })
+    .await;
+    let output = status(app.address.clone()).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    for part in [
+        "ready",
+        "account:",
+        "connected",
+        "authorized",
+        "expires in",
+        "posts",
+    ] {
+        assert!(stdout.contains(part), "{part:?} in\n{stdout}");
+    }
+    assert!(!stdout.contains(&token) && !stderr.contains(&token));
+}
+
+#[tokio::test]
+async fn status_exits_1_when_not_ready() {
+    let app = TestEnv::start().await.spawn_app().await;
+    let output = status(format!("{}/readyz", app.address)).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("NOT READY"), "{stdout}");
+    assert!(stdout.contains("not connected"), "{stdout}");
+    assert!(stderr.contains("cannot serve a feed"), "{stderr}");
+}
+
+#[tokio::test]
+async fn status_exits_1_with_a_clear_message_when_unreachable() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let output = status(format!("http://127.0.0.1:{port}")).await;
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot reach igfeed"), "{stderr}");
+}

@@ -26,6 +26,7 @@ pub fn configure(settings: &Settings) -> impl Fn(&mut web::ServiceConfig) + Clon
     move |cfg| {
         public::configure(cfg, &origins);
         admin(cfg);
+        oauth::configure(cfg);
         common(cfg);
     }
 }

@@ -1,8 +1,10 @@
 //! Integration tests over real HTTP on loopback: igfeed and the Instagram sandbox on port 0.
 
 mod admin_auth;
+mod alerts;
 mod cdn;
 mod commands;
+mod connect;
 mod consent;
 mod errors;
 mod example_config;
@@ -10,6 +12,7 @@ mod feed;
 mod graph;
 mod health;
 mod helpers;
+mod meta_callbacks;
 mod oauth;
 mod ops;
 mod paging;

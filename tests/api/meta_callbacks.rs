@@ -1,6 +1,8 @@
 //! Meta's deauthorize and data-deletion callbacks over HTTP: what a verified request deletes,
 //! and that a refused one deletes nothing.
 
+mod refused;
+
 use std::path::PathBuf;
 
 use base64::Engine as _;
@@ -75,9 +77,16 @@ async fn assert_forgotten(env: &TestEnv, app: &TestApp) {
 
 async fn assert_intact(env: &TestEnv, app: &TestApp, why: &str) {
     assert!(env.stored_credentials().is_some(), "{why}: token file kept");
-    assert!(state_dir(env).join(SNAPSHOT).exists(), "{why}: snapshot kept");
+    assert!(
+        state_dir(env).join(SNAPSHOT).exists(),
+        "{why}: snapshot kept"
+    );
     assert!(media_dir(env).exists(), "{why}: cached images kept");
-    assert_eq!(app.get("/feed.json").await.status(), 200, "{why}: feed served");
+    assert_eq!(
+        app.get("/feed.json").await.status(),
+        200,
+        "{why}: feed served"
+    );
 }
 
 #[tokio::test]
@@ -94,21 +103,37 @@ async fn data_deletion_deletes_and_answers_a_code_with_a_status_page() {
     let (env, app) = connected().await;
     // The app-scoped id names the account as well as the professional account id.
     let (app_scoped_id, _) = env.sandbox.account_ids();
-    let response = post(&app, "/instagram/data-deletion", &signed(&env, &app_scoped_id)).await;
+    let response = post(
+        &app,
+        "/instagram/data-deletion",
+        &signed(&env, &app_scoped_id),
+    )
+    .await;
     assert_eq!(response.status(), 200);
     let body: serde_json::Value = response.json().await.expect("json");
     let code = body["confirmation_code"].as_str().expect("a code");
     assert!(code.len() >= 16, "at least 64 random bits: {code}");
     let url = body["url"].as_str().expect("a status url");
-    assert_eq!(url, format!("{}/instagram/data-deletion/{code}", app.address));
+    assert_eq!(
+        url,
+        format!("{}/instagram/data-deletion/{code}", app.address)
+    );
     assert_forgotten(&env, &app).await;
 
     let page = app.http.get(url).send().await.expect("status page");
     assert_eq!(page.status(), 200);
-    assert!(page.headers()["content-type"].to_str().expect("ascii").starts_with("text/html"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/html")
+    );
     let html = page.text().await.expect("html");
     assert!(html.contains(code), "the page shows the code");
-    assert!(html.contains("were deleted"), "the page says what was done: {html}");
+    assert!(
+        html.contains("were deleted"),
+        "the page says what was done: {html}"
+    );
 
     let log = std::fs::read_to_string(state_dir(&env).join("deletions.json")).expect("log");
     assert!(log.contains(code), "the request is recorded");
@@ -121,7 +146,7 @@ async fn padded_base64_is_accepted_too() {
     let (_, user_id) = env.sandbox.account_ids();
     // Both parts padded, the signature over the padded payload, as a lenient sender might.
     let mut json = payload(&user_id);
-    while json.len() % 3 == 0 {
+    while json.len().is_multiple_of(3) {
         json.push(' ');
     }
     let padded_payload = URL_SAFE.encode(&json);
@@ -149,56 +174,16 @@ async fn requests_about_another_user_delete_nothing() {
     let body: serde_json::Value = response.json().await.expect("json");
     let url = body["url"].as_str().expect("url");
     assert_intact(&env, &app, "data deletion").await;
-    let html = app.http.get(url).send().await.expect("page").text().await.expect("html");
+    let html = app
+        .http
+        .get(url)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
     assert!(html.contains("nothing to delete"), "{html}");
-}
-
-#[tokio::test]
-async fn refused_requests_answer_400_or_413_and_delete_nothing() {
-    let (env, app) = connected().await;
-    let (_, user_id) = env.sandbox.account_ids();
-    let good = signed(&env, &user_id);
-    let (sig, payload_part) = good.split_once('.').expect("dot");
-    let sha1 = format!(r#"{{"user_id":"{user_id}","algorithm":"HMAC-SHA1","issued_at":1}}"#);
-    let no_user = r#"{"algorithm":"HMAC-SHA256","issued_at":1}"#;
-    let oversized = format!("{good}{}", "A".repeat(9 * 1024));
-    let cases: Vec<(&str, String, u16)> = vec![
-        ("wrong secret", sign_with("not the app secret", &payload(&user_id)), 400),
-        ("signature of another payload", format!("{sig}.{}", URL_SAFE_NO_PAD.encode("{}")), 400),
-        ("unsigned", format!(".{payload_part}"), 400),
-        ("payload only", payload_part.to_owned(), 400),
-        ("wrong algorithm", sign_with(&env.config.app_secret, &sha1), 400),
-        ("no user_id", sign_with(&env.config.app_secret, no_user), 400),
-        ("garbage", "%%%garbage%%%".to_owned(), 400),
-        ("empty", String::new(), 400),
-        ("three parts", format!("{good}.{payload_part}"), 400),
-        ("signed_request over 8 KB", oversized, 400),
-    ];
-    for path in ["/instagram/deauthorize", "/instagram/data-deletion"] {
-        for (why, request, status) in &cases {
-            let response = post(&app, path, request).await;
-            assert_eq!(response.status().as_u16(), *status, "{path}: {why}");
-            let body: serde_json::Value = response.json().await.expect("json error");
-            assert!(body["error"]["code"].is_string(), "{path}: {why}: {body}");
-        }
-        let url = format!("{}{path}", app.address);
-        let no_field = app.http.post(&url).form(&[("other", "x")]).send().await.expect("answer");
-        assert_eq!(no_field.status(), 400, "{path}: missing field");
-        let as_json = app.http.post(&url).json(&serde_json::json!({"signed_request": good}));
-        assert_eq!(as_json.send().await.expect("answer").status(), 400, "{path}: JSON body");
-        let huge = format!("signed_request={}", "A".repeat(64 * 1024));
-        let huge = app
-            .http
-            .post(&url)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(huge)
-            .send()
-            .await
-            .expect("answer");
-        assert_eq!(huge.status(), 413, "{path}: huge body");
-        assert_intact(&env, &app, path).await;
-    }
-    assert!(!state_dir(&env).join("deletions.json").exists(), "nothing recorded");
 }
 
 #[tokio::test]
@@ -206,24 +191,13 @@ async fn unknown_or_malformed_codes_are_not_found() {
     let env = TestEnv::start().await;
     let app = env.spawn_app().await;
     let long = "A".repeat(500);
-    for code in ["AAAAAAAAAAAAAAAAAAAAAA", "%3Cscript%3E", "..%2F..%2Fetc", long.as_str()] {
+    for code in [
+        "AAAAAAAAAAAAAAAAAAAAAA",
+        "%3Cscript%3E",
+        "..%2F..%2Fetc",
+        long.as_str(),
+    ] {
         let response = app.get(&format!("/instagram/data-deletion/{code}")).await;
         assert_eq!(response.status(), 404, "{code}");
     }
-}
-
-#[tokio::test]
-async fn without_the_app_secret_requests_cannot_be_verified() {
-    let mut env = TestEnv::start().await;
-    env.env.remove("IGFEED__INSTAGRAM__APP_SECRET");
-    env.store_credentials(hours(1));
-    let app = env.spawn_app().await;
-    let (_, user_id) = env.sandbox.account_ids();
-    for path in ["/instagram/deauthorize", "/instagram/data-deletion"] {
-        let response = post(&app, path, &signed(&env, &user_id)).await;
-        assert_eq!(response.status(), 503, "{path}");
-        let body: serde_json::Value = response.json().await.expect("json");
-        assert_eq!(body["error"]["code"], "app-secret-not-configured");
-    }
-    assert!(env.stored_credentials().is_some(), "nothing deleted");
 }

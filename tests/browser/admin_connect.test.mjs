@@ -31,9 +31,16 @@ test('an owner logs in, connects Instagram and sees the account', async () => {
     const body = await page.locator('body').innerText();
     assert.match(body, /sandbox\.studio/, 'the connected account is shown');
     assert.match(body, /connected/i);
-    await page.waitForFunction(() => document.querySelectorAll('.preview img, .preview a').length > 0, null, {
-      timeout: 15_000,
-    }).catch(() => page.reload());
+    // The feed is fetched right after connecting: reload until the preview shows it.
+    const deadline = Date.now() + 15_000;
+    while ((await page.locator('.preview img').count()) === 0) {
+      assert.ok(Date.now() < deadline, 'the preview shows the feed');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await page.reload();
+    }
+    const loaded = await page.locator('.preview img').first().evaluate((img) => img.decode().then(() => img.naturalWidth));
+    assert.ok(loaded > 0, 'preview images load under the CSP');
+    if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
     assert.deepEqual(violations, [], 'no CSP violation on the admin pages');
   } finally {
     await browser.close();

@@ -10,8 +10,10 @@ const binary = process.env.IGFEED_BIN || `${repo}target/debug/igfeed`;
 
 /** Runs `igfeed demo` on a free port; resolves with its admin URL and password. */
 export async function startDemo(args = []) {
+  // The demo generates its own password; settings from the caller's shell must not leak in.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IGFEED')));
   const child = spawn(binary, ['demo', '--port', '0', ...args], {
-    env: { ...process.env, RUST_LOG: 'warn', IGFEED__ADMIN__PASSWORD: '' },
+    env: { ...env, RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });

@@ -23,8 +23,15 @@ pub(crate) fn content_security_policy(authorize_url: &url::Url) -> String {
     } else {
         format!(" {authorize}")
     };
+    // Instagram's CDN is https; a plain-http Instagram is the local sandbox, whose CDN shares
+    // the authorize origin, so the status page preview may show its images.
+    let sandbox_images = if authorize_url.scheme() == "http" {
+        authorize.as_str()
+    } else {
+        ""
+    };
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+        "default-src 'none'; style-src 'self'; img-src 'self' https: data:{sandbox_images}; \
          form-action 'self'{authorize}; frame-ancestors 'none'; base-uri 'none'"
     )
 }

@@ -9,7 +9,8 @@
 //!   `csrf_token` field, or override block `nav`).
 
 mod access;
-pub mod connect;
+mod actions;
+mod advice;
 mod headers;
 mod login;
 mod pages;
@@ -73,6 +74,21 @@ pub fn configure(configured: bool) -> impl Fn(&mut web::ServiceConfig) + Clone +
             web::resource([HOME_PATH, "/admin/"])
                 .wrap(admin_headers())
                 .get(status::page),
+        )
+        .service(
+            web::resource("/admin/refresh-feed")
+                .wrap(admin_headers())
+                .post(actions::refresh_feed),
+        )
+        .service(
+            web::resource("/admin/refresh-token")
+                .wrap(admin_headers())
+                .post(actions::refresh_token),
+        )
+        .service(
+            web::resource("/admin/disconnect")
+                .wrap(admin_headers())
+                .post(actions::disconnect),
         );
     }
 }

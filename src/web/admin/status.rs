@@ -1,28 +1,214 @@
-//! `GET /admin`: the status page (placeholder until the status page lands).
+//! `GET /admin`: the status page — the account, the token, the feed, what went wrong and how
+//! to fix it, the feed URL to copy, a preview, and the actions.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 
+use super::advice::{Notice, advice_for};
 use super::pages;
 use super::session::AdminSession;
+use crate::credentials::TokenState;
 use crate::startup::AppState;
 use crate::web::WebError;
+
+/// Posts shown in the preview.
+const PREVIEW_POSTS: usize = 12;
 
 #[derive(Template)]
 #[template(path = "admin_status.html")]
 struct StatusPage {
     csrf_token: String,
+    notice: Option<&'static str>,
+    can_connect: bool,
+    account: Option<Account>,
+    problems: Vec<Problem>,
+    feed_url: String,
+    feed: Option<FeedView>,
+    preview: Vec<PreviewPost>,
+}
+
+struct Account {
+    username: String,
+    name: Option<String>,
+    picture: Option<String>,
+    account_type: Option<String>,
+    source: &'static str,
+    obtained_at: String,
+    expires_at: String,
+    next_refresh: String,
+    needs_reconnect: bool,
+}
+
+struct Problem {
+    what: String,
+    fix: &'static str,
+}
+
+struct FeedView {
+    updated_at: String,
+    age: String,
+    posts: usize,
+    stale: bool,
+    last_attempt: String,
+    last_outcome: &'static str,
+}
+
+struct PreviewPost {
+    permalink: String,
+    image: Option<String>,
+    alt: String,
+}
+
+/// Query of the status page: `?connected=1` after the callback, `?notice=…` after an action (fixed texts only: nothing
+/// from the URL is ever echoed into the page).
+#[derive(Deserialize)]
+pub struct StatusQuery {
+    connected: Option<String>,
+    notice: Option<String>,
 }
 
 /// The admin home page.
 pub async fn page(
     session: AdminSession,
+    query: web::Query<StatusQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
-    let _ = state;
+    let now = state.clock.now();
+    let current = state.feed.peek().await;
+    let credentials = state.credentials.current();
+    let feed_status = state.feed.status();
+    let profile = current.as_ref().map(|c| &c.snapshot.feed.profile);
+    let account = credentials.as_ref().map(|c| Account {
+        username: c
+            .username
+            .clone()
+            .or_else(|| profile.map(|p| p.username.clone()))
+            .unwrap_or_else(|| "(unknown)".into()),
+        name: profile.and_then(|p| p.name.clone()),
+        picture: profile.and_then(|p| p.picture.clone()),
+        account_type: profile.and_then(|p| p.account_type.clone()),
+        source: match c.source {
+            crate::credentials::TokenSource::Authorized => "connected here",
+            crate::credentials::TokenSource::Imported => "imported by hand",
+        },
+        obtained_at: when(Some(c.obtained_at), now),
+        expires_at: c.expires_at.map_or_else(
+            || "unknown until the first refresh (imported token)".into(),
+            |t| when(Some(t), now),
+        ),
+        next_refresh: c.issued_at.map_or_else(
+            || "at the next check".into(),
+            |issued| {
+                when(
+                    Some(issued + delta(state.settings.token.refresh_after)),
+                    now,
+                )
+            },
+        ),
+        needs_reconnect: !c.is_active(),
+    });
+    let mut problems = Vec::new();
+    if let Some(TokenState::NeedsReconnect { reason, .. }) = credentials.as_ref().map(|c| &c.state)
+    {
+        problems.push(Problem {
+            what: format!("Instagram access ended: {reason}"),
+            fix: "Instagram revoked access or the token expired — click Reconnect Instagram below.",
+        });
+    }
+    for error in [
+        feed_status.last_error.clone(),
+        state.token_keeper.last_error(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !problems.iter().any(|p| p.what.contains(&error)) {
+            problems.push(Problem {
+                fix: advice_for(&error),
+                what: error,
+            });
+        }
+    }
+    let feed = current.as_ref().map(|c| FeedView {
+        updated_at: when(Some(c.snapshot.fetched_at), now),
+        age: ago(c.snapshot.fetched_at, now),
+        posts: c.snapshot.feed.posts.len(),
+        stale: state.feed.is_stale(c),
+        last_attempt: when(feed_status.last_attempt, now),
+        last_outcome: if feed_status.last_error.is_some() {
+            "failed"
+        } else {
+            "succeeded"
+        },
+    });
+    let preview = current
+        .as_ref()
+        .map(|c| {
+            c.snapshot
+                .feed
+                .posts
+                .iter()
+                .take(PREVIEW_POSTS)
+                .map(|post| PreviewPost {
+                    permalink: post.permalink.clone().unwrap_or_default(),
+                    image: post.media.first().and_then(|m| m.url.clone()),
+                    alt: post
+                        .alt
+                        .clone()
+                        .or_else(|| post.caption.as_ref().map(|c| c.chars().take(100).collect()))
+                        .unwrap_or_else(|| "Instagram post".into()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let notice = if query.connected.is_some() {
+        Some(Notice::Connected.text())
+    } else {
+        query
+            .notice
+            .as_deref()
+            .and_then(Notice::parse)
+            .map(Notice::text)
+    };
     let page = StatusPage {
         csrf_token: session.csrf_token,
+        notice,
+        can_connect: state.instagram.can_authorize(),
+        account,
+        problems,
+        feed_url: format!("{}feed.json", state.public_url),
+        feed,
+        preview,
     };
     Ok(pages::html(StatusCode::OK, page.render()))
+}
+
+fn delta(duration: std::time::Duration) -> chrono::TimeDelta {
+    chrono::TimeDelta::from_std(duration).unwrap_or(chrono::TimeDelta::MAX)
+}
+
+/// `2026-11-25 19:00 UTC (3 hours ago)`, or "never".
+fn when(time: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match time {
+        None => "never".into(),
+        Some(t) if t <= now => format!("{} ({})", t.format("%Y-%m-%d %H:%M UTC"), ago(t, now)),
+        Some(t) => format!("{} (in {})", t.format("%Y-%m-%d %H:%M UTC"), span(t - now)),
+    }
+}
+
+fn ago(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    format!("{} ago", span(now - time))
+}
+
+fn span(delta: chrono::TimeDelta) -> String {
+    let minutes = delta.num_minutes().max(0);
+    match minutes {
+        0 => "less than a minute".into(),
+        1..=89 => format!("{minutes} min"),
+        90..=2879 => format!("{} hours", minutes / 60),
+        _ => format!("{} days", minutes / 1440),
+    }
 }

@@ -51,8 +51,9 @@ async fn without_a_secret_every_admin_url_only_explains_how_to_set_one() {
 async fn admin_responses_carry_the_security_headers() {
     let (env, app) = app_with_password().await;
     let authorize_origin = env.sandbox.base_url().origin().ascii_serialization();
+    // The sandbox is plain http, so its CDN (same origin) is allowed for preview images.
     let expected_csp = format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+        "default-src 'none'; style-src 'self'; img-src 'self' https: data: {authorize_origin}; \
          form-action 'self' {authorize_origin}; frame-ancestors 'none'; base-uri 'none'"
     );
     let browser = Browser::new(&app);

@@ -82,6 +82,10 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
             ));
         }
     }
+    if let Some(url) = &settings.alerts.webhook_url {
+        web_url("alerts.webhook_url", url)?;
+    }
+    positive("alerts.check_interval", settings.alerts.check_interval)?;
     validate_instagram(settings)?;
 
     positive("feed.refresh_interval", settings.feed.refresh_interval)?;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use moka::future::Cache;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::OnceCell;
 
 use super::document::{self, PageRequest};
@@ -236,11 +237,11 @@ impl FeedService {
                 self.body(&current, &PageRequest::default()).await;
                 Ok(current)
             }
-            Err(error) => Err(self.record_failure(error).await),
+            Err(error) => Err(self.record_failure(error, token).await),
         }
     }
 
-    async fn record_failure(&self, error: ApiError) -> FeedError {
+    async fn record_failure(&self, error: ApiError, token: &SecretString) -> FeedError {
         let message = error.to_string();
         self.update_status(|s| {
             s.last_error = Some(message.clone());
@@ -255,7 +256,13 @@ impl FeedService {
             error,
             ApiError::TokenInvalid { .. } | ApiError::PermissionMissing { .. }
         ) {
-            mark_needs_reconnect(&self.inner.credentials, &message, self.inner.clock.now()).await;
+            mark_needs_reconnect(
+                &self.inner.credentials,
+                token,
+                &message,
+                self.inner.clock.now(),
+            )
+            .await;
             return FeedError::NeedsReconnect(message);
         }
         FeedError::Unavailable(message)
@@ -384,17 +391,22 @@ impl FeedService {
 }
 
 /// Records that only a new authorization can help, so no one calls Instagram with this token
-/// again; the reason is kept for the owner.
+/// again; the reason is kept for the owner. Only if `failed` is still the stored token: the
+/// owner may have reconnected (or disconnected) while the failing call was in flight.
 pub(crate) async fn mark_needs_reconnect(
     credentials: &CredentialStore,
+    failed: &SecretString,
     reason: &str,
     now: DateTime<Utc>,
 ) {
     let store = credentials.clone();
     let reason = reason.to_owned();
+    let failed = failed.clone();
     let result = tokio::task::spawn_blocking(move || {
         store.update(|c| {
-            c.state = TokenState::NeedsReconnect { reason, since: now };
+            if c.access_token.expose_secret() == failed.expose_secret() {
+                c.state = TokenState::NeedsReconnect { reason, since: now };
+            }
         })
     })
     .await;

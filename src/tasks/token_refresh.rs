@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::TimeDelta;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::token_schedule::{Plan, plan};
 use crate::clock::SharedClock;
@@ -77,8 +78,13 @@ impl TokenKeeper {
                     let _ = self.refresh().await;
                 }
                 Plan::Expired => {
-                    mark_needs_reconnect(&self.inner.credentials, "the access token expired", now)
-                        .await;
+                    mark_needs_reconnect(
+                        &self.inner.credentials,
+                        &credentials.access_token,
+                        "the access token expired",
+                        now,
+                    )
+                    .await;
                 }
                 Plan::Wait => {}
             }
@@ -111,6 +117,7 @@ impl TokenKeeper {
         {
             Ok(issued) => {
                 let now = self.inner.clock.now();
+                let previous = credentials.access_token.clone();
                 let mut renewed = credentials;
                 renewed.access_token = issued.access_token;
                 renewed.obtained_at = now;
@@ -120,7 +127,7 @@ impl TokenKeeper {
                     .and_then(|d| TimeDelta::from_std(d).ok())
                     .map(|d| now + d);
                 renewed.last_refresh_attempt = Some(now);
-                self.store(renewed.clone()).await?;
+                self.store(previous, renewed.clone()).await?;
                 self.set_error(None);
                 tracing::info!(expires_at = ?renewed.expires_at, "access token refreshed");
                 Ok(renewed)
@@ -128,7 +135,13 @@ impl TokenKeeper {
             Err(error) => {
                 self.set_error(Some(error.to_string()));
                 if matches!(error, ApiError::TokenInvalid { .. }) {
-                    mark_needs_reconnect(&self.inner.credentials, &error.to_string(), now).await;
+                    mark_needs_reconnect(
+                        &self.inner.credentials,
+                        &credentials.access_token,
+                        &error.to_string(),
+                        now,
+                    )
+                    .await;
                 } else {
                     tracing::warn!(%error, "token refresh failed; will try again");
                 }
@@ -138,12 +151,20 @@ impl TokenKeeper {
     }
 
     /// Writes the renewed token to disk before anything can use it: a crash right after
-    /// Instagram answered must not lose the only valid token.
-    async fn store(&self, credentials: Credentials) -> Result<(), ApiError> {
+    /// Instagram answered must not lose the only valid token. Only if the refreshed token is
+    /// still the stored one — a disconnect or reconnect during the call wins.
+    async fn store(&self, previous: SecretString, renewed: Credentials) -> Result<(), ApiError> {
         let store = self.inner.credentials.clone();
-        let result = tokio::task::spawn_blocking(move || store.save(credentials)).await;
+        let result = tokio::task::spawn_blocking(move || {
+            store.update(|c| {
+                if c.access_token.expose_secret() == previous.expose_secret() {
+                    *c = renewed;
+                }
+            })
+        })
+        .await;
         match result {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(_)) => Ok(()),
             Ok(Err(error)) => Err(storage_failed(&error)),
             Err(error) => Err(storage_failed(&error)),
         }

@@ -141,7 +141,10 @@ async fn the_right_password_opens_admin_and_a_wrong_one_does_not() {
     let home = browser.get("/admin").await;
     assert_eq!(home.status(), StatusCode::OK);
     let home = home.text().await.expect("body");
-    assert!(home.contains("Log out") && home.contains("Instagram account"), "{home}");
+    assert!(
+        home.contains("Log out") && home.contains("Instagram account"),
+        "{home}"
+    );
     let again = browser.get("/admin/login").await;
     assert_eq!(
         location(&again),

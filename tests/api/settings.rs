@@ -170,6 +170,11 @@ fn every_mistake_is_one_line_naming_the_key() {
         (None, &[("IGFEED__OPS__TOKEN", "short")], "ops.token"),
         (
             None,
+            &[("IGFEED__ALERTS__WEBHOOK_URL", "ftp://hooks.example")],
+            "alerts.webhook_url",
+        ),
+        (
+            None,
             &[("IGFEED__CORS__ALLOWED_ORIGINS", "https://a.example/path")],
             "cors.allowed_origins",
         ),

@@ -13,7 +13,6 @@ use crate::feed::document::{self, PageRequest};
 use crate::feed::domain::Snapshot;
 use crate::feed::mapping::map_feed;
 use crate::feed::service::SNAPSHOT_FILE;
-use crate::instagram::InstagramClient;
 use crate::storage::StateDir;
 
 /// Writes every kept post, fetched now with the stored token or, with `offline`, taken from
@@ -59,14 +58,8 @@ fn fetch(settings: &Settings, dir: StateDir) -> anyhow::Result<Snapshot> {
             "Instagram access must be renewed: open /admin and click Reconnect (or use --offline)"
         );
     }
-    let client = InstagramClient::from_settings(
-        &settings.instagram,
-        settings.redirect_uri(settings.server.port),
-    )?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let client = super::instagram_client(settings)?;
+    let runtime = super::runtime()?;
     runtime
         .block_on(async {
             let token = &credentials.access_token;

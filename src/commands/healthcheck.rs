@@ -15,10 +15,7 @@ pub fn run(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<()> {
         Some(url) => url,
         None => local_health_url(settings)?,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let runtime = super::runtime()?;
     runtime.block_on(async move {
         let client = reqwest::Client::builder()
             .timeout(TIMEOUT)

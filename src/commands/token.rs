@@ -9,7 +9,6 @@ use crate::account::import_token;
 use crate::clock;
 use crate::config::Settings;
 use crate::credentials::CredentialStore;
-use crate::instagram::InstagramClient;
 use crate::storage::StateDir;
 
 /// Longest plausible token; anything bigger on stdin is a mistake (a file, not a token).
@@ -23,14 +22,8 @@ pub fn import(settings: &Settings) -> anyhow::Result<()> {
     let _lock = dir.lock()?;
     let store = CredentialStore::open(dir)?;
     let replaced = store.current().is_some();
-    let client = InstagramClient::from_settings(
-        &settings.instagram,
-        settings.redirect_uri(settings.server.port),
-    )?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
+    let client = super::instagram_client(settings)?;
+    let runtime = super::runtime()?;
     let credentials = runtime.block_on(import_token(&client, &store, &clock::system(), token))?;
     let who = credentials.username.as_deref().unwrap_or("the account");
     println!(

@@ -12,12 +12,7 @@ use super::helpers::{TestApp, TestEnv, hours, wait_until};
 async fn connected(interval: &str) -> (TestEnv, TestApp, String) {
     let mut env = TestEnv::start().await;
     env.set("IGFEED__FEED__REFRESH_INTERVAL", interval);
-    let token = env.store_credentials(hours(1));
-    let app = env.spawn_app().await;
-    wait_until("the first feed", 10, || async {
-        app.state.feed.peek().await.is_some()
-    })
-    .await;
+    let (app, token) = env.spawn_connected().await;
     (env, app, token)
 }
 

@@ -166,6 +166,18 @@ impl TestEnv {
         token
     }
 
+    /// Stores a connected account, starts igfeed and waits for its first feed; returns the
+    /// app and the stored token.
+    pub async fn spawn_connected(&self) -> (TestApp, String) {
+        let token = self.store_credentials(hours(1));
+        let app = self.spawn_app().await;
+        wait_until("the first feed", 10, || async {
+            app.state.feed.peek().await.is_some()
+        })
+        .await;
+        (app, token)
+    }
+
     /// The credentials igfeed has on disk now.
     pub fn stored_credentials(&self) -> Option<Credentials> {
         let dir = StateDir::open(&self.settings().storage).expect("storage opens");

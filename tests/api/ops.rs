@@ -8,7 +8,7 @@ mod readyz;
 
 use serde_json::Value;
 
-use super::helpers::{TestApp, TestEnv, hours, wait_until};
+use super::helpers::{TestApp, TestEnv};
 
 const OPS_TOKEN: &str = "ops-token-for-tests-5b1e";
 
@@ -16,12 +16,7 @@ async fn connected(interval: &str) -> (TestEnv, TestApp, String) {
     let mut env = TestEnv::start().await;
     env.set("IGFEED__FEED__REFRESH_INTERVAL", interval);
     env.set("IGFEED__OPS__TOKEN", OPS_TOKEN);
-    let token = env.store_credentials(hours(1));
-    let app = env.spawn_app().await;
-    wait_until("the first feed", 10, || async {
-        app.state.feed.peek().await.is_some()
-    })
-    .await;
+    let (app, token) = env.spawn_connected().await;
     (env, app, token)
 }
 

@@ -8,6 +8,7 @@ use crate::clock::SharedClock;
 use crate::credentials::{CredentialStore, Credentials, TokenSource, TokenState};
 use crate::feed::FeedService;
 use crate::instagram::{ApiError, InstagramClient};
+use crate::media::MediaService;
 use crate::storage::StorageError;
 
 /// Why a token could not be imported or an authorization completed.
@@ -119,9 +120,14 @@ async fn save(store: &CredentialStore, credentials: Credentials) -> Result<(), S
 }
 
 /// Forgets the account: the token first (so nothing can call Instagram with it any more),
-/// then every copy of its data — the snapshot in memory and on disk and the prepared pages.
-/// Afterwards `/feed.json` answers 503 `not-connected`.
-pub async fn disconnect(store: &CredentialStore, feed: &FeedService) -> Result<(), StorageError> {
+/// then every copy of its data — the snapshot in memory and on disk, the prepared pages, and
+/// the cached images in memory and on disk. Afterwards `/feed.json` answers 503
+/// `not-connected` and `/media/…` 404.
+pub async fn disconnect(
+    store: &CredentialStore,
+    feed: &FeedService,
+    media: &MediaService,
+) -> Result<(), StorageError> {
     let credentials = store.clone();
     tokio::task::spawn_blocking(move || credentials.clear())
         .await
@@ -130,6 +136,7 @@ pub async fn disconnect(store: &CredentialStore, feed: &FeedService) -> Result<(
             source: std::io::Error::other(e),
         })??;
     feed.purge().await?;
+    media.purge().await;
     tracing::info!("Instagram account disconnected; its data was removed");
     Ok(())
 }

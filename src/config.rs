@@ -4,7 +4,10 @@
 //! key, because an operator reading a crash loop in a container log deserves nothing less.
 //! Everything after startup trusts a [`Settings`] value.
 
+mod embed;
+mod media;
 mod sections;
+mod units;
 mod validate;
 
 use std::collections::HashMap;
@@ -13,6 +16,8 @@ use std::path::{Path, PathBuf};
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
+pub use embed::EmbedSettings;
+pub use media::MediaSettings;
 pub use sections::{
     AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogFormat,
     LogSettings, OpsSettings, ServerSettings, StorageSettings, TokenSettings,
@@ -49,6 +54,10 @@ pub struct Settings {
     pub ops: OpsSettings,
     /// `[alerts]`
     pub alerts: AlertSettings,
+    /// `[media]`
+    pub media: MediaSettings,
+    /// `[embed]`
+    pub embed: EmbedSettings,
     /// `[log]`
     pub log: LogSettings,
 }

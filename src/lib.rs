@@ -13,6 +13,7 @@ pub mod config;
 pub mod credentials;
 pub mod feed;
 pub mod instagram;
+pub mod media;
 pub mod meta;
 pub mod metrics;
 pub mod sandbox;

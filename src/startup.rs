@@ -42,6 +42,8 @@ pub struct AppState {
     pub credentials: CredentialStore,
     /// The feed snapshot and its refreshes.
     pub feed: FeedService,
+    /// Images served from igfeed's own origin (`/media/…`).
+    pub media: crate::media::MediaService,
     /// Wakes the feed refresher early.
     pub refresh_trigger: RefreshTrigger,
     /// Keeps the token alive.
@@ -105,6 +107,7 @@ impl Application {
         let instagram =
             InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?
                 .with_metrics(metrics.clone());
+        let links = crate::media::MediaLinks::new(&settings.media, &public_url);
         let feed = FeedService::new(
             instagram.clone(),
             credentials.clone(),
@@ -114,7 +117,11 @@ impl Application {
                 refresh_interval: settings.feed.refresh_interval,
                 max_posts: settings.feed.max_posts,
             },
+            links.clone(),
         );
+        // The disk cache is indexed first, so the stored feed is served with known sizes.
+        let media =
+            crate::media::MediaService::open(&settings, links, feed.clone(), clock.clone()).await?;
         feed.load_stored().await;
         let token_keeper = TokenKeeper::new(
             instagram.clone(),
@@ -141,6 +148,7 @@ impl Application {
             trusted_proxies,
             credentials,
             feed,
+            media,
             refresh_trigger: RefreshTrigger::default(),
             token_keeper,
             deletions,
@@ -228,6 +236,7 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     }
     tasks.spawn(feed_refresh::run(
         state.feed.clone(),
+        state.media.clone(),
         state.refresh_trigger.clone(),
         settings.feed.refresh_interval,
         state.clock.clone(),

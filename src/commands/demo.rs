@@ -83,6 +83,10 @@ fn point_at(
     callback: url::Url,
 ) {
     let base = sandbox.base_url().clone();
+    // The sandbox is the demo's CDN too: images are downloaded from its origin.
+    if let Some(host) = base.host_str() {
+        settings.media.allowed_hosts.push(host.to_owned());
+    }
     let ig = &mut settings.instagram;
     ig.authorize_url = base
         .join("oauth/authorize")

@@ -65,10 +65,12 @@ fn fetch(settings: &Settings, dir: StateDir) -> anyhow::Result<Snapshot> {
             let token = &credentials.access_token;
             let profile = client.profile(token).await?;
             let media = client.media(token, settings.feed.max_posts).await?;
-            Ok(Snapshot {
-                feed: map_feed(profile, media),
-                fetched_at: clock::system().now(),
-            })
+            // Image links point at igfeed's /media/… like the live feed's (sizes unknown here).
+            let links = crate::media::MediaLinks::new(
+                &settings.media,
+                &settings.public_url(settings.server.port),
+            );
+            Ok(links.snapshot(map_feed(profile, media), clock::system().now()))
         })
         .map_err(|e: crate::instagram::ApiError| {
             anyhow::anyhow!("{e} (try --offline for the last stored feed)")

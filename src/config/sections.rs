@@ -164,7 +164,7 @@ pub enum LogFormat {
 }
 
 /// Accepts a TOML list or, as environment variables can only carry strings, `"a,b"`.
-fn list_or_comma_separated<'de, D: serde::Deserializer<'de>>(
+pub(super) fn list_or_comma_separated<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]

@@ -87,6 +87,8 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
     }
     positive("alerts.check_interval", settings.alerts.check_interval)?;
     validate_instagram(settings)?;
+    super::media::validate(&settings.media)?;
+    super::embed::validate(&settings.embed)?;
 
     positive("feed.refresh_interval", settings.feed.refresh_interval)?;
     if !(1..=MAX_POSTS).contains(&settings.feed.max_posts) {

@@ -5,6 +5,8 @@
 //! Every field is always present: absent values serialise as `null` rather than being left
 //! out, so a site's template sees one fixed shape whatever Instagram withheld.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +26,7 @@ pub struct Profile {
     pub username: String,
     /// Display name.
     pub name: Option<String>,
-    /// Profile picture URL (an expiring Instagram CDN URL for now).
+    /// Profile picture URL on igfeed's own origin (`/media/profile/{size}`).
     pub picture: Option<String>,
     /// Followers.
     pub followers_count: Option<u64>,
@@ -92,17 +94,34 @@ pub struct MediaItem {
     /// Picture or video.
     #[serde(rename = "type")]
     pub kind: MediaKind,
-    /// The image to show: the photo, or a video's cover frame. `null` when Instagram withheld
-    /// it (copyrighted music on a reel, flagged media).
+    /// The image to show (the photo, or a video's cover frame) on igfeed's own origin, at
+    /// `media.default_size`. `null` when Instagram withheld it (copyrighted music on a reel,
+    /// flagged media).
     pub url: Option<String>,
-    /// The video file, for videos.
+    /// The video file streamed by igfeed, when `media.proxy_video` is on; otherwise `null`
+    /// and sites link the post's permalink for playback.
     pub video_url: Option<String>,
-    /// A video's cover frame as Instagram names it (equals `url` for videos).
+    /// Deprecated, always `null`: `url` is the cover image of a video.
     pub thumbnail_url: Option<String>,
-    /// Pixel width of `url`'s image; `null` until igfeed has measured it.
+    /// Pixel width of `url`'s image; `null` until igfeed has downloaded the original.
     pub width: Option<u32>,
-    /// Pixel height of `url`'s image; `null` until igfeed has measured it.
+    /// Pixel height of `url`'s image; `null` until igfeed has downloaded the original.
     pub height: Option<u32>,
+    /// Every width igfeed serves of this image, ascending (for `srcset`); empty until igfeed
+    /// has downloaded the original.
+    #[serde(default)]
+    pub sizes: Vec<MediaSize>,
+}
+
+/// One width of an image, with its exact pixel size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaSize {
+    /// Content-versioned URL on igfeed's own origin.
+    pub url: String,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
 }
 
 /// The kind of a media item.
@@ -123,6 +142,35 @@ pub struct Snapshot {
     pub feed: Feed,
     /// When the refresh that produced it finished.
     pub fetched_at: DateTime<Utc>,
+    /// Where Instagram's CDN serves each image: igfeed downloads from here and never shows
+    /// these URLs to anyone. Absent in snapshots from before igfeed served images itself.
+    #[serde(default)]
+    pub sources: MediaSources,
+}
+
+/// Instagram CDN URLs of the snapshot's images (signed, expiring: INSTAGRAM.md §7).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaSources {
+    /// The profile picture.
+    pub profile_picture: Option<String>,
+    /// Per media item id (a post's own id, or a carousel item's).
+    pub items: BTreeMap<String, ItemSources>,
+}
+
+/// The CDN URLs of one media item.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemSources {
+    /// The picture, or a video's cover frame.
+    pub image: Option<String>,
+    /// A video's file.
+    pub video: Option<String>,
+}
+
+impl MediaSources {
+    /// Whether nothing was recorded (an old snapshot, or an empty account).
+    pub fn is_empty(&self) -> bool {
+        self.profile_picture.is_none() && self.items.is_empty()
+    }
 }
 
 /// The whole `/feed.json` document, borrowing from the snapshot so building a page copies

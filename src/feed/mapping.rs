@@ -156,6 +156,7 @@ fn media_item(m: &wire::Media) -> MediaItem {
         thumbnail_url,
         width: None,
         height: None,
+        sizes: Vec::new(),
     }
 }
 

@@ -16,7 +16,10 @@ use super::prepared::PreparedBody;
 use crate::clock::SharedClock;
 use crate::credentials::{CredentialStore, TokenState};
 use crate::instagram::{ApiError, InstagramClient};
+use crate::media::MediaLinks;
 use crate::storage::StateDir;
+
+mod media;
 
 /// File holding the last good snapshot (disposable: rebuilt on the next refresh).
 pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";
@@ -91,6 +94,8 @@ struct Inner {
     dir: StateDir,
     clock: SharedClock,
     config: FeedConfig,
+    /// Turns the snapshot's CDN URLs into igfeed's own `/media/…` links.
+    links: MediaLinks,
     current: Cache<(), Arc<Current>>,
     pages: Cache<PageKey, Arc<PreparedBody>>,
     refresh_lock: tokio::sync::Mutex<()>,
@@ -106,6 +111,7 @@ impl FeedService {
         dir: StateDir,
         clock: SharedClock,
         config: FeedConfig,
+        links: MediaLinks,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -114,6 +120,7 @@ impl FeedService {
                 dir,
                 clock,
                 config,
+                links,
                 current: Cache::builder().max_capacity(1).build(),
                 pages: Cache::builder().max_capacity(PAGE_CACHE_ENTRIES).build(),
                 refresh_lock: tokio::sync::Mutex::new(()),
@@ -129,7 +136,8 @@ impl FeedService {
         let dir = self.inner.dir.clone();
         let read = tokio::task::spawn_blocking(move || dir.read::<Snapshot>(SNAPSHOT_FILE)).await;
         match read {
-            Ok(Ok(Some(snapshot))) => {
+            Ok(Ok(Some(mut snapshot))) => {
+                self.inner.links.restore(&mut snapshot);
                 let current = self.wrap(snapshot);
                 self.inner.current.insert((), current).await;
                 true
@@ -226,10 +234,10 @@ impl FeedService {
         .await;
         match fetched {
             Ok((profile, media)) => {
-                let snapshot = Snapshot {
-                    feed: map_feed(profile, media),
-                    fetched_at: self.inner.clock.now(),
-                };
+                let snapshot = self
+                    .inner
+                    .links
+                    .snapshot(map_feed(profile, media), self.inner.clock.now());
                 self.persist(&snapshot).await;
                 tracing::info!(posts = snapshot.feed.posts.len(), "feed refreshed");
                 let current = self.wrap(snapshot);

@@ -80,27 +80,12 @@ impl InstagramClient {
         settings: &InstagramSettings,
         redirect_uri: url::Url,
     ) -> Result<Self, ClientBuildError> {
-        let mut builder = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("igfeed/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = &settings.extra_ca_file {
-            let pem = std::fs::read(path)
-                .map_err(|e| ClientBuildError::ExtraCa(format!("{}: {e}", path.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| ClientBuildError::ExtraCa(format!("{}: {e}", path.display())))?;
-            if certs.is_empty() {
-                return Err(ClientBuildError::ExtraCa(format!(
-                    "{}: no PEM certificate found",
-                    path.display()
-                )));
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let http = builder
+        let http = with_extra_ca(builder, settings)?
             .build()
             .map_err(|e| ClientBuildError::Http(e.without_url().to_string()))?;
         let app = match (&settings.app_id, &settings.app_secret) {
@@ -147,6 +132,44 @@ impl InstagramClient {
             message: "instagram.app_id and instagram.app_secret are not configured".into(),
         })
     }
+}
+
+/// The HTTP client for Instagram's CDN (`media`): a separate client so it can never send the
+/// Graph token, without redirects (igfeed downloads only from `media.allowed_hosts`), and
+/// without a whole-request timeout so a video can stream; image downloads set their own.
+pub fn cdn_http_client(settings: &InstagramSettings) -> Result<reqwest::Client, ClientBuildError> {
+    let builder = reqwest::Client::builder()
+        .connect_timeout(settings.connect_timeout)
+        .read_timeout(settings.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .user_agent(concat!("igfeed/", env!("CARGO_PKG_VERSION")));
+    with_extra_ca(builder, settings)?
+        .build()
+        .map_err(|e| ClientBuildError::Http(e.without_url().to_string()))
+}
+
+/// Trusts `instagram.extra_ca_file` too (a TLS-intercepting proxy, or the sandbox).
+fn with_extra_ca(
+    mut builder: reqwest::ClientBuilder,
+    settings: &InstagramSettings,
+) -> Result<reqwest::ClientBuilder, ClientBuildError> {
+    if let Some(path) = &settings.extra_ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|e| ClientBuildError::ExtraCa(format!("{}: {e}", path.display())))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| ClientBuildError::ExtraCa(format!("{}: {e}", path.display())))?;
+        if certs.is_empty() {
+            return Err(ClientBuildError::ExtraCa(format!(
+                "{}: no PEM certificate found",
+                path.display()
+            )));
+        }
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
 }
 
 /// `base` with `segments` appended as path segments (escaped, never interpreted).

@@ -35,9 +35,10 @@ pub fn is_connected_user(store: &CredentialStore, user_id: &str) -> bool {
 pub async fn forget_account(
     store: &CredentialStore,
     feed: &FeedService,
+    media: &crate::media::MediaService,
     storage_dir: &Path,
 ) -> Result<(), StorageError> {
-    crate::account::disconnect(store, feed).await?;
+    crate::account::disconnect(store, feed, media).await?;
     let media = storage_dir.join(MEDIA_DIR);
     tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&media) {
         Ok(()) => Ok(()),

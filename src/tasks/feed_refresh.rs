@@ -1,5 +1,7 @@
 //! Polls Instagram every `feed.refresh_interval`, or sooner when asked (connect, import,
-//! "refresh now"); waits longer when Instagram says it is rate limited.
+//! "refresh now"); waits longer when Instagram says it is rate limited. Between refreshes it
+//! does the media chores visitors asked for (renewing expired CDN URLs, publishing sizes),
+//! so that every Instagram call still comes from this one task.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +10,7 @@ use tokio::sync::Notify;
 
 use crate::clock::SharedClock;
 use crate::feed::{FeedError, FeedService};
+use crate::media::MediaService;
 
 /// Wakes the feed refresher ahead of its schedule.
 #[derive(Clone, Default)]
@@ -23,24 +26,33 @@ impl RefreshTrigger {
 /// Runs forever: refresh, then sleep until the next one is due or a trigger fires.
 pub async fn run(
     feed: FeedService,
+    media: MediaService,
     trigger: RefreshTrigger,
     interval: Duration,
     clock: SharedClock,
 ) {
-    let mut wait = first_wait(&feed, interval, &clock).await;
+    let mut due = tokio::time::Instant::now() + first_wait(&feed, interval, &clock).await;
     loop {
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
+            () = tokio::time::sleep_until(due) => {}
             () = trigger.0.notified() => {}
+            () = media.woken() => {
+                media.maintain(&feed).await;
+                continue;
+            }
         }
-        wait = match feed.refresh().await {
-            Ok(_) => interval,
+        let wait = match feed.refresh().await {
+            Ok(_) => {
+                media.after_refresh(&feed).await;
+                interval
+            }
             Err(FeedError::Unavailable(_)) => feed
                 .status()
                 .retry_after
                 .map_or(interval, |r| r.max(interval)),
             Err(FeedError::NotConnected | FeedError::NeedsReconnect(_)) => interval,
         };
+        due = tokio::time::Instant::now() + wait;
     }
 }
 

@@ -94,11 +94,16 @@ async fn forget_if_connected(state: &AppState, payload: &Payload) -> Result<bool
     if !meta::is_connected_user(&state.credentials, &payload.user_id) {
         return Ok(false);
     }
-    meta::forget_account(&state.credentials, &state.feed, &state.settings.storage.dir)
-        .await
-        .map_err(|e| {
-            WebError::Unexpected(anyhow::Error::new(e).context("Failed to forget the account"))
-        })?;
+    meta::forget_account(
+        &state.credentials,
+        &state.feed,
+        &state.media,
+        &state.settings.storage.dir,
+    )
+    .await
+    .map_err(|e| {
+        WebError::Unexpected(anyhow::Error::new(e).context("Failed to forget the account"))
+    })?;
     Ok(true)
 }
 

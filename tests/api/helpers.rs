@@ -85,6 +85,16 @@ impl TestEnv {
                 "IGFEED__INSTAGRAM__REQUEST_TIMEOUT".to_owned(),
                 "5s".to_owned(),
             ),
+            // The sandbox is the CDN; images are fetched on request only, so tests that do
+            // not look at images spend no time on them (tests/api/media.rs turns it on).
+            (
+                "IGFEED__MEDIA__ALLOWED_HOSTS".to_owned(),
+                "*.cdninstagram.com,*.fbcdn.net,127.0.0.1".to_owned(),
+            ),
+            (
+                "IGFEED__MEDIA__PREFETCH_CONCURRENCY".to_owned(),
+                "0".to_owned(),
+            ),
         ]);
         Self {
             _storage: storage,

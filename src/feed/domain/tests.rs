@@ -207,9 +207,21 @@ fn absent_values_serialise_as_null_and_times_as_rfc3339() {
 
 #[test]
 fn snapshot_round_trips_through_json() {
+    let mut sources = MediaSources {
+        profile_picture: Some("https://scontent.cdninstagram.com/p.jpg?oe=1".into()),
+        ..MediaSources::default()
+    };
+    sources.items.insert(
+        "1".into(),
+        ItemSources {
+            image: Some("https://scontent.cdninstagram.com/1.jpg?oe=1".into()),
+            video: None,
+        },
+    );
     let snapshot = Snapshot {
         feed: sample_feed(),
         fetched_at: fetched_at(),
+        sources,
     };
     let bytes = serde_json::to_vec(&snapshot).expect("snapshot serialises");
     let back: Snapshot = serde_json::from_slice(&bytes).expect("snapshot parses");

@@ -90,7 +90,10 @@ where
         Box::pin(async move {
             let mut response = service.call(req).await?;
             let headers = response.headers_mut();
-            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+            // A page may widen the policy for itself (the status page's widget preview).
+            if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+                headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+            }
             for (name, value) in FIXED {
                 headers.insert(name.clone(), HeaderValue::from_static(value));
             }

@@ -28,6 +28,28 @@ struct StatusPage {
     feed_url: String,
     feed: Option<FeedView>,
     preview: Vec<PreviewPost>,
+    widget: Snippets,
+}
+
+/// The embed code to copy, shown once a feed exists; the live widget preview loads with it.
+struct Snippets {
+    script_tag: String,
+    iframe: String,
+}
+
+impl Snippets {
+    fn new(public_url: &url::Url) -> Self {
+        let base = public_url.as_str().trim_end_matches('/');
+        Self {
+            script_tag: format!(
+                "<script src=\"{base}/widget.js\" data-limit=\"9\" data-columns=\"3\" async></script>"
+            ),
+            iframe: format!(
+                "<iframe src=\"{base}/embed?limit=9&columns=3\" title=\"Instagram posts\" width=\"100%\" height=\"720\" loading=\"lazy\" style=\"border:0\"></iframe>\n\
+                 <script src=\"{base}/embed.js\" async></script>"
+            ),
+        }
+    }
 }
 
 struct Account {
@@ -181,9 +203,21 @@ pub async fn page(
         problems,
         feed_url: format!("{}feed.json", state.public_url),
         feed,
+        widget: Snippets::new(&state.public_url),
         preview,
     };
-    Ok(pages::html(StatusCode::OK, page.render()))
+    let mut response = pages::html(StatusCode::OK, page.render());
+    if !page.preview.is_empty() {
+        // The live widget preview is the only script on any admin page: igfeed's own
+        // /widget.js fetching igfeed's own /feed.json. Other admin pages keep no script at all.
+        let policy = format!("{}; script-src 'self'; connect-src 'self'", state.admin.csp);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    Ok(response)
 }
 
 fn delta(duration: std::time::Duration) -> chrono::TimeDelta {

@@ -1,17 +1,50 @@
 //! Routes for websites and their visitors: everything here is public and read-only.
 
+mod embed;
 mod feed_json;
+mod media;
+mod widget;
 
 use actix_web::web;
 
+/// Rendered `/embed` pages, built once per application and shared by its workers.
+pub(crate) fn embed_pages() -> web::Data<embed::EmbedPages> {
+    web::Data::new(embed::EmbedPages::new())
+}
+
 /// Registers the public routes behind the CORS policy from settings.
-pub(crate) fn configure(cfg: &mut web::ServiceConfig, allowed_origins: &[String]) {
+pub(crate) fn configure(
+    cfg: &mut web::ServiceConfig,
+    allowed_origins: &[String],
+    embed_pages: &web::Data<embed::EmbedPages>,
+) {
     cfg.service(
         web::resource("/feed.json")
             .wrap(cors(allowed_origins))
             .route(web::get().to(feed_json::feed_json))
             .route(web::head().to(feed_json::feed_json)),
     );
+    // Images are embedded with <img>, which needs no CORS; the handler parses the tail.
+    cfg.route("/media/{tail:.*}", web::get().to(media::media))
+        .route("/media/{tail:.*}", web::head().to(media::media));
+    // Script tags need no CORS; the lightbox module sets its own CORS header.
+    widget::prepare();
+    cfg.route("/widget.js", web::get().to(widget::widget_js))
+        .route("/widget.js", web::head().to(widget::widget_js))
+        .route("/widget-lightbox.js", web::get().to(widget::lightbox_js))
+        .route("/widget-lightbox.js", web::head().to(widget::lightbox_js));
+    // The iframe page and its files; framing is governed by the page's own CSP.
+    embed::prepare();
+    cfg.service(
+        web::resource("/embed")
+            .app_data(embed_pages.clone())
+            .route(web::get().to(embed::embed))
+            .route(web::head().to(embed::embed)),
+    )
+    .route("/embed.js", web::get().to(embed::embed_js))
+    .route("/embed.js", web::head().to(embed::embed_js))
+    .route("/embed.css", web::get().to(embed::embed_css))
+    .route("/embed.css", web::head().to(embed::embed_css));
 }
 
 /// Browsers may read the feed from the configured origins (`*` = any); no credentials,

@@ -1,0 +1,112 @@
+//! `[media]`: how igfeed serves Instagram's images from its own origin (see `src/media`).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::SettingsError;
+use super::sections::list_or_comma_separated;
+use super::units::{byte_size, u32_list};
+
+/// Widths beyond this are refused: Instagram's originals are 1080 px wide.
+const MAX_SIZE: u32 = 4096;
+/// Each width costs a resize and an encode per image; a handful covers every screen.
+const MAX_SIZES: usize = 8;
+
+/// Images (and optionally videos) proxied, resized and cached by igfeed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSettings {
+    /// Widths in pixels igfeed serves (`/media/{post}/{size}`); never upscaled.
+    #[serde(deserialize_with = "u32_list")]
+    pub sizes: Vec<u32>,
+    /// The width `/feed.json`'s `url` points at (one of `sizes`).
+    pub default_size: u32,
+    /// Bytes of resized images kept in memory.
+    #[serde(deserialize_with = "byte_size")]
+    pub memory_budget: u64,
+    /// Bytes of resized images kept on disk under `storage.dir/media`; least recently used go
+    /// first; 0 keeps none.
+    #[serde(deserialize_with = "byte_size")]
+    pub disk_budget: u64,
+    /// Hosts igfeed downloads from: exact names or `*.domain` (any subdomain).
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub allowed_hosts: Vec<String>,
+    /// Largest original accepted from the CDN, enforced while downloading.
+    #[serde(deserialize_with = "byte_size")]
+    pub max_source_bytes: u64,
+    /// Largest width or height of an original, checked before decoding (image bombs).
+    pub max_dimension: u32,
+    /// JPEG quality of the resized images (1–100).
+    pub jpeg_quality: u8,
+    /// Downloads started at once after a refresh; 0 turns fetching ahead off.
+    pub prefetch_concurrency: usize,
+    /// Time allowed for one image download.
+    #[serde(with = "humantime_serde")]
+    pub download_timeout: Duration,
+    /// Stream videos through igfeed (`/media/{post}/video`) instead of linking the permalink.
+    pub proxy_video: bool,
+}
+
+pub(super) fn validate(media: &MediaSettings) -> Result<(), SettingsError> {
+    if media.sizes.is_empty() || media.sizes.len() > MAX_SIZES {
+        return Err(SettingsError::invalid(
+            "media.sizes",
+            format!("must list 1 to {MAX_SIZES} widths"),
+        ));
+    }
+    if let Some(bad) = media.sizes.iter().find(|s| !(16..=MAX_SIZE).contains(*s)) {
+        return Err(SettingsError::invalid(
+            "media.sizes",
+            format!("{bad} is not a width from 16 to {MAX_SIZE}"),
+        ));
+    }
+    if !media.sizes.contains(&media.default_size) {
+        return Err(SettingsError::invalid(
+            "media.default_size",
+            "must be one of media.sizes",
+        ));
+    }
+    if media.memory_budget < 1024 * 1024 {
+        return Err(SettingsError::invalid(
+            "media.memory_budget",
+            "must be at least 1MB",
+        ));
+    }
+    if media.max_source_bytes < 1024 {
+        return Err(SettingsError::invalid(
+            "media.max_source_bytes",
+            "must be at least 1KB",
+        ));
+    }
+    if !(64..=20_000).contains(&media.max_dimension) {
+        return Err(SettingsError::invalid(
+            "media.max_dimension",
+            "must be between 64 and 20000",
+        ));
+    }
+    if !(1..=100).contains(&media.jpeg_quality) {
+        return Err(SettingsError::invalid(
+            "media.jpeg_quality",
+            "must be between 1 and 100",
+        ));
+    }
+    if media.prefetch_concurrency > 64 {
+        return Err(SettingsError::invalid(
+            "media.prefetch_concurrency",
+            "must be at most 64",
+        ));
+    }
+    if media.download_timeout.is_zero() {
+        return Err(SettingsError::invalid(
+            "media.download_timeout",
+            "must be longer than zero",
+        ));
+    }
+    for host in &media.allowed_hosts {
+        if let Err(problem) = crate::media::HostPattern::parse(host) {
+            return Err(SettingsError::invalid("media.allowed_hosts", problem));
+        }
+    }
+    Ok(())
+}

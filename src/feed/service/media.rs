@@ -1,0 +1,108 @@
+//! The feed service's side of serving images: republishing links once originals are known,
+//! and renewing expired CDN URLs — the only Graph calls image serving ever causes, made by
+//! the refresher, never on a visitor's request.
+
+use super::{FeedError, FeedService};
+use crate::feed::document::PageRequest;
+use crate::feed::domain::{MediaKind, Snapshot};
+use crate::instagram::ApiError;
+
+/// Asked per media when renewing: just the URLs.
+const RENEW_FIELDS: &str = "media_url,thumbnail_url";
+/// How `crate::media` names the profile picture in a renewal request.
+const PROFILE: &str = "profile";
+
+impl FeedService {
+    /// Rebuilds the snapshot's media links (sizes and versions learnt since), serving the new
+    /// document only if something changed.
+    pub async fn republish(&self) {
+        let _guard = self.inner.refresh_lock.lock().await;
+        let Some(current) = self.peek().await else {
+            return;
+        };
+        let mut snapshot = current.snapshot.clone();
+        self.inner.links.apply(&mut snapshot);
+        if snapshot != current.snapshot {
+            self.install(snapshot).await;
+        }
+    }
+
+    /// Re-reads the CDN URLs of `ids` (media ids, or `profile`) and serves the renewed
+    /// snapshot. Returns how many were renewed; ids no longer in the feed are skipped.
+    pub async fn renew_media(&self, ids: &[String]) -> Result<usize, FeedError> {
+        let _guard = self.inner.refresh_lock.lock().await;
+        let Some(current) = self.peek().await else {
+            return Ok(0);
+        };
+        let credentials = self
+            .inner
+            .credentials
+            .current()
+            .ok_or(FeedError::NotConnected)?;
+        if !credentials.is_active() {
+            return Err(FeedError::NeedsReconnect(
+                "Instagram access needs to be renewed".into(),
+            ));
+        }
+        let token = &credentials.access_token;
+        let client = &self.inner.instagram;
+        let mut snapshot = current.snapshot.clone();
+        let mut renewed = 0;
+        for id in ids {
+            let result = if id == PROFILE {
+                client.profile(token).await.map(|profile| {
+                    if let Some(url) = profile.profile_picture_url {
+                        snapshot.sources.profile_picture = Some(url);
+                    }
+                })
+            } else {
+                let Some(kind) = item_kind(&snapshot, id) else {
+                    continue;
+                };
+                client
+                    .media_item(token, id, RENEW_FIELDS)
+                    .await
+                    .map(|media| {
+                        let entry = snapshot.sources.items.entry(id.clone()).or_default();
+                        let (image, video) = match kind {
+                            MediaKind::Image => (media.media_url, None),
+                            MediaKind::Video => (media.thumbnail_url, media.media_url),
+                        };
+                        entry.image = image.or(entry.image.take());
+                        entry.video = video.or(entry.video.take());
+                    })
+            };
+            match result {
+                Ok(()) => renewed += 1,
+                Err(error @ (ApiError::TokenInvalid { .. } | ApiError::RateLimited { .. })) => {
+                    tracing::warn!(%error, "stopped renewing CDN URLs");
+                    break;
+                }
+                Err(error) => tracing::warn!(%error, "could not renew a CDN URL"),
+            }
+        }
+        if renewed > 0 {
+            self.inner.links.apply(&mut snapshot);
+            self.install(snapshot).await;
+        }
+        Ok(renewed)
+    }
+
+    /// Persists and serves `snapshot` (same fetch time: freshness is unchanged).
+    async fn install(&self, snapshot: Snapshot) {
+        self.persist(&snapshot).await;
+        let current = self.wrap(snapshot);
+        self.body(&current, &PageRequest::default()).await;
+        self.inner.current.insert((), current).await;
+    }
+}
+
+fn item_kind(snapshot: &Snapshot, id: &str) -> Option<MediaKind> {
+    snapshot
+        .feed
+        .posts
+        .iter()
+        .flat_map(|p| p.media.iter())
+        .find(|m| m.id == id)
+        .map(|m| m.kind)
+}

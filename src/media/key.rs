@@ -1,0 +1,185 @@
+//! What a `/media/…` path names, parsed strictly: the only input a visitor controls.
+//!
+//! Accepted forms (everything else is refused before any lookup or file access):
+//! `profile/{size}`, `{post-id}/{size}`, `{post-id}/{index}/{size}`, and `video` in place of
+//! `{size}` for a video item. `{index}` counts a carousel's items from 0; item 0 has the short
+//! form, so every image has exactly one URL.
+
+use std::fmt;
+
+/// Longest media id accepted (Instagram's are 17–19 digits).
+const MAX_ID_DIGITS: usize = 32;
+/// Instagram carousels hold at most 20 items.
+pub const MAX_ITEMS: usize = 20;
+
+/// Whose image: the profile picture or one item of a post.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// The account's profile picture.
+    Profile,
+    /// Item `index` of post `post` (0 for a single image or video).
+    Item {
+        /// The post's media id (digits only).
+        post: String,
+        /// Position in the post's `media` list.
+        index: usize,
+    },
+}
+
+/// What of the target is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// The image resized to this configured width.
+    Size(u32),
+    /// The video file (only with `media.proxy_video`).
+    Video,
+}
+
+/// A parsed `/media/…` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaPath {
+    /// Whose image.
+    pub target: Target,
+    /// Which rendition.
+    pub variant: Variant,
+}
+
+impl Target {
+    /// The cache key: also the disk file's stem, so it holds only `[a-z0-9_]`.
+    pub fn key(&self) -> String {
+        match self {
+            Target::Profile => "profile".to_owned(),
+            Target::Item { post, index } => format!("p{post}_{index}"),
+        }
+    }
+
+    /// The path below `/media/` naming `variant` of this target.
+    pub fn path(&self, variant: Variant) -> String {
+        let last = match variant {
+            Variant::Size(size) => size.to_string(),
+            Variant::Video => "video".to_owned(),
+        };
+        match self {
+            Target::Profile => format!("profile/{last}"),
+            Target::Item { post, index: 0 } => format!("{post}/{last}"),
+            Target::Item { post, index } => format!("{post}/{index}/{last}"),
+        }
+    }
+}
+
+/// Why a path was refused; the message is safe to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BadPath(pub &'static str);
+
+impl fmt::Display for BadPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// Parses the part of the path after `/media/`, already percent-decoded or not: only ASCII
+/// digits, `profile` and `video` are accepted, so `..`, `%2e` or separators cannot pass.
+pub fn parse(tail: &str) -> Result<MediaPath, BadPath> {
+    let segments: Vec<&str> = tail.split('/').collect();
+    let (target, last) = match segments.as_slice() {
+        ["profile", last] => (Target::Profile, *last),
+        [post, last] => (item(post, "0")?, *last),
+        [post, index, last] => (item(post, index)?, *last),
+        _ => {
+            return Err(BadPath(
+                "expected /media/{post-id}/{size} or /media/{post-id}/{index}/{size}",
+            ));
+        }
+    };
+    let variant = match last {
+        "video" if target != Target::Profile => Variant::Video,
+        size => Variant::Size(
+            digits(size, 5)
+                .and_then(|s| s.parse().ok())
+                .ok_or(BadPath("the size must be a width in pixels, e.g. 640"))?,
+        ),
+    };
+    Ok(MediaPath { target, variant })
+}
+
+fn item(post: &str, index: &str) -> Result<Target, BadPath> {
+    let post = digits(post, MAX_ID_DIGITS).ok_or(BadPath("the post id must be digits"))?;
+    let index = digits(index, 2)
+        .and_then(|i| i.parse::<usize>().ok())
+        .filter(|i| *i < MAX_ITEMS)
+        .ok_or(BadPath("the item index must be a number from 0 to 19"))?;
+    Ok(Target::Item {
+        post: post.to_owned(),
+        index,
+    })
+}
+
+fn digits(raw: &str, max: usize) -> Option<&str> {
+    (!raw.is_empty() && raw.len() <= max && raw.bytes().all(|b| b.is_ascii_digit())).then_some(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(index: usize) -> Target {
+        Target::Item {
+            post: "17900000000001009".into(),
+            index,
+        }
+    }
+
+    #[test]
+    fn good_paths_parse_and_round_trip() {
+        for (raw, target, variant) in [
+            ("profile/320", Target::Profile, Variant::Size(320)),
+            ("17900000000001009/640", post(0), Variant::Size(640)),
+            ("17900000000001009/2/1080", post(2), Variant::Size(1080)),
+            ("17900000000001009/video", post(0), Variant::Video),
+            ("17900000000001009/1/video", post(1), Variant::Video),
+        ] {
+            let parsed = parse(raw).unwrap_or_else(|e| panic!("{raw}: {e}"));
+            assert_eq!(
+                parsed,
+                MediaPath {
+                    target: target.clone(),
+                    variant
+                },
+                "{raw}"
+            );
+            assert_eq!(target.path(variant), raw.replace("/0/", "/"));
+        }
+        assert_eq!(
+            parse("17900000000001009/0/640").map(|p| p.target),
+            Ok(post(0))
+        );
+    }
+
+    #[test]
+    fn hostile_paths_are_refused() {
+        for raw in [
+            "",
+            "/",
+            "../credentials.json",
+            "..%2fcredentials.json",
+            "%2e%2e/640",
+            "1/../640",
+            "profile/video",
+            "profile/1/640",
+            "abc/640",
+            "1/abc",
+            "1/640/extra/x",
+            "1/20/640",
+            "1/-1/640",
+            "1/99999999",
+            "1/640.jpg",
+            "1 /640",
+            "１/640",
+            "123456789012345678901234567890123/640",
+            "1//640",
+            "1/640/",
+        ] {
+            assert!(parse(raw).is_err(), "{raw:?} should be refused");
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! The URLs `/feed.json` hands out: igfeed's own `/media/…` paths, content-versioned, with the
+//! real pixel sizes once an original has been downloaded. Instagram's CDN URLs are moved out
+//! of the public types into [`MediaSources`], so they never reach a visitor.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest as _, Sha256};
+
+use super::key::{MAX_ITEMS, Target, Variant};
+use super::render::{hex, scaled};
+use crate::config::MediaSettings;
+use crate::feed::domain::{Feed, ItemSources, MediaItem, MediaSize, MediaSources, Snapshot};
+
+/// What igfeed learnt from a downloaded original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    /// Which CDN file it came from.
+    pub source_tag: String,
+    /// Content version (`?v=`).
+    pub version: String,
+    /// Upright original width.
+    pub width: u32,
+    /// Upright original height.
+    pub height: u32,
+}
+
+/// Builds media URLs; cheap to clone, shared by the feed service and the media service.
+#[derive(Clone)]
+pub struct MediaLinks {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base: String,
+    sizes: Vec<u32>,
+    default_size: u32,
+    proxy_video: bool,
+    known: RwLock<HashMap<String, Known>>,
+}
+
+impl MediaLinks {
+    /// Links under `public_url` for the configured sizes.
+    pub fn new(settings: &MediaSettings, public_url: &url::Url) -> Self {
+        let mut sizes = settings.sizes.clone();
+        sizes.sort_unstable();
+        sizes.dedup();
+        Self {
+            inner: Arc::new(Inner {
+                base: public_url.as_str().trim_end_matches('/').to_owned(),
+                sizes,
+                default_size: settings.default_size,
+                proxy_video: settings.proxy_video,
+                known: RwLock::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// Configured widths, ascending.
+    pub fn sizes(&self) -> &[u32] {
+        &self.inner.sizes
+    }
+
+    /// A snapshot of a freshly mapped feed: CDN URLs moved to `sources`, igfeed's in place.
+    pub fn snapshot(&self, mut feed: Feed, fetched_at: DateTime<Utc>) -> Snapshot {
+        let sources = extract(&mut feed);
+        let mut snapshot = Snapshot {
+            feed,
+            fetched_at,
+            sources,
+        };
+        self.apply(&mut snapshot);
+        snapshot
+    }
+
+    /// Readies a stored snapshot: one from before igfeed served images still holds CDN URLs
+    /// in the public fields; every snapshot gets links for today's settings.
+    pub fn restore(&self, snapshot: &mut Snapshot) {
+        if snapshot.sources.is_empty() {
+            snapshot.sources = extract(&mut snapshot.feed);
+        }
+        self.apply(snapshot);
+    }
+
+    /// Rewrites every public media URL of `snapshot` from its sources and what is known.
+    pub fn apply(&self, snapshot: &mut Snapshot) {
+        let sources = &snapshot.sources;
+        let picture = sources.profile_picture.as_deref().map(|src| {
+            let tag = source_tag(src);
+            let size = self.inner.sizes.first().copied().unwrap_or(320);
+            let known = self.known(&Target::Profile).filter(|k| k.source_tag == tag);
+            let version = known.map_or(tag, |k| k.version);
+            self.url(&Target::Profile, Variant::Size(size), &version)
+        });
+        snapshot.feed.profile.picture = picture;
+        for post in &mut snapshot.feed.posts {
+            let addressable = is_digits(&post.id);
+            for (index, item) in post.media.iter_mut().enumerate() {
+                let target = Target::Item {
+                    post: post.id.clone(),
+                    index,
+                };
+                let src = sources
+                    .items
+                    .get(&item.id)
+                    .filter(|_| addressable && index < MAX_ITEMS);
+                self.apply_item(item, &target, src);
+            }
+        }
+    }
+
+    fn apply_item(&self, item: &mut MediaItem, target: &Target, src: Option<&ItemSources>) {
+        item.thumbnail_url = None;
+        item.video_url = src
+            .and_then(|s| s.video.as_deref())
+            .filter(|_| self.inner.proxy_video)
+            .map(|video| self.url(target, Variant::Video, &source_tag(video)));
+        let Some(image) = src.and_then(|s| s.image.as_deref()) else {
+            (item.url, item.width, item.height, item.sizes) = (None, None, None, Vec::new());
+            return;
+        };
+        let Some(known) = self.known(target) else {
+            let url = self.url(
+                target,
+                Variant::Size(self.inner.default_size),
+                &source_tag(image),
+            );
+            (item.url, item.width, item.height, item.sizes) = (Some(url), None, None, Vec::new());
+            return;
+        };
+        let mut sizes: Vec<(u32, MediaSize)> = Vec::new();
+        for &size in &self.inner.sizes {
+            let (width, height) = scaled(known.width, known.height, size);
+            if sizes.iter().all(|(_, s)| s.width != width) {
+                let url = self.url(target, Variant::Size(size), &known.version);
+                sizes.push((size, MediaSize { url, width, height }));
+            }
+        }
+        let default = sizes
+            .iter()
+            .rev()
+            .find(|(size, _)| *size <= self.inner.default_size)
+            .or(sizes.first())
+            .map(|(_, s)| s.clone());
+        item.url = default.as_ref().map(|s| s.url.clone());
+        item.width = default.as_ref().map(|s| s.width);
+        item.height = default.as_ref().map(|s| s.height);
+        item.sizes = sizes.into_iter().map(|(_, s)| s).collect();
+    }
+
+    fn url(&self, target: &Target, variant: Variant, version: &str) -> String {
+        format!(
+            "{}/media/{}?v={version}",
+            self.inner.base,
+            target.path(variant)
+        )
+    }
+
+    fn known(&self, target: &Target) -> Option<Known> {
+        self.inner.known.read().ok()?.get(&target.key()).cloned()
+    }
+
+    /// Whether an original for `key` from the CDN file `tag` is already rendered.
+    pub fn knows(&self, key: &str, tag: Option<&str>) -> bool {
+        self.inner.known.read().is_ok_and(|known| {
+            known
+                .get(key)
+                .is_some_and(|k| tag.is_none_or(|tag| k.source_tag == tag))
+        })
+    }
+
+    /// Records a rendered original; returns whether the feed's links change.
+    pub fn remember(&self, key: String, known: Known) -> bool {
+        match self.inner.known.write() {
+            Ok(mut map) => map
+                .insert(key, known.clone())
+                .is_none_or(|old| old != known),
+            Err(_) => false,
+        }
+    }
+
+    /// Keeps only the keys `keep` accepts (`None`: forgets everything).
+    pub fn retain(&self, keep: Option<&dyn Fn(&str) -> bool>) {
+        if let Ok(mut map) = self.inner.known.write() {
+            match keep {
+                Some(keep) => map.retain(|k, _| keep(k)),
+                None => map.clear(),
+            }
+        }
+    }
+}
+
+/// Moves the CDN URLs out of the public fields.
+fn extract(feed: &mut Feed) -> MediaSources {
+    let mut sources = MediaSources {
+        profile_picture: feed.profile.picture.take(),
+        ..MediaSources::default()
+    };
+    for item in feed.posts.iter_mut().flat_map(|p| p.media.iter_mut()) {
+        let image = item.url.take().or_else(|| item.thumbnail_url.take());
+        item.thumbnail_url = None;
+        let video = item.video_url.take();
+        sources
+            .items
+            .insert(item.id.clone(), ItemSources { image, video });
+    }
+    sources
+}
+
+/// Identifies the CDN file (host and signature excluded: both change when Instagram renews a
+/// URL for the same file).
+pub fn source_tag(url: &str) -> String {
+    let path = url::Url::parse(url)
+        .map(|u| u.path().to_owned())
+        .unwrap_or_default();
+    format!("s{}", hex(&Sha256::digest(path.as_bytes())[..7]))
+}
+
+fn is_digits(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+//! Images from igfeed's own origin: downloaded once from Instagram's CDN, resized, cached in
+//! memory and on disk, and served long-cached — so visitors never contact Instagram and CDN
+//! URLs expiring after a few days never break a site.
+//!
+//! ```text
+//! visitor ─► /media/{post}/{size} ─► memory (moka, bytes budget) ─► disk (LRU budget)
+//!                                      └─ miss: one download per image (single flight),
+//!                                         every width derived from it
+//! refresher ─► prefetch new posts ─► renew expired URLs via the Graph API ─► republish links
+//! ```
+//! Visitors never cause a Graph call: an expired URL is queued for the refresher
+//! ([`heal`]), which renews each media at most once per refresh interval.
+
+mod disk;
+mod error;
+mod fetch;
+mod heal;
+mod hosts;
+pub mod key;
+pub mod links;
+mod load;
+mod maintain;
+mod render;
+mod rendition;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use actix_web::web::Bytes;
+use chrono::TimeDelta;
+use tokio::sync::{Notify, Semaphore};
+
+pub use error::MediaError;
+pub use fetch::{Cdn, FetchError};
+pub use hosts::HostPattern;
+pub use links::MediaLinks;
+pub use render::{RenderParams, render, scaled};
+pub use rendition::Rendition;
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::feed::FeedService;
+use disk::DiskCache;
+use heal::HealQueue;
+
+/// The media cache directory under `storage.dir`.
+pub const MEDIA_DIR: &str = crate::meta::MEDIA_DIR;
+/// Downloads and resizes running at once, whatever the traffic: each holds an original and
+/// its decoded pixels (tens of megabytes).
+const MAX_WORK: usize = 4;
+
+/// An image ready to send.
+#[derive(Debug, Clone)]
+pub struct Served {
+    /// The JPEG.
+    pub bytes: Bytes,
+    /// Strong ETag: content version and width.
+    pub etag: String,
+    /// Whether the request named the current content version (long, immutable caching).
+    pub immutable: bool,
+}
+
+/// Serves and caches media; cheap to clone.
+#[derive(Clone)]
+pub struct MediaService {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    links: MediaLinks,
+    feed: FeedService,
+    cdn: Cdn,
+    disk: Arc<DiskCache>,
+    memory: moka::future::Cache<String, Arc<Rendition>>,
+    params: RenderParams,
+    clock: SharedClock,
+    heal: HealQueue,
+    /// Wakes the refresher: renewals are pending or the feed's links changed.
+    wake: Notify,
+    /// Fired after every renewal round, for visitors waiting on one.
+    healed: Notify,
+    dirty: AtomicBool,
+    /// Bumped by [`MediaService::purge`], so work in flight does not store anything after.
+    epoch: AtomicU64,
+    work: Semaphore,
+    prefetch_concurrency: usize,
+    proxy_video: bool,
+    /// CDN URLs that answered "expired", so visitors do not retry them until renewed.
+    dead: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+impl MediaService {
+    /// Builds the service and indexes the disk cache an earlier run left (whose sizes are
+    /// published in the feed right away).
+    pub async fn open(
+        settings: &Settings,
+        links: MediaLinks,
+        feed: FeedService,
+        clock: SharedClock,
+    ) -> anyhow::Result<Self> {
+        let media = &settings.media;
+        let hosts = media
+            .allowed_hosts
+            .iter()
+            .filter_map(|h| HostPattern::parse(h).ok())
+            .collect();
+        let http = crate::instagram::cdn_http_client(&settings.instagram)?;
+        let cdn = Cdn::new(http, hosts, media.max_source_bytes, media.download_timeout);
+        let dir = settings.storage.dir.join(MEDIA_DIR);
+        let budget = media.disk_budget;
+        let (disk, headers) =
+            tokio::task::spawn_blocking(move || DiskCache::open(dir, budget)).await?;
+        let mut sizes = media.sizes.clone();
+        sizes.sort_unstable();
+        sizes.dedup();
+        for (key, header) in headers.into_iter().filter(|(_, h)| h.sizes == sizes) {
+            let known = links::Known {
+                source_tag: header.source_tag,
+                version: header.version,
+                width: header.width,
+                height: header.height,
+            };
+            links.remember(key, known);
+        }
+        let interval =
+            TimeDelta::from_std(settings.feed.refresh_interval).unwrap_or(TimeDelta::MAX);
+        let memory = moka::future::Cache::builder()
+            .max_capacity(media.memory_budget)
+            .weigher(|_: &String, r: &Arc<Rendition>| r.weight())
+            .build();
+        Ok(Self {
+            inner: Arc::new(Inner {
+                links,
+                feed,
+                cdn,
+                disk: Arc::new(disk),
+                memory,
+                params: RenderParams {
+                    sizes,
+                    quality: media.jpeg_quality,
+                    max_dimension: media.max_dimension,
+                },
+                clock,
+                heal: HealQueue::new(interval),
+                wake: Notify::new(),
+                healed: Notify::new(),
+                dirty: AtomicBool::new(false),
+                epoch: AtomicU64::new(0),
+                work: Semaphore::new(MAX_WORK),
+                prefetch_concurrency: media.prefetch_concurrency,
+                proxy_video: media.proxy_video,
+                dead: Default::default(),
+            }),
+        })
+    }
+
+    /// Resolves when the refresher has media work: renewals or new links to publish.
+    pub async fn woken(&self) {
+        self.inner.wake.notified().await;
+    }
+
+    /// Forgets every cached image, in memory and on disk (disconnect, data deletion).
+    pub async fn purge(&self) {
+        let inner = &self.inner;
+        inner.epoch.fetch_add(1, Ordering::SeqCst);
+        inner.memory.invalidate_all();
+        inner.links.retain(None);
+        inner.heal.clear();
+        if let Ok(mut dead) = inner.dead.lock() {
+            dead.clear();
+        }
+        let disk = inner.disk.clone();
+        if let Err(error) = tokio::task::spawn_blocking(move || disk.clear()).await {
+            tracing::error!(%error, "could not clear the media cache on disk");
+        }
+        inner.memory.run_pending_tasks().await;
+    }
+
+    /// Bytes of images held in memory now (pending evictions applied first).
+    pub async fn memory_bytes(&self) -> u64 {
+        self.inner.memory.run_pending_tasks().await;
+        self.inner.memory.weighted_size()
+    }
+
+    /// Bytes of images on disk now.
+    pub fn disk_bytes(&self) -> u64 {
+        self.inner.disk.total()
+    }
+
+    fn epoch(&self) -> u64 {
+        self.inner.epoch.load(Ordering::SeqCst)
+    }
+}

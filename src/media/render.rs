@@ -1,0 +1,161 @@
+//! Turns one downloaded original into every configured width: decoded under limits (image
+//! bombs), turned upright (EXIF orientation), resized with a Lanczos filter, encoded as
+//! progressive JPEG. CPU work: callers run it on a blocking thread.
+
+use std::io::Cursor;
+
+use actix_web::web::Bytes;
+use image::imageops::FilterType;
+use image::{DynamicImage, ImageDecoder as _, ImageFormat, ImageReader, Limits, RgbImage};
+use sha2::{Digest as _, Sha256};
+
+use super::rendition::{Encoded, Rendition};
+
+/// Bumped whenever resizing or encoding changes, so every content-versioned URL changes too.
+const RENDER_VERSION: &str = "r1";
+/// Decoder memory ceiling; an 8000×8000 RGBA image needs 256 MB.
+const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+
+/// What to produce.
+#[derive(Debug, Clone)]
+pub struct RenderParams {
+    /// Configured widths, ascending.
+    pub sizes: Vec<u32>,
+    /// JPEG quality 1–100.
+    pub quality: u8,
+    /// Largest width or height accepted.
+    pub max_dimension: u32,
+}
+
+/// Why an original was refused; the text is safe to log (no URL).
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// Not a JPEG, PNG or WebP image.
+    #[error("the CDN answer is not a JPEG, PNG or WebP image")]
+    NotAnImage,
+    /// Too many pixels, or a corrupt file.
+    #[error("the image cannot be decoded within limits: {0}")]
+    Decode(String),
+    /// Encoding failed (should not happen for valid pixels).
+    #[error("the resized image cannot be encoded: {0}")]
+    Encode(String),
+}
+
+/// The width and height of `size` for an original of `width`×`height`: never upscaled, the
+/// aspect ratio kept, rounded to the nearest pixel.
+pub fn scaled(width: u32, height: u32, size: u32) -> (u32, u32) {
+    let w = size.min(width).max(1);
+    let h = (u64::from(height) * u64::from(w) + u64::from(width) / 2) / u64::from(width.max(1));
+    (w, u32::try_from(h).unwrap_or(u32::MAX).max(1))
+}
+
+/// Decodes `original` and derives every width of `params`.
+pub fn render(
+    original: &[u8],
+    params: &RenderParams,
+    source_tag: &str,
+) -> Result<Rendition, RenderError> {
+    let upright = decode(original, params.max_dimension)?;
+    let (width, height) = (upright.width(), upright.height());
+    let mut variants: Vec<Encoded> = Vec::new();
+    for &size in &params.sizes {
+        let (w, h) = scaled(width, height, size);
+        if variants.iter().any(|v| v.width == w) {
+            continue;
+        }
+        // DynamicImage's methods are compiled (optimised) inside `image`; the generic
+        // `imageops::resize` would be instantiated here, five times slower in debug builds.
+        let bytes = if w == width {
+            encode(&upright, params.quality)?
+        } else {
+            let resized = DynamicImage::ImageRgb8(upright.clone())
+                .resize_exact(w, h, FilterType::Lanczos3)
+                .into_rgb8();
+            encode(&resized, params.quality)?
+        };
+        variants.push(Encoded {
+            width: w,
+            height: h,
+            bytes: Bytes::from(bytes),
+        });
+    }
+    let mut hash = Sha256::new();
+    hash.update(original);
+    hash.update(RENDER_VERSION);
+    hash.update([params.quality]);
+    let version = hex(&hash.finalize()[..8]);
+    Ok(Rendition {
+        source_tag: source_tag.to_owned(),
+        version,
+        width,
+        height,
+        sizes: params.sizes.clone(),
+        variants,
+    })
+}
+
+/// Decodes under limits and applies the EXIF orientation; transparency is laid on white.
+fn decode(original: &[u8], max_dimension: u32) -> Result<RgbImage, RenderError> {
+    let mut reader = ImageReader::new(Cursor::new(original))
+        .with_guessed_format()
+        .map_err(|_| RenderError::NotAnImage)?;
+    if !matches!(
+        reader.format(),
+        Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP)
+    ) {
+        return Err(RenderError::NotAnImage);
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(max_dimension);
+    limits.max_image_height = Some(max_dimension);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let mut decoder = reader
+        .into_decoder()
+        .map_err(|e| RenderError::Decode(e.to_string()))?;
+    // A broken EXIF block is no reason to refuse the picture: show it as stored.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image =
+        DynamicImage::from_decoder(decoder).map_err(|e| RenderError::Decode(e.to_string()))?;
+    image.apply_orientation(orientation);
+    Ok(flatten(image))
+}
+
+fn flatten(image: DynamicImage) -> RgbImage {
+    if !image.color().has_alpha() {
+        return image.into_rgb8();
+    }
+    let rgba = image.into_rgba8();
+    RgbImage::from_fn(rgba.width(), rgba.height(), |x, y| {
+        let [r, g, b, a] = rgba.get_pixel(x, y).0;
+        let blend =
+            |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
+        image::Rgb([blend(r), blend(g), blend(b)])
+    })
+}
+
+/// Progressive JPEG with optimised Huffman tables: smaller, and it shows early on slow links.
+fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, RenderError> {
+    let (w, h) = (
+        u16::try_from(image.width()).map_err(|e| RenderError::Encode(e.to_string()))?,
+        u16::try_from(image.height()).map_err(|e| RenderError::Encode(e.to_string()))?,
+    );
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    encoder.set_progressive(true);
+    encoder.set_optimized_huffman_tables(true);
+    encoder
+        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| RenderError::Encode(e.to_string()))?;
+    Ok(out)
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests;

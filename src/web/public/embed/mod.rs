@@ -1,0 +1,238 @@
+//! `GET /embed`: the feed rendered on the server (askama) for an `<iframe>` and for pages
+//! that cannot run scripts. Every post is a real link, so it works with JavaScript off;
+//! `/embed.js` only tells the parent page the height. Rendered pages are kept per snapshot
+//! and option set, compressed once, so an embed on a busy site costs a cache lookup.
+
+mod assets;
+mod options;
+mod view;
+
+pub(crate) use assets::{embed_css, embed_js, prepare};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header::{self, HeaderName};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+
+use self::options::{EmbedOptions, EmbedQuery};
+use self::view::{HeaderView, TileView};
+use crate::feed::prepared::{PreparedBody, etag_matches, negotiate};
+use crate::startup::AppState;
+use crate::web::WebError;
+
+/// Option sets kept rendered; each page is a few kilobytes.
+const CACHE_ENTRIES: u64 = 256;
+/// Rendered pages also expire, so no copy of a disconnected account's posts outlives the
+/// disconnect by more than a few minutes even if nobody asks for /embed again (a new
+/// snapshot changes the key anyway; rendering again costs about a millisecond).
+const CACHE_TTL: Duration = Duration::from_secs(300);
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct EmbedPage {
+    title: String,
+    classes: String,
+    inline_css: String,
+    header: Option<HeaderView>,
+    tiles: Vec<TileView>,
+    sizes: String,
+    natural: bool,
+    show_captions: bool,
+    hover_captions: bool,
+    more: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "embed_unavailable.html")]
+struct UnavailablePage;
+
+/// A rendered page with the policy that matches it (the policy names the hash of the page's
+/// one `<style>` element).
+pub(crate) struct Rendered {
+    body: PreparedBody,
+    csp: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    fetched_at: DateTime<Utc>,
+    stale: bool,
+    options: EmbedOptions,
+}
+
+/// Rendered `/embed` pages; one per application, shared by its workers.
+pub(crate) struct EmbedPages {
+    cache: moka::future::Cache<Key, Arc<Rendered>>,
+}
+
+impl EmbedPages {
+    pub(crate) fn new() -> Self {
+        Self {
+            cache: moka::future::Cache::builder()
+                .max_capacity(CACHE_ENTRIES)
+                .time_to_live(CACHE_TTL)
+                .build(),
+        }
+    }
+}
+
+/// The embed page.
+pub(crate) async fn embed(
+    req: HttpRequest,
+    query: web::Query<EmbedQuery>,
+    state: web::Data<AppState>,
+    pages: web::Data<EmbedPages>,
+) -> Result<HttpResponse, WebError> {
+    let options = query.parse()?;
+    let current = match state.feed.peek().await {
+        Some(current) => current,
+        None => match state.feed.current().await {
+            Ok(current) => current,
+            Err(error) => {
+                // Disconnected or never fetched: forget every rendered copy of the old feed.
+                pages.cache.invalidate_all();
+                tracing::debug!(%error, "no feed for /embed");
+                return Ok(unavailable(&state));
+            }
+        },
+    };
+    let key = Key {
+        fetched_at: current.snapshot.fetched_at,
+        stale: state.feed.is_stale(&current),
+        options,
+    };
+    let rendered = pages
+        .cache
+        .try_get_with(key.clone(), async {
+            let snapshot = &current.snapshot;
+            render(
+                &state,
+                &snapshot.feed.profile,
+                &snapshot.feed.posts,
+                &key.options,
+            )
+            .map(Arc::new)
+        })
+        .await
+        .map_err(|error| WebError::Unexpected(anyhow::anyhow!("cannot render /embed: {error}")))?;
+    let encoding = negotiate(header_str(&req, header::ACCEPT_ENCODING));
+    let (bytes, etag) = rendered.body.select(encoding);
+    let not_modified = etag_matches(header_str(&req, header::IF_NONE_MATCH), etag);
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag.to_owned()))
+        .insert_header((header::CACHE_CONTROL, state.feed_cache_control.clone()))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, rendered.csp.clone()));
+    if not_modified {
+        return Ok(response.finish());
+    }
+    if let Some(value) = encoding.content_encoding() {
+        response.insert_header((header::CONTENT_ENCODING, value));
+    }
+    Ok(response
+        .content_type("text/html; charset=utf-8")
+        .body(bytes.clone()))
+}
+
+fn render(
+    state: &AppState,
+    profile: &crate::feed::domain::Profile,
+    posts: &[crate::feed::domain::Post],
+    options: &EmbedOptions,
+) -> Result<Rendered, askama::Error> {
+    let (slice, next) = view::page(posts, options);
+    let columns = options.columns;
+    // The only per-page style: allowed by its hash, so the policy needs no 'unsafe-inline'.
+    let inline_css = format!(
+        ".w{{--cols:{columns}{}}}",
+        options
+            .gap
+            .as_deref()
+            .map(|g| format!(";--gap:{g}"))
+            .unwrap_or_default()
+    );
+    let page = EmbedPage {
+        title: format!("Instagram posts by @{}", profile.username),
+        classes: format!(
+            "{} l-{} c-{} a-{}",
+            options.theme, options.layout, options.captions, options.aspect
+        ),
+        header: options.header.then(|| HeaderView::of(profile)),
+        tiles: slice
+            .iter()
+            .map(|post| TileView::of(post, &profile.profile_url))
+            .collect(),
+        sizes: format!("{}vw", 100_u32.div_ceil(u32::from(columns))),
+        natural: options.aspect == "original",
+        show_captions: options.captions != "none",
+        hover_captions: options.captions == "hover",
+        more: next
+            .filter(|_| options.load_more)
+            .map(|cursor| format!("/embed?{}", options.query(Some(&cursor)))),
+        inline_css,
+    };
+    let html = page.render()?;
+    let csp = policy(state, &style_hash(&page.inline_css));
+    Ok(Rendered {
+        body: PreparedBody::new_fast(html.into_bytes()),
+        csp,
+    })
+}
+
+/// `'sha256-…'` of a `<style>` element's content, as CSP expects it.
+fn style_hash(css: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, css.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+    )
+}
+
+/// The embed page's policy: its own stylesheet, script and the hashed style block; images
+/// from igfeed (and, until images are proxied, Instagram's https CDN; the local sandbox's
+/// plain-http CDN in a demo); framing by `embed.frame_ancestors`.
+fn policy(state: &AppState, style_hash: &str) -> String {
+    let authorize = &state.settings.instagram.authorize_url;
+    let sandbox = if authorize.scheme() == "http" {
+        format!(" {}", authorize.origin().ascii_serialization())
+    } else {
+        String::new()
+    };
+    format!(
+        "default-src 'none'; img-src 'self' https: data:{sandbox}; style-src 'self' {style_hash}; \
+         script-src 'self'; frame-ancestors {}; base-uri 'none'; form-action 'none'",
+        state.settings.embed.frame_ancestors_directive()
+    )
+}
+
+/// 503 with an empty page: an iframe shows nothing rather than an error text.
+fn unavailable(state: &AppState) -> HttpResponse {
+    let body = UnavailablePage.render().unwrap_or_default();
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, "30"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            format!(
+                "default-src 'none'; frame-ancestors {}",
+                state.settings.embed.frame_ancestors_directive()
+            ),
+        ))
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn header_str(req: &HttpRequest, name: HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}

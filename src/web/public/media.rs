@@ -1,0 +1,180 @@
+//! `GET /media/…`: images (and, with `media.proxy_video`, videos) from igfeed's own origin.
+//! The path grammar lives in [`crate::media::key`]; anything else is refused with JSON.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::TryStreamExt as _;
+use serde::Deserialize;
+
+use crate::feed::prepared::etag_matches;
+use crate::media::key::{self, Variant};
+use crate::media::{MediaError, Served};
+use crate::startup::AppState;
+use crate::web::error::json_error;
+
+/// Stable error codes of this endpoint.
+pub mod codes {
+    /// The path is not a media path igfeed hands out.
+    pub const BAD_MEDIA_PATH: &str = "bad-media-path";
+    /// The width is not one of `media.sizes`.
+    pub const UNKNOWN_SIZE: &str = "unknown-size";
+    /// Not an image of the current feed.
+    pub const MEDIA_NOT_FOUND: &str = "media-not-found";
+    /// Video streaming is off.
+    pub const VIDEO_DISABLED: &str = "video-disabled";
+    /// The CDN URL expired and igfeed is renewing it.
+    pub const MEDIA_RENEWING: &str = "media-renewing";
+    /// Instagram's CDN failed or sent something unacceptable.
+    pub const MEDIA_UPSTREAM: &str = "media-upstream";
+}
+
+/// A content-versioned URL is cached for a year; a URL with another version (an old page)
+/// or none gets the current bytes briefly, so it can never pin stale content.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+const UNVERSIONED: &str = "public, max-age=300";
+/// Videos are not content-versioned; a day is long enough for a visit.
+const VIDEO_CACHE: &str = "public, max-age=86400";
+/// Seconds until an image being renewed is worth asking for again.
+const RENEWING_RETRY_SECS: u32 = 10;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct VersionQuery {
+    v: Option<String>,
+}
+
+/// Serves `/media/{tail}`.
+pub(super) async fn media(
+    req: HttpRequest,
+    tail: web::Path<String>,
+    query: web::Query<VersionQuery>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let path = match key::parse(&tail) {
+        Ok(path) => path,
+        Err(bad) => return error(MediaError::BadPath(bad)),
+    };
+    match path.variant {
+        Variant::Size(size) => {
+            match state
+                .media
+                .image(&path.target, size, query.v.as_deref())
+                .await
+            {
+                Ok(served) => image(&req, served),
+                Err(e) => error(e),
+            }
+        }
+        Variant::Video => {
+            let range = req
+                .headers()
+                .get(header::RANGE)
+                .and_then(|v| v.to_str().ok());
+            match state.media.video(&path.target, range).await {
+                Ok(upstream) => video(upstream),
+                Err(e) => error(e),
+            }
+        }
+    }
+}
+
+fn image(req: &HttpRequest, served: Served) -> HttpResponse {
+    let cache = if served.immutable {
+        IMMUTABLE
+    } else {
+        UNVERSIONED
+    };
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let mut response = if etag_matches(if_none_match, &served.etag) {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok()
+            .content_type("image/jpeg")
+            .body(served.bytes)
+    };
+    let headers = response.headers_mut();
+    if let Ok(etag) = HeaderValue::from_str(&served.etag) {
+        headers.insert(header::ETAG, etag);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    common_headers(headers);
+    response
+}
+
+/// Streams the CDN's answer through, chunk by chunk, with the headers a player needs for
+/// seeking; nothing is buffered whole.
+fn video(upstream: reqwest::Response) -> HttpResponse {
+    let status =
+        StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut response = HttpResponse::build(status);
+    for name in [
+        "content-type",
+        "content-length",
+        "content-range",
+        "accept-ranges",
+        "last-modified",
+    ] {
+        if let Some(value) = upstream.headers().get(name)
+            && let Ok(value) = HeaderValue::from_bytes(value.as_bytes())
+        {
+            response.insert_header((name, value));
+        }
+    }
+    response.insert_header((header::CACHE_CONTROL, VIDEO_CACHE));
+    let mut response = response.streaming(
+        upstream
+            .bytes_stream()
+            .map_err(|_| std::io::Error::other("the CDN stream broke")),
+    );
+    common_headers(response.headers_mut());
+    response
+}
+
+/// Never sniffed as anything else, and embeddable from any site.
+fn common_headers(headers: &mut actix_web::http::header::HeaderMap) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("cross-origin"),
+    );
+}
+
+fn error(error: MediaError) -> HttpResponse {
+    let message = error.to_string();
+    let (status, code) = match &error {
+        MediaError::BadPath(_) => (StatusCode::BAD_REQUEST, codes::BAD_MEDIA_PATH),
+        MediaError::UnknownSize => (StatusCode::NOT_FOUND, codes::UNKNOWN_SIZE),
+        MediaError::NotFound => (StatusCode::NOT_FOUND, codes::MEDIA_NOT_FOUND),
+        MediaError::VideoOff => (StatusCode::NOT_FOUND, codes::VIDEO_DISABLED),
+        MediaError::Renewing => (StatusCode::SERVICE_UNAVAILABLE, codes::MEDIA_RENEWING),
+        MediaError::Upstream(detail) => {
+            tracing::warn!(%detail, "media not served");
+            (StatusCode::BAD_GATEWAY, codes::MEDIA_UPSTREAM)
+        }
+        MediaError::Internal(detail) => {
+            tracing::error!(%detail, "media request failed");
+            return json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                crate::web::error::codes::INTERNAL,
+                "igfeed hit an unexpected error; the details are in its log",
+            );
+        }
+    };
+    let mut response = json_error(status, code, &message);
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RENEWING_RETRY_SECS));
+    }
+    response
+}

@@ -1,0 +1,89 @@
+//! `GET /widget.js` and `GET /widget-lightbox.js`: the embeddable widget, built from
+//! `widget-js/` and committed to `static/`, so the binary serves it without node. Like
+//! `/feed.json`, each file is prepared once (gzip, brotli, an ETag per encoding) and every
+//! request only picks ready bytes.
+
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, HeaderName};
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::feed::prepared::{PreparedBody, etag_matches, negotiate};
+
+/// Short enough that a new igfeed version reaches every site within minutes; browsers keep
+/// using their copy for a day while they revalidate it (a 304 in the usual case).
+pub(super) const ASSET_CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=86400";
+
+/// JavaScript's registered media type (RFC 9239).
+pub(super) const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+static WIDGET: LazyLock<PreparedBody> =
+    LazyLock::new(|| PreparedBody::new(include_bytes!("../../../static/widget.js").to_vec()));
+
+static LIGHTBOX: LazyLock<PreparedBody> = LazyLock::new(|| {
+    PreparedBody::new(include_bytes!("../../../static/widget-lightbox.js").to_vec())
+});
+
+/// Compresses the widget files now, so the first visitor does not pay for brotli's densest
+/// setting (a few milliseconds, once per process).
+pub(super) fn prepare() {
+    LazyLock::force(&WIDGET);
+    LazyLock::force(&LIGHTBOX);
+}
+
+/// The widget, for `<script src=".../widget.js" async>` on any site.
+pub(super) async fn widget_js(req: HttpRequest) -> HttpResponse {
+    serve(&req, &WIDGET, JAVASCRIPT, &[])
+}
+
+/// The lightbox, which the widget loads with `import()` on first use. Module scripts are
+/// fetched with CORS, so any origin may read it (it is public and involves no credentials).
+pub(super) async fn lightbox_js(req: HttpRequest) -> HttpResponse {
+    serve(
+        &req,
+        &LIGHTBOX,
+        JAVASCRIPT,
+        &[(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+    )
+}
+
+/// A prepared static file with its negotiated encoding, ETag/304 and cache headers.
+/// `Cross-Origin-Resource-Policy: cross-origin` lets sites that isolate themselves
+/// (`Cross-Origin-Embedder-Policy`) still load it.
+pub(super) fn serve(
+    req: &HttpRequest,
+    body: &PreparedBody,
+    content_type: &str,
+    extra: &[(HeaderName, &str)],
+) -> HttpResponse {
+    let header_str = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let encoding = negotiate(header_str(header::ACCEPT_ENCODING));
+    let (bytes, etag) = body.select(encoding);
+    let not_modified = etag_matches(header_str(header::IF_NONE_MATCH), etag);
+    let mut response = if not_modified {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag.to_owned()))
+        .insert_header((header::CACHE_CONTROL, ASSET_CACHE_CONTROL))
+        .insert_header((header::VARY, "Accept-Encoding"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "cross-origin",
+        ));
+    for (name, value) in extra {
+        response.insert_header((name.clone(), *value));
+    }
+    if not_modified {
+        return response.finish();
+    }
+    if let Some(value) = encoding.content_encoding() {
+        response.insert_header((header::CONTENT_ENCODING, value));
+    }
+    response
+        .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+        .body(bytes.clone())
+}

@@ -1,0 +1,135 @@
+//! What happens around the images: restarts, disconnects, new posts, videos.
+
+use igfeed::sandbox::Mode;
+
+use super::{feed, feed_until, has_sizes, header, items, load};
+use crate::helpers::TestEnv;
+
+#[tokio::test]
+async fn a_restart_serves_from_the_disk_cache_while_instagram_is_down() {
+    let env = TestEnv::start().await;
+    let (app, _) = env.spawn_connected().await;
+    let urls: Vec<String> = items(&feed(&app).await)
+        .iter()
+        .take(5)
+        .filter_map(|m| m["url"].as_str().map(str::to_owned))
+        .collect();
+    let mut before = Vec::new();
+    for url in &urls {
+        before.push(load(&app, url).await.2);
+    }
+    let old_origin = app.address.clone();
+    app.stop().await;
+    env.sandbox.set_mode(Mode::Outage);
+    env.sandbox.reset_stats();
+    let app = env.spawn_app().await;
+    let feed = feed(&app).await;
+    for (url, bytes) in urls.iter().zip(&before) {
+        // The restarted igfeed listens on another port (public_url follows it in tests).
+        let url = url.replace(&old_origin, &app.address);
+        let same = url.split('?').next().expect("path");
+        let (status, kind, body) = load(&app, &url).await;
+        assert_eq!((status, kind.as_str()), (200, "image/jpeg"), "{same}");
+        assert_eq!(&body, bytes, "{same}: the stored bytes");
+    }
+    assert_eq!(env.sandbox.stats().calls.cdn, 0, "nothing downloaded");
+    let with_sizes = items(&feed)
+        .iter()
+        .filter(|m| m["sizes"].as_array().is_some_and(|s| !s.is_empty()))
+        .count();
+    assert!(
+        with_sizes >= 5,
+        "sizes known from the disk cache are published at once"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn disconnect_purges_the_media_caches() {
+    let env = TestEnv::start().await;
+    let (app, _) = env.spawn_connected().await;
+    let url = items(&feed(&app).await)[0]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    assert_eq!(load(&app, &url).await.0, 200);
+    let dir = env.settings().storage.dir.join("media");
+    assert!(std::fs::read_dir(&dir).expect("media dir").count() > 0);
+    let state = &app.state;
+    igfeed::account::disconnect(&state.credentials, &state.feed, &state.media)
+        .await
+        .expect("disconnects");
+    assert_eq!(state.media.memory_bytes().await, 0);
+    assert_eq!(state.media.disk_bytes(), 0);
+    let left = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "no image left on disk");
+    assert_eq!(load(&app, &url).await.0, 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn videos_stream_through_igfeed_when_enabled() {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__MEDIA__PROXY_VIDEO", "true");
+    let (app, _) = env.spawn_connected().await;
+    let feed = feed(&app).await;
+    let video = items(&feed)
+        .into_iter()
+        .find_map(|m| m["video_url"].as_str().map(str::to_owned))
+        .expect("a video with video_url");
+    assert!(
+        video.starts_with(&format!("{}/media/", app.address)) && video.contains("/video?v="),
+        "{video}"
+    );
+    let response = app
+        .http
+        .get(&video)
+        .header("Range", "bytes=0-9")
+        .send()
+        .await
+        .expect("answers");
+    assert!(
+        matches!(response.status().as_u16(), 200 | 206),
+        "{}",
+        response.status()
+    );
+    assert_eq!(header(&response, "content-type"), "video/mp4");
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    let body = response.bytes().await.expect("body");
+    assert!(
+        body.windows(4).any(|w| w == b"ftyp"),
+        "the CDN's bytes pass through"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn new_posts_are_fetched_ahead_once() {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__MEDIA__PREFETCH_CONCURRENCY", "4");
+    env.set("IGFEED__FEED__MAX_POSTS", "6");
+    let (app, _) = env.spawn_connected().await;
+    feed_until(&app, "every image's sizes", |f| {
+        items(f).iter().all(has_sizes)
+    })
+    .await;
+    env.sandbox.reset_stats();
+    let id = env.sandbox.add_post();
+    app.state.refresh_trigger.refresh_soon();
+    let feed = feed_until(&app, "the new post's sizes", |f| {
+        f["posts"][0]["id"] == id.as_str() && items(f).iter().all(has_sizes)
+    })
+    .await;
+    assert_eq!(
+        env.sandbox.stats().calls.cdn,
+        1,
+        "only the new post's image was downloaded"
+    );
+    let url = feed["posts"][0]["media"][0]["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    assert_eq!(load(&app, &url).await.0, 200);
+    assert_eq!(env.sandbox.stats().calls.cdn, 1, "served from the cache");
+    app.stop().await;
+}

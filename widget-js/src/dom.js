@@ -1,0 +1,24 @@
+// The one DOM helper: elements are built with properties and textContent, never from HTML
+// strings, so feed text (captions may look like markup) can only ever be text.
+
+/** `<tag class=cls>` with `props` assigned as DOM properties and `children` appended. */
+export function el(tag, cls, props, ...children) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (props) Object.assign(node, props);
+  node.append(...children);
+  return node;
+}
+
+/** Adds a stylesheet made from `css` to the shadow `root`. */
+export function adoptStyles(root, css) {
+  if (root.adoptedStyleSheets && typeof CSSStyleSheet === 'function') {
+    // Constructed sheets are not subject to a page's style-src: the widget works under a CSP
+    // that names only igfeed for scripts, images and fetches.
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+  } else {
+    root.append(el('style', '', { textContent: css }));
+  }
+}

@@ -1,0 +1,111 @@
+// The lightbox, built as its own small file (static/widget-lightbox.js) that the widget imports
+// the first time someone opens a post, so pages that never open it never load it.
+// A modal <dialog> (the rest of the page becomes inert, Escape closes it) over
+// one picture at a time. Carousel slides are browsed like posts: arrows, the buttons and a
+// horizontal swipe step through every picture; closing returns focus to the tile.
+
+import CSS from './lightbox.css';
+import { adoptStyles, el } from './dom.js';
+import { altText, imageOf, safeUrl } from './media.js';
+
+/** Opens on `posts[index]` inside `box` (so the theme applies); `opener` regains focus. */
+export function openLightbox(box, posts, index, opener, base) {
+  const root = box.getRootNode();
+  if (!root.igfeedLightbox) {
+    adoptStyles(root, CSS);
+    root.igfeedLightbox = true;
+  }
+  const entries = posts.flatMap((post) =>
+    (post.media && post.media.length ? post.media : [null]).map((item, i, all) => ({ post, item, i, n: all.length })),
+  );
+  let at = Math.max(0, entries.findIndex((entry) => entry.post === posts[index]));
+  const button = (cls, label, text, action) => {
+    const b = el('button', cls, { type: 'button', textContent: text });
+    b.setAttribute('aria-label', label);
+    b.addEventListener('click', action);
+    return b;
+  };
+  const fig = el('figure', 'fig');
+  const count = el('p', 'count');
+  count.setAttribute('aria-live', 'polite');
+  const caption = el('p');
+  const link = el('a', '', { target: '_blank', rel: 'noopener noreferrer', textContent: 'View on Instagram' });
+  const close = button('close', 'Close', '×', () => dialog.close());
+  const dialog = el(
+    'dialog',
+    'lb',
+    {},
+    close,
+    fig,
+    el('div', 'side', {}, count, caption, el('p', '', {}, link)),
+    button('prev', 'Previous picture', '‹', () => show(at - 1)),
+    button('next', 'Next picture', '›', () => show(at + 1)),
+  );
+  dialog.setAttribute('aria-label', 'Instagram post');
+
+  function show(to) {
+    at = (to + entries.length) % entries.length;
+    const { post, item, i, n } = entries[at];
+    const image = imageOf(item, base);
+    const alt = altText(post, 300);
+    const video = item && item.type === 'video' && safeUrl(item.video_url, base);
+    let media;
+    if (video) {
+      media = el('video', '', { controls: true, playsInline: true, preload: 'none', src: video });
+      if (image) media.poster = image.src;
+      media.setAttribute('aria-label', alt || 'Video');
+    } else if (image) {
+      media = el('img', '', { alt, decoding: 'async', sizes: '100vw' });
+      if (image.srcset) media.srcset = image.srcset;
+      media.src = image.src;
+    } else {
+      media = el('p', '', { textContent: 'This post can only be seen on Instagram.' });
+    }
+    fig.replaceChildren(media);
+    count.textContent = `Post ${posts.indexOf(post) + 1} of ${posts.length}${n > 1 ? `, picture ${i + 1} of ${n}` : ''}`;
+    caption.textContent = post.caption || '';
+    link.href = safeUrl(post.permalink, base) || 'https://www.instagram.com/';
+  }
+
+  dialog.addEventListener('keydown', (event) => {
+    const { key } = event;
+    if (key === 'Tab') {
+      // A modal dialog already makes the page inert; keep Tab cycling inside it too.
+      const focusable = [...dialog.querySelectorAll('button, a, video')];
+      const edge = focusable[event.shiftKey ? 0 : focusable.length - 1];
+      if (dialog.getRootNode().activeElement === edge) {
+        focusable[event.shiftKey ? focusable.length - 1 : 0].focus();
+        event.preventDefault();
+      }
+    } else if ((key === 'ArrowLeft' || key === 'ArrowRight') && event.target.tagName !== 'VIDEO') {
+      show(at + (key === 'ArrowLeft' ? -1 : 1));
+      event.preventDefault();
+    }
+  });
+  let startX = null;
+  let swiped = false;
+  fig.addEventListener('pointerdown', (event) => {
+    startX = event.clientX;
+    swiped = false;
+  });
+  fig.addEventListener('pointerup', (event) => {
+    const dx = event.clientX - startX;
+    if (startX !== null && Math.abs(dx) > 40) {
+      swiped = true;
+      show(at + (dx < 0 ? 1 : -1));
+    }
+    startX = null;
+  });
+  // A click on the dark area around the picture closes, like a backdrop.
+  dialog.addEventListener('click', (event) => {
+    if ((event.target === dialog || event.target === fig) && !swiped) dialog.close();
+  });
+  dialog.addEventListener('close', () => {
+    dialog.remove();
+    opener.focus();
+  });
+  show(at);
+  box.append(dialog);
+  dialog.showModal();
+  close.focus();
+}

@@ -30,7 +30,10 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_SETTINGS);
         }
     };
-    let log = |format| telemetry::init(telemetry::subscriber(&filter, format, std::io::stderr));
+    // Log lines are written by a background thread: a request never waits for stderr. The
+    // guard flushes what is buffered when main returns.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
+    let log = |format| telemetry::init(telemetry::subscriber(&filter, format, writer.clone()));
     match command {
         Command::Healthcheck { url } => report(commands::healthcheck::run(&settings, url)),
         Command::Status { url } => report(commands::status::run(&settings, url)),

@@ -211,7 +211,8 @@ impl FeedService {
         (age < delta(self.inner.config.refresh_interval)).then_some(error)
     }
 
-    async fn fetch(&self) -> Result<Arc<Current>, FeedError> {
+    /// The stored credentials, if they may still be used to call Instagram.
+    fn active_credentials(&self) -> Result<crate::credentials::Credentials, FeedError> {
         let credentials = self
             .inner
             .credentials
@@ -222,6 +223,11 @@ impl FeedService {
                 "Instagram access needs to be renewed".into(),
             ));
         }
+        Ok(credentials)
+    }
+
+    async fn fetch(&self) -> Result<Arc<Current>, FeedError> {
+        let credentials = self.active_credentials()?;
         let started = self.inner.clock.now();
         self.update_status(|s| s.last_attempt = Some(started));
         let token = &credentials.access_token;

@@ -34,16 +34,7 @@ impl FeedService {
         let Some(current) = self.peek().await else {
             return Ok(0);
         };
-        let credentials = self
-            .inner
-            .credentials
-            .current()
-            .ok_or(FeedError::NotConnected)?;
-        if !credentials.is_active() {
-            return Err(FeedError::NeedsReconnect(
-                "Instagram access needs to be renewed".into(),
-            ));
-        }
+        let credentials = self.active_credentials()?;
         let token = &credentials.access_token;
         let client = &self.inner.instagram;
         let mut snapshot = current.snapshot.clone();

@@ -1,14 +1,12 @@
 //! `GET /feed.json`: ready bytes, negotiated encoding, ETag/304, cache headers.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::feed::FeedError;
 use crate::feed::cursor;
 use crate::feed::document::{MAX_PAGE, PageRequest};
-use crate::feed::prepared::{etag_matches, negotiate};
 use crate::startup::AppState;
 use crate::web::WebError;
 use crate::web::error::codes;
@@ -76,33 +74,13 @@ pub(super) async fn feed_json(
         }
     };
     let body = state.feed.body(&current, &page).await;
-    let encoding = negotiate(header_str(&req, header::ACCEPT_ENCODING));
-    let (bytes, etag) = body.select(encoding);
-    let not_modified = etag_matches(header_str(&req, header::IF_NONE_MATCH), etag);
-    let mut response = if not_modified {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag.to_owned()))
-        .insert_header((header::CACHE_CONTROL, state.feed_cache_control.clone()))
-        // The CORS middleware adds `Origin` (and the preflight headers) to Vary.
-        .insert_header((header::VARY, "Accept-Encoding"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-    if not_modified {
-        return Ok(response.finish());
-    }
-    if let Some(value) = encoding.content_encoding() {
-        response.insert_header((header::CONTENT_ENCODING, value));
-    }
-    Ok(response
-        .content_type("application/json")
-        .body(bytes.clone()))
-}
-
-fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
+    Ok(super::prepared_response::respond(
+        &req,
+        &body,
+        "application/json",
+        &state.feed_cache_control,
+        &[],
+    ))
 }
 
 /// 503 with a reason a site owner can act on; never an empty feed presented as real.

@@ -3,6 +3,7 @@
 mod embed;
 mod feed_json;
 mod media;
+mod prepared_response;
 mod widget;
 
 use actix_web::web;

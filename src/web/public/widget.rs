@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::feed::prepared::{PreparedBody, etag_matches, negotiate};
+use crate::feed::prepared::PreparedBody;
 
 /// Short enough that a new igfeed version reaches every site within minutes; browsers keep
 /// using their copy for a day while they revalidate it (a 304 in the usual case).
@@ -56,34 +56,10 @@ pub(super) fn serve(
     content_type: &str,
     extra: &[(HeaderName, &str)],
 ) -> HttpResponse {
-    let header_str = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let encoding = negotiate(header_str(header::ACCEPT_ENCODING));
-    let (bytes, etag) = body.select(encoding);
-    let not_modified = etag_matches(header_str(header::IF_NONE_MATCH), etag);
-    let mut response = if not_modified {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag.to_owned()))
-        .insert_header((header::CACHE_CONTROL, ASSET_CACHE_CONTROL))
-        .insert_header((header::VARY, "Accept-Encoding"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((
-            HeaderName::from_static("cross-origin-resource-policy"),
-            "cross-origin",
-        ));
-    for (name, value) in extra {
-        response.insert_header((name.clone(), *value));
-    }
-    if not_modified {
-        return response.finish();
-    }
-    if let Some(value) = encoding.content_encoding() {
-        response.insert_header((header::CONTENT_ENCODING, value));
-    }
-    response
-        .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
-        .body(bytes.clone())
+    let mut headers = vec![(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        "cross-origin",
+    )];
+    headers.extend(extra.iter().cloned());
+    super::prepared_response::respond(req, body, content_type, ASSET_CACHE_CONTROL, &headers)
 }

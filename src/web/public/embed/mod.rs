@@ -12,7 +12,7 @@ pub(crate) use assets::{embed_css, embed_js, prepare};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use base64::Engine as _;
@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 
 use self::options::{EmbedOptions, EmbedQuery};
 use self::view::{HeaderView, TileView};
-use crate::feed::prepared::{PreparedBody, etag_matches, negotiate};
+use crate::feed::prepared::PreparedBody;
 use crate::startup::AppState;
 use crate::web::WebError;
 
@@ -119,30 +119,16 @@ pub(crate) async fn embed(
         })
         .await
         .map_err(|error| WebError::Unexpected(anyhow::anyhow!("cannot render /embed: {error}")))?;
-    let encoding = negotiate(header_str(&req, header::ACCEPT_ENCODING));
-    let (bytes, etag) = rendered.body.select(encoding);
-    let not_modified = etag_matches(header_str(&req, header::IF_NONE_MATCH), etag);
-    let mut response = if not_modified {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag.to_owned()))
-        .insert_header((header::CACHE_CONTROL, state.feed_cache_control.clone()))
-        .insert_header((header::VARY, "Accept-Encoding"))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "strict-origin-when-cross-origin"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, rendered.csp.clone()));
-    if not_modified {
-        return Ok(response.finish());
-    }
-    if let Some(value) = encoding.content_encoding() {
-        response.insert_header((header::CONTENT_ENCODING, value));
-    }
-    Ok(response
-        .content_type("text/html; charset=utf-8")
-        .body(bytes.clone()))
+    Ok(super::prepared_response::respond(
+        &req,
+        &rendered.body,
+        "text/html; charset=utf-8",
+        &state.feed_cache_control,
+        &[
+            (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+            (header::CONTENT_SECURITY_POLICY, &rendered.csp),
+        ],
+    ))
 }
 
 fn render(
@@ -231,8 +217,4 @@ fn unavailable(state: &AppState) -> HttpResponse {
         ))
         .content_type("text/html; charset=utf-8")
         .body(body)
-}
-
-fn header_str(req: &HttpRequest, name: HeaderName) -> Option<&str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
 }

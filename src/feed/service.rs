@@ -310,11 +310,13 @@ impl FeedService {
     /// the snapshot is older than twice the refresh interval.
     pub fn is_stale(&self, current: &Current) -> bool {
         let age = self.inner.clock.now() - current.snapshot.fetched_at;
-        let status = self.status();
-        let failed_since = status.last_error.is_some()
-            && status
-                .last_attempt
-                .is_some_and(|t| t >= current.snapshot.fetched_at);
+        // Read under the lock rather than cloning the status: this runs on every request.
+        let failed_since = self.inner.status.lock().is_ok_and(|status| {
+            status.last_error.is_some()
+                && status
+                    .last_attempt
+                    .is_some_and(|t| t >= current.snapshot.fetched_at)
+        });
         failed_since || age > delta(self.inner.config.refresh_interval) * 2
     }
 

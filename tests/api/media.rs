@@ -30,6 +30,14 @@ pub(crate) fn items(feed: &Value) -> Vec<Value> {
         .collect()
 }
 
+/// The image URL of every media item in `/feed.json`, in feed order.
+pub(crate) async fn image_urls(app: &TestApp) -> Vec<String> {
+    items(&feed(app).await)
+        .iter()
+        .filter_map(|m| m["url"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// GET an absolute igfeed URL: status, content type, the whole body.
 pub(crate) async fn load(app: &TestApp, url: &str) -> (u16, String, Vec<u8>) {
     let response = app.http.get(url).send().await.expect("igfeed answers");
@@ -141,10 +149,7 @@ async fn every_shape_is_served_at_every_width_without_upscaling() {
 async fn responses_are_long_cached_versioned_jpegs() {
     let env = TestEnv::start().await;
     let (app, _) = env.spawn_connected().await;
-    let url = items(&feed(&app).await)[0]["url"]
-        .as_str()
-        .expect("url")
-        .to_owned();
+    let url = image_urls(&app).await.swap_remove(0);
     let response = app.http.get(&url).send().await.expect("answers");
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "content-type"), "image/jpeg");
@@ -180,10 +185,7 @@ async fn responses_are_long_cached_versioned_jpegs() {
 async fn a_hundred_concurrent_requests_cause_one_download() {
     let env = TestEnv::start().await;
     let (app, _) = env.spawn_connected().await;
-    let url = items(&feed(&app).await)[0]["url"]
-        .as_str()
-        .expect("url")
-        .to_owned();
+    let url = image_urls(&app).await.swap_remove(0);
     env.sandbox.reset_stats();
     let requests = (0..100).map(|_| load(&app, &url));
     let answers = futures_util::future::join_all(requests).await;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use igfeed::sandbox::Mode;
 
-use super::{feed, items, load};
+use super::{feed, image_urls, items, load};
 use crate::helpers::TestEnv;
 
 const DAY: u64 = 24 * 3600;
@@ -14,11 +14,7 @@ const DAY: u64 = 24 * 3600;
 async fn expired_urls_are_renewed_by_the_refresher_without_broken_answers() {
     let env = TestEnv::start().await;
     let (app, _) = env.spawn_connected().await;
-    let feed = feed(&app).await;
-    let urls: Vec<String> = items(&feed)
-        .iter()
-        .filter_map(|m| m["url"].as_str().map(str::to_owned))
-        .collect();
+    let urls = image_urls(&app).await;
     let (cached, fresh) = (&urls[0], &urls[1]);
     assert_eq!(load(&app, cached).await.0, 200);
     env.advance(Duration::from_secs(6 * DAY));
@@ -52,11 +48,7 @@ async fn expired_urls_are_renewed_by_the_refresher_without_broken_answers() {
 async fn a_cdn_refusing_everything_gives_cached_bytes_or_a_json_503() {
     let env = TestEnv::start().await;
     let (app, _) = env.spawn_connected().await;
-    let feed = feed(&app).await;
-    let urls: Vec<String> = items(&feed)
-        .iter()
-        .filter_map(|m| m["url"].as_str().map(str::to_owned))
-        .collect();
+    let urls = image_urls(&app).await;
     assert_eq!(load(&app, &urls[0]).await.0, 200);
     env.sandbox.set_mode(Mode::CdnExpired);
     env.sandbox.reset_stats();

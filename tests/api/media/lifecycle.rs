@@ -2,7 +2,7 @@
 
 use igfeed::sandbox::Mode;
 
-use super::{feed, feed_until, has_sizes, header, items, load};
+use super::{feed, feed_until, has_sizes, header, image_urls, items, load};
 use crate::helpers::TestEnv;
 
 #[tokio::test]
@@ -48,10 +48,7 @@ async fn a_restart_serves_from_the_disk_cache_while_instagram_is_down() {
 async fn disconnect_purges_the_media_caches() {
     let env = TestEnv::start().await;
     let (app, _) = env.spawn_connected().await;
-    let url = items(&feed(&app).await)[0]["url"]
-        .as_str()
-        .expect("url")
-        .to_owned();
+    let url = image_urls(&app).await.swap_remove(0);
     assert_eq!(load(&app, &url).await.0, 200);
     let dir = env.settings().storage.dir.join("media");
     assert!(std::fs::read_dir(&dir).expect("media dir").count() > 0);

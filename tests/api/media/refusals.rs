@@ -2,7 +2,7 @@
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::{feed, items, load};
+use super::{feed, image_urls, items, load};
 use crate::helpers::TestEnv;
 
 #[tokio::test]
@@ -103,10 +103,7 @@ async fn only_allowed_hosts_and_bounded_originals_are_downloaded() {
         let mut env = TestEnv::start().await;
         env.set(key, value);
         let (app, _) = env.spawn_connected().await;
-        let url = items(&feed(&app).await)[0]["url"]
-            .as_str()
-            .expect("url")
-            .to_owned();
+        let url = image_urls(&app).await.swap_remove(0);
         env.sandbox.reset_stats();
         let response = app.http.get(&url).send().await.expect("answers");
         assert_eq!(response.status(), 502, "{key}={value}");

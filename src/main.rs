@@ -30,9 +30,12 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_BAD_SETTINGS);
         }
     };
-    // Log lines are written by a background thread: a request never waits for stderr. The
-    // guard flushes what is buffered when main returns.
-    let (writer, _flush_on_exit) = tracing_appender::non_blocking(std::io::stderr());
+    // Log lines are written by a background thread: a request never waits for stderr. That
+    // thread flushes whenever it has drained its queue, so the buffer only batches lines that
+    // arrived together (one write for many under load) and never holds a line back. The guard
+    // flushes what is left when main returns.
+    let (writer, _flush_on_exit) =
+        tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
     let log = |format| telemetry::init(telemetry::subscriber(&filter, format, writer.clone()));
     match command {
         Command::Healthcheck { url } => report(commands::healthcheck::run(&settings, url)),

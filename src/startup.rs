@@ -158,13 +158,10 @@ impl Application {
         });
         let tasks = start_tasks(&state);
         let shutdown_timeout = state.settings.server.shutdown_timeout.as_secs().max(1);
-        let routes = crate::web::configure(&state.settings);
+        let routes = crate::web::configure(&state.settings, state.admin.session_cookie());
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
-                // Any route may take an AdminSession (the OAuth callback does); the cookie is
-                // only read where one is sent and only written when a session changes.
-                .wrap(app_state.admin.session_middleware())
                 .wrap(from_fn(log_requests))
                 .app_data(app_state.clone())
                 .configure(routes.clone())

@@ -156,16 +156,21 @@ pub fn negotiate(accept_encoding: Option<&str>) -> Encoding {
     let (mut br, mut gzip, mut identity, mut star) = (None, None, None, None);
     for element in header.split(',') {
         let mut parts = element.split(';');
-        let coding = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let coding = parts.next().unwrap_or_default().trim();
         let Some(q) = parts.try_fold(1000, |q, param| parse_param(param, q)) else {
             continue; // an element with a bad parameter says nothing usable
         };
-        let slot = match coding.as_str() {
-            "br" => &mut br,
-            "gzip" | "x-gzip" => &mut gzip,
-            "identity" => &mut identity,
-            "*" => &mut star,
-            _ => continue,
+        let is = |name: &str| coding.eq_ignore_ascii_case(name);
+        let slot = if is("br") {
+            &mut br
+        } else if is("gzip") || is("x-gzip") {
+            &mut gzip
+        } else if is("identity") {
+            &mut identity
+        } else if coding == "*" {
+            &mut star
+        } else {
+            continue;
         };
         // If a coding is listed twice, believe the more cautious entry.
         *slot = Some(slot.map_or(q, |old: u16| old.min(q)));

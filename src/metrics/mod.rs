@@ -121,8 +121,7 @@ impl Metrics {
 
     /// Counts one answered request. `route` must be a route *pattern* (or [`UNMATCHED_ROUTE`]),
     /// never a raw path: every distinct value becomes a time series kept forever.
-    pub fn record_request(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
-        let route = route.to_owned();
+    pub fn record_request(&self, route: String, method: &str, status: u16, elapsed: Duration) {
         self.inner
             .requests
             .get_or_create(&RequestLabels {

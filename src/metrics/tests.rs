@@ -9,8 +9,8 @@ fn render(metrics: &Metrics, readings: Readings) -> String {
 #[test]
 fn counters_render_in_prometheus_text_format() {
     let metrics = Metrics::new();
-    metrics.record_request("/feed.json", "GET", 200, Duration::from_millis(2));
-    metrics.record_request("/feed.json", "GET", 200, Duration::from_millis(3));
+    metrics.record_request("/feed.json".into(), "GET", 200, Duration::from_millis(2));
+    metrics.record_request("/feed.json".into(), "GET", 200, Duration::from_millis(3));
     metrics.record_instagram_call::<()>("me", &Ok(()));
     metrics.record_feed_cache(true);
     metrics.record_feed_cache(false);

@@ -18,16 +18,17 @@ use crate::config::Settings;
 pub use error::WebError;
 
 /// Registers every route plus the JSON error handling for extractor failures and 404s.
-pub fn configure(settings: &Settings) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
+pub fn configure(
+    settings: &Settings,
+    cookie: admin::SessionCookie,
+) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
     let origins = settings.cors.allowed_origins.clone();
     let embed_pages = public::embed_pages();
-    let admin = admin::configure(
-        settings.admin.password.is_some() || settings.admin.password_hash.is_some(),
-    );
+    let configured = settings.admin.password.is_some() || settings.admin.password_hash.is_some();
     move |cfg| {
         public::configure(cfg, &origins, &embed_pages);
-        admin(cfg);
-        oauth::configure(cfg);
+        admin::configure(cfg, configured, &cookie);
+        oauth::configure(cfg, &cookie);
         common(cfg);
     }
 }

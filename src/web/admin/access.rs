@@ -34,8 +34,16 @@ pub struct AdminAccess {
     pub(crate) throttle: LoginThrottle,
     pub(crate) lifetime: Duration,
     pub(crate) csp: String,
+    cookie: SessionCookie,
+}
+
+/// What the session cookie layer is built from. The layer itself holds an `Rc` and is built
+/// once per server worker; this is what crosses into the workers.
+#[derive(Clone)]
+pub struct SessionCookie {
     key: Key,
-    secure_cookie: bool,
+    lifetime: Duration,
+    secure: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -54,8 +62,11 @@ impl AdminAccess {
             throttle: LoginThrottle::new(settings.admin.login_attempts_per_minute),
             lifetime: settings.admin.session_lifetime,
             csp: content_security_policy(&settings.instagram.authorize_url),
-            key,
-            secure_cookie: public_url.scheme() == "https",
+            cookie: SessionCookie {
+                key,
+                lifetime: settings.admin.session_lifetime,
+                secure: public_url.scheme() == "https",
+            },
         })
     }
 
@@ -65,11 +76,22 @@ impl AdminAccess {
         self.secret.is_set()
     }
 
+    /// The session cookie's key and settings, for [`SessionCookie::middleware`].
+    pub fn session_cookie(&self) -> SessionCookie {
+        self.cookie.clone()
+    }
+}
+
+impl SessionCookie {
     /// The session cookie layer: encrypted and signed, HttpOnly, SameSite=Lax, Secure when
     /// igfeed is reached over https, and kept by the browser for `admin.session_lifetime`.
     /// The lifetime is also enforced on the server (see `session.rs`): a browser's max-age
     /// is only advice to the browser, not to someone who copied the cookie.
-    pub fn session_middleware(&self) -> SessionMiddleware<CookieSessionStore> {
+    ///
+    /// Only the routes that take an [`AdminSession`](super::AdminSession) are wrapped in it
+    /// (see [`admin_resource`](super::admin_resource)): visitors' requests never pay for
+    /// cookie parsing and decryption.
+    pub fn middleware(&self) -> SessionMiddleware<CookieSessionStore> {
         let ttl = actix_web::cookie::time::Duration::try_from(self.lifetime)
             .unwrap_or(actix_web::cookie::time::Duration::DAY);
         SessionMiddleware::builder(CookieSessionStore::default(), self.key.clone())
@@ -77,7 +99,7 @@ impl AdminAccess {
             .cookie_path("/".to_owned())
             .cookie_http_only(true)
             .cookie_same_site(SameSite::Lax)
-            .cookie_secure(self.secure_cookie)
+            .cookie_secure(self.secure)
             .cookie_content_security(CookieContentSecurity::Private)
             .session_lifecycle(
                 PersistentSession::default()

@@ -1,10 +1,10 @@
 //! `/admin`: the owner's pages, behind the admin secret.
 //!
 //! - [`AdminAccess`] (in the app state): the secret, the session cookie key and settings, live
-//!   sessions, the login throttle. Its [`session_middleware`](AdminAccess::session_middleware)
-//!   wraps the whole app, so any route can take an [`AdminSession`].
+//!   sessions, the login throttle.
 //! - [`AdminSession`]: the extractor requiring a logged-in admin; `check_csrf` for POST forms.
-//! - [`admin_headers`]: the security headers; wrap every admin route (and the OAuth callback).
+//! - [`admin_resource`]: every admin route (and the OAuth callback) is one: the security
+//!   headers and the session cookie layer, which only these routes pay for.
 //! - `admin_base.html`: the page layout (blocks `title`, `content`; its logout form needs a
 //!   `csrf_token` field, or override block `nav`).
 
@@ -20,9 +20,11 @@ pub mod session;
 pub mod status;
 pub mod throttle;
 
-use actix_web::web;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{Resource, web};
 
-pub use access::{AdminAccess, COOKIE_NAME};
+pub use access::{AdminAccess, COOKIE_NAME, SessionCookie};
 pub use headers::{AdminHeaders, admin_headers};
 pub use secret::password_hash_problem;
 pub use session::AdminSession;
@@ -40,55 +42,52 @@ pub mod codes {
     pub const CSRF_FAILED: &str = "csrf-failed";
 }
 
+/// A route for the owner: admin security headers, and the session layer so its handlers can
+/// take an [`AdminSession`]. Without the layer an `AdminSession` is simply never found.
+pub fn admin_resource(
+    path: &str,
+    session: &SessionCookie,
+) -> Resource<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = actix_web::Error,
+        InitError = (),
+    > + use<>,
+> {
+    web::resource(path)
+        .wrap(admin_headers())
+        .wrap(session.middleware())
+}
+
 /// Registers the admin routes this module owns. Without an admin secret every `/admin` URL
 /// answers the setup page instead (routes registered elsewhere refuse through
 /// [`AdminSession`], which answers the same page).
-pub fn configure(configured: bool) -> impl Fn(&mut web::ServiceConfig) + Clone + use<> {
-    move |cfg| {
+pub fn configure(cfg: &mut web::ServiceConfig, configured: bool, session: &SessionCookie) {
+    cfg.service(
+        web::resource("/admin/static/admin.css")
+            .wrap(admin_headers())
+            .get(pages::stylesheet),
+    );
+    if !configured {
         cfg.service(
-            web::resource("/admin/static/admin.css")
+            web::resource(["/admin", "/admin/{rest:.*}"])
                 .wrap(admin_headers())
-                .get(pages::stylesheet),
+                .to(pages::setup_page),
         );
-        if !configured {
-            cfg.service(
-                web::resource(["/admin", "/admin/{rest:.*}"])
-                    .wrap(admin_headers())
-                    .to(pages::setup_page),
-            );
-            return;
-        }
-        cfg.service(
-            web::resource(LOGIN_PATH)
-                .wrap(admin_headers())
-                .get(login::form)
-                .post(login::submit),
-        )
-        .service(
-            web::resource("/admin/logout")
-                .wrap(admin_headers())
-                .post(login::logout),
-        )
-        // ── `/admin` itself: the status page (status.rs). ──
-        .service(
-            web::resource([HOME_PATH, "/admin/"])
-                .wrap(admin_headers())
-                .get(status::page),
-        )
-        .service(
-            web::resource("/admin/refresh-feed")
-                .wrap(admin_headers())
-                .post(actions::refresh_feed),
-        )
-        .service(
-            web::resource("/admin/refresh-token")
-                .wrap(admin_headers())
-                .post(actions::refresh_token),
-        )
-        .service(
-            web::resource("/admin/disconnect")
-                .wrap(admin_headers())
-                .post(actions::disconnect),
-        );
+        return;
     }
+    cfg.service(
+        admin_resource(LOGIN_PATH, session)
+            .get(login::form)
+            .post(login::submit),
+    )
+    .service(admin_resource("/admin/logout", session).post(login::logout))
+    // ── `/admin` itself (and `/admin/`): the status page (status.rs). ──
+    .service(admin_resource(HOME_PATH, session).get(status::page))
+    .service(admin_resource("/admin/", session).get(status::page))
+    .service(admin_resource("/admin/refresh-feed", session).post(actions::refresh_feed))
+    .service(admin_resource("/admin/refresh-token", session).post(actions::refresh_token))
+    .service(admin_resource("/admin/disconnect", session).post(actions::disconnect));
 }

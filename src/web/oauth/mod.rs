@@ -8,16 +8,14 @@ mod start;
 
 use actix_web::web;
 
-/// Registers `POST /admin/connect` and `GET /auth/instagram/callback`.
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/admin/connect")
-            .wrap(crate::web::admin::admin_headers())
-            .route(web::post().to(start::connect)),
-    )
-    .service(
-        web::resource(crate::config::CALLBACK_PATH)
-            .wrap(crate::web::admin::admin_headers())
-            .route(web::get().to(callback::callback)),
-    );
+use crate::web::admin::{SessionCookie, admin_resource};
+
+/// Registers `POST /admin/connect` and `GET /auth/instagram/callback`; both read the admin
+/// session.
+pub(crate) fn configure(cfg: &mut web::ServiceConfig, session: &SessionCookie) {
+    cfg.service(admin_resource("/admin/connect", session).route(web::post().to(start::connect)))
+        .service(
+            admin_resource(crate::config::CALLBACK_PATH, session)
+                .route(web::get().to(callback::callback)),
+        );
 }

@@ -11,6 +11,9 @@ use igfeed::telemetry;
 /// Exit status for unusable settings (distinct from runtime failures).
 const EXIT_BAD_SETTINGS: u8 = 2;
 
+/// Log bytes gathered into one write under load (about 400 request lines).
+const LOG_BUFFER_BYTES: usize = 64 * 1024;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| telemetry::DEFAULT_FILTER.into());
@@ -32,10 +35,11 @@ fn main() -> ExitCode {
     };
     // Log lines are written by a background thread: a request never waits for stderr. That
     // thread flushes whenever it has drained its queue, so the buffer only batches lines that
-    // arrived together (one write for many under load) and never holds a line back. The guard
-    // flushes what is left when main returns.
-    let (writer, _flush_on_exit) =
-        tracing_appender::non_blocking(std::io::BufWriter::new(std::io::stderr()));
+    // arrived together (one write for hundreds under load) and never holds a line back. The
+    // guard flushes what is left when main returns.
+    let (writer, _flush_on_exit) = tracing_appender::non_blocking(
+        std::io::BufWriter::with_capacity(LOG_BUFFER_BYTES, std::io::stderr()),
+    );
     let log = |format| telemetry::init(telemetry::subscriber(&filter, format, writer.clone()));
     match command {
         Command::Healthcheck { url } => report(commands::healthcheck::run(&settings, url)),

@@ -123,7 +123,7 @@ async fn no_secret_reaches_any_log_line_at_trace_level() {
     let app = env.spawn_app().await;
     let mut exposed = String::new();
     helpers::wait_until("the first feed", 10, || async {
-        app.state.feed.peek().await.is_some()
+        app.state.feed.peek().is_some()
     })
     .await;
     env.advance(hours(24 * 8));

@@ -99,7 +99,7 @@ impl Alerts {
         let inner = &self.inner;
         let credentials = inner.credentials.current();
         let status = inner.feed.status();
-        let fetched = inner.feed.peek().await.map(|c| c.snapshot.fetched_at);
+        let fetched = inner.feed.peek().map(|c| c.snapshot.fetched_at);
         let mut admin = inner.public_url.clone();
         admin.set_path("/admin");
         evaluate(&Inputs {

@@ -1,7 +1,7 @@
 //! The feed service: one snapshot in memory (moka) and on disk, refreshed on a schedule or on
 //! demand, never replaced by a failed fetch, and read by every visitor without an Instagram call.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -96,7 +96,9 @@ struct Inner {
     config: FeedConfig,
     /// Turns the snapshot's CDN URLs into igfeed's own `/media/…` links.
     links: MediaLinks,
-    current: Cache<(), Arc<Current>>,
+    /// The snapshot served. One value read by every visitor: a plain slot, not a cache
+    /// (moka would record every read for an eviction policy that has nothing to choose).
+    current: RwLock<Option<Arc<Current>>>,
     pages: Cache<PageKey, Arc<PreparedBody>>,
     refresh_lock: tokio::sync::Mutex<()>,
     status: Mutex<RefreshStatus>,
@@ -121,7 +123,7 @@ impl FeedService {
                 clock,
                 config,
                 links,
-                current: Cache::builder().max_capacity(1).build(),
+                current: RwLock::new(None),
                 pages: Cache::builder().max_capacity(PAGE_CACHE_ENTRIES).build(),
                 refresh_lock: tokio::sync::Mutex::new(()),
                 status: Mutex::new(RefreshStatus::default()),
@@ -138,8 +140,7 @@ impl FeedService {
         match read {
             Ok(Ok(Some(mut snapshot))) => {
                 self.inner.links.restore(&mut snapshot);
-                let current = self.wrap(snapshot);
-                self.inner.current.insert((), current).await;
+                self.serve(self.wrap(snapshot));
                 true
             }
             Ok(Ok(None)) => false,
@@ -154,29 +155,22 @@ impl FeedService {
         }
     }
 
-    /// The feed to serve. On a cold cache, concurrent callers share one load; after a failed
-    /// load, visitors wait for the refresher instead of causing more Instagram calls.
+    /// The feed to serve. On a cold cache, concurrent callers queue for one load (the first
+    /// fetches, the rest find its result); after a failed load, visitors wait for the
+    /// refresher instead of causing more Instagram calls.
     pub async fn current(&self) -> Result<Arc<Current>, FeedError> {
-        if let Some(current) = self.inner.current.get(&()).await {
+        if let Some(current) = self.peek() {
             return Ok(current);
         }
-        let this = self.clone();
-        self.inner
-            .current
-            .try_get_with((), async move { this.cold_load().await })
-            .await
-            .map_err(|e| (*e).clone())
-    }
-
-    async fn cold_load(&self) -> Result<Arc<Current>, FeedError> {
         let _guard = self.inner.refresh_lock.lock().await;
-        if let Some(current) = self.inner.current.get(&()).await {
+        if let Some(current) = self.peek() {
             return Ok(current);
         }
         if let Some(error) = self.recent_failure() {
             return Err(FeedError::Unavailable(error));
         }
         let current = self.fetch().await?;
+        self.serve(current.clone());
         self.record_success(&current);
         Ok(current)
     }
@@ -186,7 +180,7 @@ impl FeedService {
         let _guard = self.inner.refresh_lock.lock().await;
         self.update_status(|s| s.refreshes += 1);
         let current = self.fetch().await?;
-        self.inner.current.insert((), current.clone()).await;
+        self.serve(current.clone());
         self.record_success(&current);
         Ok(current)
     }
@@ -375,14 +369,35 @@ impl FeedService {
     }
 
     /// The snapshot now served, if any (no Instagram call).
-    pub async fn peek(&self) -> Option<Arc<Current>> {
-        self.inner.current.get(&()).await
+    pub fn peek(&self) -> Option<Arc<Current>> {
+        self.slot().clone()
+    }
+
+    /// Makes `current` the snapshot visitors get.
+    fn serve(&self, current: Arc<Current>) {
+        *self.slot_mut() = Some(current);
+    }
+
+    // A panic while holding the slot cannot leave it half-written (it holds one `Option`),
+    // so a poisoned lock is still good to use.
+    fn slot(&self) -> std::sync::RwLockReadGuard<'_, Option<Arc<Current>>> {
+        self.inner
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn slot_mut(&self) -> std::sync::RwLockWriteGuard<'_, Option<Arc<Current>>> {
+        self.inner
+            .current
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Forgets every copy of the feed: memory, prepared pages, the file on disk.
     pub async fn purge(&self) -> Result<(), crate::storage::StorageError> {
         let _guard = self.inner.refresh_lock.lock().await;
-        self.inner.current.invalidate_all();
+        *self.slot_mut() = None;
         self.inner.pages.invalidate_all();
         self.update_status(|s| {
             *s = RefreshStatus {

@@ -110,7 +110,7 @@ impl MediaService {
     }
 
     async fn resolve(&self, target: &Target) -> Result<Resolved, MediaError> {
-        let current = self.inner.feed.peek().await.ok_or(MediaError::NotFound)?;
+        let current = self.inner.feed.peek().ok_or(MediaError::NotFound)?;
         resolve(&current.snapshot, target).ok_or(MediaError::NotFound)
     }
 

@@ -23,7 +23,7 @@ impl MediaService {
     /// After a successful refresh: renewals, then the images of new posts, then pruning.
     pub async fn after_refresh(&self, feed: &FeedService) {
         self.renew(feed).await;
-        if let Some(current) = feed.peek().await {
+        if let Some(current) = feed.peek() {
             self.prefetch(&current.snapshot).await;
             self.prune(&current.snapshot).await;
         }

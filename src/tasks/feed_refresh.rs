@@ -58,7 +58,7 @@ pub async fn run(
 
 /// A snapshot restored from disk that is still fresh need not be fetched again at startup.
 async fn first_wait(feed: &FeedService, interval: Duration, clock: &SharedClock) -> Duration {
-    let Some(current) = feed.peek().await else {
+    let Some(current) = feed.peek() else {
         return Duration::ZERO;
     };
     let age = (clock.now() - current.snapshot.fetched_at)

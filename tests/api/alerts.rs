@@ -86,7 +86,7 @@ async fn needs_reconnect_is_sent_once_per_episode() {
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().await.is_some()
+        app.state.feed.peek().is_some()
     })
     .await;
     let_checks_pass(&app, 3).await;
@@ -172,7 +172,7 @@ async fn feed_stale_is_sent_after_24_hours_without_a_refresh() {
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().await.is_some()
+        app.state.feed.peek().is_some()
     })
     .await;
     env.sandbox.set_mode(Mode::Outage);

@@ -357,7 +357,7 @@ async fn only_configured_origins_are_allowed() {
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().await.is_some()
+        app.state.feed.peek().is_some()
     })
     .await;
     let ask = |origin: &'static str| {

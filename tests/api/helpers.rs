@@ -182,7 +182,7 @@ impl TestEnv {
         let token = self.store_credentials(hours(1));
         let app = self.spawn_app().await;
         wait_until("the first feed", 10, || async {
-            app.state.feed.peek().await.is_some()
+            app.state.feed.peek().is_some()
         })
         .await;
         (app, token)

@@ -20,7 +20,7 @@ async fn connected() -> (TestEnv, TestApp) {
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().await.is_some()
+        app.state.feed.peek().is_some()
     })
     .await;
     let media = media_dir(&env);
@@ -66,7 +66,7 @@ async fn post(app: &TestApp, path: &str, signed_request: &str) -> reqwest::Respo
 async fn assert_forgotten(env: &TestEnv, app: &TestApp) {
     assert!(env.stored_credentials().is_none(), "token file removed");
     assert!(app.state.credentials.current().is_none(), "token in memory");
-    assert!(app.state.feed.peek().await.is_none(), "feed in memory");
+    assert!(app.state.feed.peek().is_none(), "feed in memory");
     assert!(!state_dir(env).join(SNAPSHOT).exists(), "snapshot on disk");
     assert!(!media_dir(env).exists(), "cached images");
     let feed = app.get("/feed.json").await;

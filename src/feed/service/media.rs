@@ -17,7 +17,7 @@ impl FeedService {
     /// document only if something changed.
     pub async fn republish(&self) {
         let _guard = self.inner.refresh_lock.lock().await;
-        let Some(current) = self.peek().await else {
+        let Some(current) = self.peek() else {
             return;
         };
         let mut snapshot = current.snapshot.clone();
@@ -31,7 +31,7 @@ impl FeedService {
     /// snapshot. Returns how many were renewed; ids no longer in the feed are skipped.
     pub async fn renew_media(&self, ids: &[String]) -> Result<usize, FeedError> {
         let _guard = self.inner.refresh_lock.lock().await;
-        let Some(current) = self.peek().await else {
+        let Some(current) = self.peek() else {
             return Ok(0);
         };
         let credentials = self.active_credentials()?;
@@ -84,7 +84,7 @@ impl FeedService {
         self.persist(&snapshot).await;
         let current = self.wrap(snapshot);
         self.body(&current, &PageRequest::default()).await;
-        self.inner.current.insert((), current).await;
+        self.serve(current);
     }
 }
 

@@ -99,7 +99,7 @@ pub async fn page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
-    let current = state.feed.peek().await;
+    let current = state.feed.peek();
     let credentials = state.credentials.current();
     let feed_status = state.feed.status();
     let profile = current.as_ref().map(|c| &c.snapshot.feed.profile);

@@ -111,7 +111,7 @@ pub const RECONNECT_FIX: &str = "open /admin and click Reconnect";
 /// Gathers the full document from the application's state (no Instagram call).
 pub(crate) async fn gather(state: &AppState) -> Readiness {
     let now = state.clock.now();
-    let current = state.feed.peek().await;
+    let current = state.feed.peek();
     let refresh = state.feed.status();
     let credentials = state.credentials.current();
     let profile_name = current

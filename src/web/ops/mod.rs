@@ -35,7 +35,7 @@ async fn readyz(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let readiness = if is_operator(&req, &state) {
         gather(&state).await
     } else {
-        let ready = state.feed.peek().await.is_some();
+        let ready = state.feed.peek().is_some();
         Readiness {
             status: if ready {
                 details::READY

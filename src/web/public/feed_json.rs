@@ -63,7 +63,7 @@ pub(super) async fn feed_json(
 ) -> Result<HttpResponse, WebError> {
     let page = query.page()?;
     // A held snapshot is a cache hit; otherwise the service loads (or explains why not).
-    let current = match state.feed.peek().await {
+    let current = match state.feed.peek() {
         Some(current) => {
             state.metrics.record_feed_cache(true);
             current

@@ -88,7 +88,7 @@ pub(crate) async fn embed(
     pages: web::Data<EmbedPages>,
 ) -> Result<HttpResponse, WebError> {
     let options = query.parse()?;
-    let current = match state.feed.peek().await {
+    let current = match state.feed.peek() {
         Some(current) => current,
         None => match state.feed.current().await {
             Ok(current) => current,

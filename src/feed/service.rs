@@ -66,6 +66,14 @@ pub struct Current {
     stale_body: OnceCell<Arc<PreparedBody>>,
 }
 
+impl Current {
+    /// Whether the default page is already prepared in some freshness state: a snapshot is
+    /// only served once it is, so no visitor waits for the compression.
+    pub fn default_page_ready(&self) -> bool {
+        self.fresh_body.initialized() || self.stale_body.initialized()
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct PageKey {
     generation: u64,
@@ -140,7 +148,7 @@ impl FeedService {
         match read {
             Ok(Ok(Some(mut snapshot))) => {
                 self.inner.links.restore(&mut snapshot);
-                self.serve(self.wrap(snapshot));
+                self.prepare_and_serve(self.wrap(snapshot)).await;
                 true
             }
             Ok(Ok(None)) => false,
@@ -170,8 +178,7 @@ impl FeedService {
             return Err(FeedError::Unavailable(error));
         }
         let current = self.fetch().await?;
-        self.serve(current.clone());
-        self.record_success(&current);
+        self.serve_fetched(&current).await;
         Ok(current)
     }
 
@@ -180,9 +187,17 @@ impl FeedService {
         let _guard = self.inner.refresh_lock.lock().await;
         self.update_status(|s| s.refreshes += 1);
         let current = self.fetch().await?;
-        self.serve(current.clone());
-        self.record_success(&current);
+        self.serve_fetched(&current).await;
         Ok(current)
+    }
+
+    /// Serves a snapshot just fetched, its default page prepared first. It is fresh by
+    /// definition (`is_stale` would still see the failure before it, which
+    /// `record_success` clears once it is served).
+    async fn serve_fetched(&self, current: &Arc<Current>) {
+        default_body(current, false).await;
+        self.serve(current.clone());
+        self.record_success(current);
     }
 
     /// Clears the failure only once the new snapshot is the one served, so `stale` never
@@ -319,24 +334,7 @@ impl FeedService {
     pub async fn body(&self, current: &Arc<Current>, page: &PageRequest) -> Arc<PreparedBody> {
         let stale = self.is_stale(current);
         if page.is_default() {
-            let slot = if stale {
-                &current.stale_body
-            } else {
-                &current.fresh_body
-            };
-            // Best compression, once per snapshot and freshness state; concurrent first
-            // requests wait for the one computation, which runs off the async workers.
-            let prepare = || {
-                let (current, page) = (current.clone(), page.clone());
-                async move {
-                    let prepared = tokio::task::spawn_blocking(move || {
-                        PreparedBody::new(document::render(&current.snapshot, &page, stale))
-                    })
-                    .await;
-                    Arc::new(prepared.unwrap_or_else(|_| PreparedBody::new(b"{}".to_vec())))
-                }
-            };
-            return slot.get_or_init(prepare).await.clone();
+            return default_body(current, stale).await;
         }
         let key = PageKey {
             generation: current.generation,
@@ -373,7 +371,14 @@ impl FeedService {
         self.slot().clone()
     }
 
-    /// Makes `current` the snapshot visitors get.
+    /// Prepares the default page of `current` as it will be served, then serves it: no
+    /// visitor waits for the compression.
+    async fn prepare_and_serve(&self, current: Arc<Current>) {
+        self.body(&current, &PageRequest::default()).await;
+        self.serve(current);
+    }
+
+    /// Makes `current` the snapshot visitors get; see [`FeedService::prepare_and_serve`].
     fn serve(&self, current: Arc<Current>) {
         *self.slot_mut() = Some(current);
     }
@@ -419,6 +424,29 @@ impl FeedService {
             f(&mut status);
         }
     }
+}
+
+/// The default page of `current` in one freshness state, with the best compression (tens of
+/// milliseconds for brotli 11), computed once off the async workers; concurrent first
+/// callers wait for the one computation.
+async fn default_body(current: &Arc<Current>, stale: bool) -> Arc<PreparedBody> {
+    let slot = if stale {
+        &current.stale_body
+    } else {
+        &current.fresh_body
+    };
+    let prepare = || {
+        let current = current.clone();
+        async move {
+            let prepared = tokio::task::spawn_blocking(move || {
+                let page = PageRequest::default();
+                PreparedBody::new(document::render(&current.snapshot, &page, stale))
+            })
+            .await;
+            Arc::new(prepared.unwrap_or_else(|_| PreparedBody::new(b"{}".to_vec())))
+        }
+    };
+    slot.get_or_init(prepare).await.clone()
 }
 
 /// Records that only a new authorization can help, so no one calls Instagram with this token

@@ -302,6 +302,13 @@ async fn a_restart_serves_the_stored_feed_during_an_outage() {
     app.stop().await;
     env.sandbox.set_mode(Mode::Outage);
     let app = env.spawn_app().await;
+    assert!(
+        app.state
+            .feed
+            .peek()
+            .is_some_and(|c| c.default_page_ready()),
+        "the stored feed is served with its page already compressed"
+    );
     let (status, _, after) = feed(&app, "").await;
     assert_eq!(status, 200);
     // Image URLs are absolute, and in tests the public URL follows the port of each start.
@@ -310,6 +317,18 @@ async fn a_restart_serves_the_stored_feed_during_an_outage() {
         .replace(&old_origin, &app.address);
     assert_eq!(after["posts"].to_string(), before_posts);
     assert_eq!(after["updated_at"], before["updated_at"]);
+}
+
+#[tokio::test]
+async fn a_refreshed_feed_is_served_only_once_its_page_is_compressed() {
+    let (_env, app, _) = connected("15m").await;
+    let refreshed = app.state.feed.refresh().await.expect("refresh");
+    assert!(
+        refreshed.default_page_ready(),
+        "compressed before it was served"
+    );
+    let served = app.state.feed.peek().expect("a feed");
+    assert!(std::sync::Arc::ptr_eq(&served, &refreshed));
 }
 
 #[tokio::test]

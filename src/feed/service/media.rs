@@ -3,7 +3,6 @@
 //! the refresher, never on a visitor's request.
 
 use super::{FeedError, FeedService};
-use crate::feed::document::PageRequest;
 use crate::feed::domain::{MediaKind, Snapshot};
 use crate::instagram::ApiError;
 
@@ -82,9 +81,7 @@ impl FeedService {
     /// Persists and serves `snapshot` (same fetch time: freshness is unchanged).
     async fn install(&self, snapshot: Snapshot) {
         self.persist(&snapshot).await;
-        let current = self.wrap(snapshot);
-        self.body(&current, &PageRequest::default()).await;
-        self.serve(current);
+        self.prepare_and_serve(self.wrap(snapshot)).await;
     }
 }
 

@@ -1,4 +1,5 @@
-//! The feed service: one snapshot in memory (moka) and on disk, refreshed on a schedule or on
+//! The feed service: one snapshot in memory (a plain slot; pages a visitor asks for in moka)
+//! and on disk, refreshed on a schedule or on
 //! demand, never replaced by a failed fetch, and read by every visitor without an Instagram call.
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};

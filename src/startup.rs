@@ -53,7 +53,7 @@ pub struct AppState {
     /// Conditions that need the owner: shown on the status page, sent to the webhook.
     pub alerts: crate::alerts::Alerts,
     /// `Cache-Control` of `/feed.json`, computed once.
-    pub feed_cache_control: String,
+    pub feed_cache_control: actix_web::http::header::HeaderValue,
     /// Authorizations the owner started and Instagram has not answered yet.
     pub pending_authorizations: crate::web::oauth::pending::PendingAuthorizations,
     /// This application's counters (per instance: tests run many apps in one process).
@@ -212,12 +212,15 @@ impl Application {
 
 /// `public, max-age=…, stale-while-revalidate=…`: caches may keep serving a copy while they
 /// fetch the next, for as long as one refresh interval.
-fn cache_control(settings: &Settings) -> String {
-    format!(
+/// Only ASCII words and digits, so always a valid header value.
+#[allow(clippy::expect_used)]
+fn cache_control(settings: &Settings) -> actix_web::http::header::HeaderValue {
+    let value = format!(
         "public, max-age={}, stale-while-revalidate={}",
         settings.feed.cache_max_age.as_secs(),
         settings.feed.refresh_interval.as_secs().max(1)
-    )
+    );
+    actix_web::http::header::HeaderValue::try_from(value).expect("ASCII is a valid header value")
 }
 
 fn start_tasks(state: &web::Data<AppState>) -> Tasks {

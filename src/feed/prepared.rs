@@ -9,6 +9,7 @@
 
 use std::io::Write as _;
 
+use actix_web::http::header::HeaderValue;
 use actix_web::web::Bytes;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -41,7 +42,8 @@ const PER_REQUEST: Effort = Effort {
     brotli_suffix: "brf",
 };
 
-/// One document in every encoding igfeed serves, each with its own ETag.
+/// One document in every encoding igfeed serves, each with its own ETag. The ETags are kept
+/// as ready header values: they are sent with every answer, and this is the hot path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedBody {
     /// The JSON as is.
@@ -51,11 +53,11 @@ pub struct PreparedBody {
     /// brotli of `json`.
     pub brotli: Bytes,
     /// Strong ETag of `json`: `"<hash>"`.
-    pub etag_identity: String,
+    pub etag_identity: HeaderValue,
     /// ETag of the gzip body: `"<hash>-gz"` (each encoding is a different representation).
-    pub etag_gzip: String,
+    pub etag_gzip: HeaderValue,
     /// ETag of the brotli body: `"<hash>-br"`.
-    pub etag_brotli: String,
+    pub etag_brotli: HeaderValue,
 }
 
 impl PreparedBody {
@@ -82,20 +84,26 @@ impl PreparedBody {
             json: Bytes::from(json),
             gzip: Bytes::from(gzip),
             brotli: Bytes::from(brotli),
-            etag_identity: format!("\"{hash}\""),
-            etag_gzip: format!("\"{hash}-{}\"", effort.gzip_suffix),
-            etag_brotli: format!("\"{hash}-{}\"", effort.brotli_suffix),
+            etag_identity: entity_tag(format!("\"{hash}\"")),
+            etag_gzip: entity_tag(format!("\"{hash}-{}\"", effort.gzip_suffix)),
+            etag_brotli: entity_tag(format!("\"{hash}-{}\"", effort.brotli_suffix)),
         }
     }
 
     /// The body and ETag to send for `encoding`.
-    pub fn select(&self, encoding: Encoding) -> (&Bytes, &str) {
+    pub fn select(&self, encoding: Encoding) -> (&Bytes, &HeaderValue) {
         match encoding {
             Encoding::Identity => (&self.json, &self.etag_identity),
             Encoding::Gzip => (&self.gzip, &self.etag_gzip),
             Encoding::Brotli => (&self.brotli, &self.etag_brotli),
         }
     }
+}
+
+/// A quoted base64url hash with an ASCII suffix is always a valid header value.
+#[allow(clippy::expect_used)]
+fn entity_tag(tag: String) -> HeaderValue {
+    HeaderValue::try_from(tag).expect("quoted base64url is a valid header value")
 }
 
 // Writing into a Vec cannot fail, so the only errors these encoders could report do not occur.

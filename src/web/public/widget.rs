@@ -5,14 +5,15 @@
 
 use std::sync::LazyLock;
 
-use actix_web::http::header::{self, HeaderName};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 
 use crate::feed::prepared::PreparedBody;
 
 /// Short enough that a new igfeed version reaches every site within minutes; browsers keep
 /// using their copy for a day while they revalidate it (a 304 in the usual case).
-pub(super) const ASSET_CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=86400";
+pub(super) const ASSET_CACHE_CONTROL: HeaderValue =
+    HeaderValue::from_static("public, max-age=300, stale-while-revalidate=86400");
 
 /// JavaScript's registered media type (RFC 9239).
 pub(super) const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
@@ -53,7 +54,7 @@ pub(super) async fn lightbox_js(req: HttpRequest) -> HttpResponse {
 pub(super) fn serve(
     req: &HttpRequest,
     body: &PreparedBody,
-    content_type: &str,
+    content_type: &'static str,
     extra: &[(HeaderName, &str)],
 ) -> HttpResponse {
     let mut headers = vec![(
@@ -61,5 +62,5 @@ pub(super) fn serve(
         "cross-origin",
     )];
     headers.extend(extra.iter().cloned());
-    super::prepared_response::respond(req, body, content_type, ASSET_CACHE_CONTROL, &headers)
+    super::prepared_response::respond(req, body, content_type, &ASSET_CACHE_CONTROL, &headers)
 }

@@ -162,6 +162,7 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::web::error::json_for_bare_client_errors())
                 .wrap(from_fn(log_requests))
                 .app_data(app_state.clone())
                 .configure(routes.clone())
@@ -273,11 +274,16 @@ async fn import_configured_token(state: &AppState, token: secrecy::SecretString)
                 state.refresh_trigger.refresh_soon();
                 return;
             }
-            Err(crate::account::ImportError::Rejected(
-                error @ (ApiError::Transient { .. } | ApiError::RateLimited { .. }),
-            )) => {
+            Err(crate::account::ImportError::Rejected(error @ ApiError::Transient { .. })) => {
                 tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
                 tokio::time::sleep(retry).await;
+            }
+            // Instagram said how long to stay away; calling sooner only extends the limit.
+            Err(crate::account::ImportError::Rejected(
+                error @ ApiError::RateLimited { retry_after, .. },
+            )) => {
+                tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
+                tokio::time::sleep(retry_after.unwrap_or_default().max(retry)).await;
             }
             Err(error) => {
                 tracing::error!(%error, "instagram.access_token was not imported");

@@ -39,12 +39,12 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
     if !is_trusted(peer, trusted) {
         return Some(peer);
     }
-    // Several header lines are one list, in order (RFC 9110 §5.3).
-    let hops: Vec<&str> = req
+    // Several header lines are one list, in order (RFC 9110 §5.3). Split bytes, not text:
+    // a client's junk hop must not hide the address its proxy appended to the same line.
+    let hops: Vec<&[u8]> = req
         .headers()
         .get_all(X_FORWARDED_FOR)
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
+        .flat_map(|value| value.as_bytes().split(|&b| b == b','))
         .collect();
     let mut nearest = peer;
     for hop in hops.iter().rev() {
@@ -66,8 +66,8 @@ fn is_trusted(address: IpAddr, trusted: &[IpNet]) -> bool {
 }
 
 /// `1.2.3.4`, `2001:db8::1`, and the `1.2.3.4:5678` / `[2001:db8::1]:5678` some proxies write.
-fn parse_hop(hop: &str) -> Option<IpAddr> {
-    let hop = hop.trim();
+fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
+    let hop = std::str::from_utf8(hop).ok()?.trim();
     hop.parse::<IpAddr>()
         .or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip()))
         .ok()
@@ -161,5 +161,19 @@ mod tests {
             let found = client_ip(&request(peer, forwarded), &trusted);
             assert_eq!(found, expected.parse().ok(), "{why}");
         }
+    }
+
+    #[test]
+    fn a_non_ascii_hop_does_not_hide_the_address_the_proxy_appended() {
+        let junk = actix_web::http::header::HeaderValue::from_bytes(b"\xff\xfe, 198.51.100.1")
+            .expect("obs-text is a valid header value");
+        let req = TestRequest::default()
+            .peer_addr("127.0.0.1:1".parse().expect("socket address"))
+            .append_header((X_FORWARDED_FOR, junk))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&req, &nets(&["127.0.0.1"])),
+            "198.51.100.1".parse().ok()
+        );
     }
 }

@@ -3,7 +3,11 @@
 //! Extractor failures (bad query, bad JSON, bad form) are mapped into the same shape so a
 //! caller never has to parse two formats; 5xx bodies carry no internals.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use serde_json::json;
 
@@ -17,6 +21,12 @@ pub mod codes {
     pub const BAD_BODY: &str = "bad-body";
     /// Path parameter could not be read.
     pub const BAD_PATH: &str = "bad-path";
+    /// The request body is over the route's limit.
+    pub const TOO_LARGE: &str = "payload-too-large";
+    /// The route exists but does not take this method (`Allow` lists those it takes).
+    pub const METHOD_NOT_ALLOWED: &str = "method-not-allowed";
+    /// Refused by a layer before any handler (e.g. a CORS preflight from an unlisted origin).
+    pub const BAD_REQUEST: &str = "bad-request";
     /// Something broke on igfeed's side.
     pub const INTERNAL: &str = "internal-error";
     /// No Instagram account is connected yet.
@@ -120,6 +130,55 @@ pub fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse
         .json(json!({"error": {"code": code, "message": message}}))
 }
 
+/// Gives the JSON error shape to caller mistakes answered by layers igfeed does not write:
+/// actix's 405 for a method a route does not take (an empty body with `Allow`) and CORS
+/// refusals (plain text). Answers that already have a `Content-Type` pass untouched.
+pub fn json_for_bare_client_errors<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler_client(explain_bare_client_error)
+}
+
+fn explain_bare_client_error<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    if response.headers().contains_key(header::CONTENT_TYPE) {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let (request, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    // A layer's own words (CORS says which check failed) beat a generic message.
+    let said = body
+        .try_into_bytes()
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes.to_vec()).ok())
+        .filter(|text| !text.trim().is_empty() && text.len() <= 200);
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            codes::METHOD_NOT_ALLOWED,
+            "this resource does not take that method; `Allow` lists those it does".to_owned(),
+        ),
+        StatusCode::NOT_FOUND => (codes::NOT_FOUND, "no such resource".to_owned()),
+        StatusCode::PAYLOAD_TOO_LARGE => (codes::TOO_LARGE, "the body is too large".to_owned()),
+        _ => (
+            codes::BAD_REQUEST,
+            said.unwrap_or_else(|| "the request was refused".to_owned()),
+        ),
+    };
+    let mut answer = json_error(status, code, &message);
+    // Keep what the layer said in headers (`Allow`, `Vary`), except what the JSON replaces.
+    let replaced: Vec<_> = answer.headers().keys().cloned().collect();
+    for (name, value) in head.headers() {
+        if !replaced.contains(name) && name != header::CONTENT_LENGTH {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, answer).map_into_right_body(),
+    ))
+}
+
 pub(super) async fn not_found(req: HttpRequest) -> HttpResponse {
     let _ = req;
     json_error(StatusCode::NOT_FOUND, codes::NOT_FOUND, "no such resource")
@@ -135,16 +194,46 @@ pub(super) fn query_config() -> web::QueryConfig {
         .error_handler(|e, _| bad_request(codes::BAD_QUERY, "invalid query string", e.to_string()))
 }
 
+/// Largest JSON or form body a route reads unless it sets its own limit.
+const BODY_LIMIT: usize = 64 * 1024;
+
 pub(super) fn json_config() -> web::JsonConfig {
+    use actix_web::error::JsonPayloadError;
     web::JsonConfig::default()
-        .limit(64 * 1024)
-        .error_handler(|e, _| bad_request(codes::BAD_BODY, "invalid JSON body", e.to_string()))
+        .limit(BODY_LIMIT)
+        .error_handler(|e, _| match e {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                too_large(BODY_LIMIT)
+            }
+            other => bad_request(codes::BAD_BODY, "invalid JSON body", other.to_string()),
+        })
 }
 
 pub(super) fn form_config() -> web::FormConfig {
     web::FormConfig::default()
-        .limit(64 * 1024)
-        .error_handler(|e, _| bad_request(codes::BAD_BODY, "invalid form body", e.to_string()))
+        .limit(BODY_LIMIT)
+        .error_handler(|e, _| form_error(e, BODY_LIMIT, "invalid form body"))
+}
+
+/// A form body that could not be read: 413 when over `limit`, else 400 saying `what`.
+pub(super) fn form_error(
+    error: actix_web::error::UrlencodedError,
+    limit: usize,
+    what: &str,
+) -> actix_web::Error {
+    match error {
+        actix_web::error::UrlencodedError::Overflow { .. } => too_large(limit),
+        other => bad_request(codes::BAD_BODY, what, other.to_string()),
+    }
+}
+
+fn too_large(limit: usize) -> actix_web::Error {
+    WebError::client(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        codes::TOO_LARGE,
+        format!("the body is larger than {limit} bytes"),
+    )
+    .into()
 }
 
 pub(super) fn path_config() -> web::PathConfig {

@@ -1,11 +1,15 @@
 //! Liveness for orchestrators and `igfeed healthcheck`.
 
-use actix_web::{HttpResponse, get};
+use actix_web::{HttpResponse, web};
+
+/// Registers `GET`/`HEAD /healthz` (monitors often check with HEAD).
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").get(healthz).head(healthz));
+}
 
 /// Answers 200 while the process serves HTTP; it deliberately checks nothing upstream, so an
 /// Instagram outage never gets igfeed restarted.
-#[get("/healthz")]
-pub(super) async fn healthz() -> HttpResponse {
+async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({"status": "ok"}))

@@ -21,8 +21,6 @@ pub mod meta_codes {
     pub const BAD_SIGNED_REQUEST: &str = "bad-signed-request";
     /// `instagram.app_secret` is not set, so no request can be verified.
     pub const NOT_CONFIGURED: &str = "app-secret-not-configured";
-    /// The body is larger than any request Meta sends.
-    pub const TOO_LARGE: &str = "payload-too-large";
 }
 
 /// Bodies above this are refused before they are read: Meta's are well under 1 KB.
@@ -54,19 +52,7 @@ fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(BODY_LIMIT)
         .error_handler(|error, _| {
-            let refused = match &error {
-                actix_web::error::UrlencodedError::Overflow { .. } => WebError::client(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    meta_codes::TOO_LARGE,
-                    format!("the body is larger than {BODY_LIMIT} bytes"),
-                ),
-                other => WebError::client(
-                    StatusCode::BAD_REQUEST,
-                    codes::BAD_BODY,
-                    format!("expected a form with signed_request: {other}"),
-                ),
-            };
-            refused.into()
+            crate::web::error::form_error(error, BODY_LIMIT, "expected a form with signed_request")
         })
 }
 

@@ -38,7 +38,7 @@ fn common(cfg: &mut web::ServiceConfig) {
         .app_data(error::json_config())
         .app_data(error::form_config())
         .app_data(error::path_config())
-        .service(health::healthz)
+        .configure(health::configure)
         .configure(ops::configure)
         .configure(meta_callbacks::configure)
         .default_service(web::to(error::not_found));

@@ -142,6 +142,20 @@ async fn the_whole_flow_ends_with_a_served_feed() {
     assert_eq!(feed.status(), 200);
 }
 
+/// Meta may store the redirect URI with a trailing `/`; Instagram then sends the owner there.
+#[tokio::test]
+async fn the_callback_also_answers_with_a_trailing_slash() {
+    let (env, app) = setup().await;
+    let admin = Admin::login(&env, &app).await;
+    let authorize = admin.click_connect().await;
+    let mut redirect = decide(&authorize, "Allow").await;
+    let with_slash = format!("{}/", redirect.path());
+    redirect.set_path(&with_slash);
+    let done = admin.follow_callback(&redirect).await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER, "{with_slash}");
+    assert!(stored_token(&env).is_some(), "connected");
+}
+
 #[tokio::test]
 async fn denied_forged_expired_and_reused_states_store_nothing_and_keep_the_connection() {
     let (env, app) = setup().await;
@@ -242,8 +256,14 @@ async fn reused_codes_wrong_redirects_and_outages_keep_the_connection() {
     let authorize = admin.click_connect().await;
     let redirect = decide(&authorize, "Allow").await;
     env.sandbox.set_mode(Mode::Outage);
+    let exchanges = env.sandbox.stats().calls.oauth_access_token;
     let outage = admin.follow_callback(&redirect).await;
     assert_eq!(outage.status(), StatusCode::BAD_GATEWAY);
+    assert_eq!(
+        env.sandbox.stats().calls.oauth_access_token,
+        exchanges + 1,
+        "a one-time code is sent once, never retried"
+    );
     env.sandbox.set_mode(Mode::Healthy);
     assert_eq!(stored_token(&env), before, "the connection is intact");
 }
@@ -282,6 +302,11 @@ async fn actions_need_the_csrf_token_and_disconnect_purges_everything() {
     assert_eq!(
         too_early.headers()["location"],
         "/admin?notice=token-refresh-failed"
+    );
+    assert_eq!(
+        env.sandbox.stats().calls.refresh,
+        0,
+        "a token younger than a day is not sent to be refreshed"
     );
     assert!(
         admin.page().await.contains("a day old"),

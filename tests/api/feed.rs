@@ -119,6 +119,8 @@ async fn pages_follow_the_next_cursor_and_bad_parameters_are_named() {
         ("?limit=101", "limit"),
         ("?limit=ten", "limit"),
         ("?limit=-1", "limit"),
+        ("?limit=%2B5", "limit"),
+        ("?limit=", "limit"),
         ("?after=not-a-cursor", "after"),
         ("?after=%00%01", "after"),
     ] {
@@ -256,6 +258,11 @@ async fn an_outage_serves_the_last_feed_as_stale_and_recovers() {
         app.state.feed.status().last_error.is_some()
     })
     .await;
+    // No visitor has asked yet: the refresher compresses the stale page itself.
+    wait_until("the stale page prepared", 10, || async {
+        app.state.feed.peek().is_some_and(|c| c.stale_page_ready())
+    })
+    .await;
     let (status, _, body) = feed(&app, "").await;
     assert_eq!(status, 200);
     assert_eq!(body["stale"], true);
@@ -268,6 +275,33 @@ async fn an_outage_serves_the_last_feed_as_stale_and_recovers() {
         feed(&app, "").await.2["stale"] == false
     })
     .await;
+}
+
+/// Visitors never call Instagram while it asked igfeed to wait, even when that wait is
+/// longer than the refresh interval.
+#[tokio::test]
+async fn visitors_cause_no_calls_during_a_rate_limit_wait() {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__FEED__REFRESH_INTERVAL", "15m");
+    env.sandbox.set_mode(Mode::RateLimited {
+        code: 4,
+        regain_minutes: 60,
+    });
+    env.store_credentials(hours(1));
+    let app = env.spawn_app().await;
+    wait_until("the refresher hit the limit", 10, || async {
+        app.state.feed.status().last_error.is_some()
+    })
+    .await;
+    let calls = env.sandbox.stats().graph_total;
+    env.advance(Duration::from_secs(20 * 60));
+    let (status, _, _) = feed(&app, "").await;
+    assert_eq!(status, 503);
+    assert_eq!(
+        env.sandbox.stats().graph_total,
+        calls,
+        "20 minutes into a 60-minute wait, a visitor must not call Instagram"
+    );
 }
 
 #[tokio::test]
@@ -395,4 +429,38 @@ async fn only_configured_origins_are_allowed() {
         !other.headers().contains_key("access-control-allow-origin"),
         "no CORS grant for an unlisted origin"
     );
+
+    let preflight = |origin: &'static str, method: &'static str| {
+        app.http
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{}/feed.json", app.address),
+            )
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", method)
+            .send()
+    };
+    for (origin, method) in [
+        ("https://evil.example", "GET"),
+        ("https://shop.example", "DELETE"),
+    ] {
+        let refused = preflight(origin, method).await.expect("answers");
+        assert_eq!(refused.status(), 400, "{origin} {method}");
+        assert!(
+            !refused
+                .headers()
+                .contains_key("access-control-allow-origin")
+        );
+        let body: serde_json::Value = refused.json().await.expect("a JSON body");
+        assert_eq!(
+            body["error"]["code"], "bad-request",
+            "{origin} {method}: {body}"
+        );
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
 }

@@ -42,10 +42,11 @@ pub mod codes {
     pub const CSRF_FAILED: &str = "csrf-failed";
 }
 
-/// A route for the owner: admin security headers, and the session layer so its handlers can
-/// take an [`AdminSession`]. Without the layer an `AdminSession` is simply never found.
+/// A route for the owner at one or more paths: admin security headers, and the session layer
+/// so its handlers can take an [`AdminSession`]. Without the layer an `AdminSession` is simply
+/// never found.
 pub fn admin_resource(
-    path: &str,
+    paths: &[&str],
     session: &SessionCookie,
 ) -> Resource<
     impl ServiceFactory<
@@ -56,7 +57,7 @@ pub fn admin_resource(
         InitError = (),
     > + use<>,
 > {
-    web::resource(path)
+    web::resource(paths.to_vec())
         .wrap(admin_headers())
         .wrap(session.middleware())
 }
@@ -79,15 +80,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, configured: bool, session: &Sessi
         return;
     }
     cfg.service(
-        admin_resource(LOGIN_PATH, session)
+        admin_resource(&[LOGIN_PATH], session)
             .get(login::form)
             .post(login::submit),
     )
-    .service(admin_resource("/admin/logout", session).post(login::logout))
+    .service(admin_resource(&["/admin/logout"], session).post(login::logout))
     // ── `/admin` itself (and `/admin/`): the status page (status.rs). ──
-    .service(admin_resource(HOME_PATH, session).get(status::page))
-    .service(admin_resource("/admin/", session).get(status::page))
-    .service(admin_resource("/admin/refresh-feed", session).post(actions::refresh_feed))
-    .service(admin_resource("/admin/refresh-token", session).post(actions::refresh_token))
-    .service(admin_resource("/admin/disconnect", session).post(actions::disconnect));
+    .service(admin_resource(&[HOME_PATH, "/admin/"], session).get(status::page))
+    .service(admin_resource(&["/admin/refresh-feed"], session).post(actions::refresh_feed))
+    .service(admin_resource(&["/admin/refresh-token"], session).post(actions::refresh_token))
+    .service(admin_resource(&["/admin/disconnect"], session).post(actions::disconnect));
 }

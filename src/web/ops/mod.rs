@@ -20,9 +20,8 @@ use details::{Readiness, gather};
 
 /// Registers `/readyz` and `/metrics`.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/readyz", web::get().to(readyz))
-        .route("/readyz", web::head().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+    cfg.service(web::resource("/readyz").get(readyz).head(readyz))
+        .service(web::resource("/metrics").get(metrics).head(metrics));
 }
 
 fn is_operator(req: &HttpRequest, state: &AppState) -> bool {

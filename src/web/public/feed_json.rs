@@ -23,9 +23,12 @@ impl FeedQuery {
         let limit = match self.limit.as_deref() {
             None => None,
             Some(raw) => Some(
+                // Digits only: `parse` would also take `+5`, which `/embed` refuses.
                 raw.parse::<usize>()
                     .ok()
-                    .filter(|n| (1..=MAX_PAGE).contains(n))
+                    .filter(|n| {
+                        (1..=MAX_PAGE).contains(n) && raw.bytes().all(|b| b.is_ascii_digit())
+                    })
                     .ok_or_else(|| {
                         bad_param(
                             "limit",

@@ -13,7 +13,9 @@ pub(crate) fn embed_pages() -> web::Data<embed::EmbedPages> {
     web::Data::new(embed::EmbedPages::new())
 }
 
-/// Registers the public routes behind the CORS policy from settings.
+/// Registers the public routes behind the CORS policy from settings. Each path is one
+/// resource taking GET and HEAD, so another method is answered 405 with `Allow` rather than
+/// falling through to "not found".
 pub(crate) fn configure(
     cfg: &mut web::ServiceConfig,
     allowed_origins: &[String],
@@ -26,26 +28,41 @@ pub(crate) fn configure(
             .route(web::head().to(feed_json::feed_json)),
     );
     // Images are embedded with <img>, which needs no CORS; the handler parses the tail.
-    cfg.route("/media/{tail:.*}", web::get().to(media::media))
-        .route("/media/{tail:.*}", web::head().to(media::media));
+    cfg.service(
+        web::resource("/media/{tail:.*}")
+            .get(media::media)
+            .head(media::media),
+    );
     // Script tags need no CORS; the lightbox module sets its own CORS header.
     widget::prepare();
-    cfg.route("/widget.js", web::get().to(widget::widget_js))
-        .route("/widget.js", web::head().to(widget::widget_js))
-        .route("/widget-lightbox.js", web::get().to(widget::lightbox_js))
-        .route("/widget-lightbox.js", web::head().to(widget::lightbox_js));
+    cfg.service(
+        web::resource("/widget.js")
+            .get(widget::widget_js)
+            .head(widget::widget_js),
+    )
+    .service(
+        web::resource("/widget-lightbox.js")
+            .get(widget::lightbox_js)
+            .head(widget::lightbox_js),
+    );
     // The iframe page and its files; framing is governed by the page's own CSP.
     embed::prepare();
     cfg.service(
         web::resource("/embed")
             .app_data(embed_pages.clone())
-            .route(web::get().to(embed::embed))
-            .route(web::head().to(embed::embed)),
+            .get(embed::embed)
+            .head(embed::embed),
     )
-    .route("/embed.js", web::get().to(embed::embed_js))
-    .route("/embed.js", web::head().to(embed::embed_js))
-    .route("/embed.css", web::get().to(embed::embed_css))
-    .route("/embed.css", web::head().to(embed::embed_css));
+    .service(
+        web::resource("/embed.js")
+            .get(embed::embed_js)
+            .head(embed::embed_js),
+    )
+    .service(
+        web::resource("/embed.css")
+            .get(embed::embed_css)
+            .head(embed::embed_css),
+    );
 }
 
 /// Browsers may read the feed from the configured origins (`*` = any); no credentials,

@@ -73,6 +73,11 @@ impl Current {
     pub fn default_page_ready(&self) -> bool {
         self.fresh_body.initialized() || self.stale_body.initialized()
     }
+
+    /// Whether the default page that says `"stale": true` is prepared.
+    pub fn stale_page_ready(&self) -> bool {
+        self.stale_body.initialized()
+    }
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -187,9 +192,25 @@ impl FeedService {
     pub async fn refresh(&self) -> Result<Arc<Current>, FeedError> {
         let _guard = self.inner.refresh_lock.lock().await;
         self.update_status(|s| s.refreshes += 1);
-        let current = self.fetch().await?;
-        self.serve_fetched(&current).await;
-        Ok(current)
+        match self.fetch().await {
+            Ok(current) => {
+                self.serve_fetched(&current).await;
+                Ok(current)
+            }
+            Err(error) => {
+                self.prepare_served_page().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// After a failed refresh the served snapshot may have turned stale, which is another
+    /// page (`"stale": true`): the refresher compresses it now, so that no visitor waits
+    /// for brotli 11 when it is first asked for.
+    async fn prepare_served_page(&self) {
+        if let Some(current) = self.peek() {
+            self.body(&current, &PageRequest::default()).await;
+        }
     }
 
     /// Serves a snapshot just fetched, its default page prepared first. It is fresh by
@@ -212,13 +233,18 @@ impl FeedService {
         });
     }
 
-    /// The latest failure, if it happened less than a refresh interval ago.
+    /// The latest failure, if it happened less than a refresh interval ago, or within the
+    /// wait Instagram asked for after rate limiting (which may be longer).
     fn recent_failure(&self) -> Option<String> {
         let status = self.status();
         let error = status.last_error?;
         let last = status.last_attempt?;
         let age = self.inner.clock.now() - last;
-        (age < delta(self.inner.config.refresh_interval)).then_some(error)
+        let quiet = status
+            .retry_after
+            .unwrap_or_default()
+            .max(self.inner.config.refresh_interval);
+        (age < delta(quiet)).then_some(error)
     }
 
     /// The stored credentials, if they may still be used to call Instagram.

@@ -147,12 +147,16 @@ fn classify_graph(status: u16, e: GraphErrorBody, usage_header: Option<&str>) ->
             message,
         },
         10 | 200..=299 => ApiError::PermissionMissing { code, message },
-        4 | 17 | 32 | 613 | 80001..=80014 => ApiError::RateLimited {
+        // 429: no code in the body, so the HTTP status stands in for it.
+        4 | 17 | 32 | 613 | 80001..=80014 | 429 => ApiError::RateLimited {
             code,
             retry_after: usage_header.and_then(regain_access_after),
             message,
         },
         1 | 2 => ApiError::Transient { reason: message },
+        // A request Instagram will never accept, whatever the HTTP status says: retrying it
+        // in a loop only burns the rate budget.
+        100 => ApiError::BadRequest { code, message },
         _ if e.is_transient == Some(true) || status >= 500 => {
             ApiError::Transient { reason: message }
         }

@@ -56,10 +56,20 @@ impl InstagramClient {
         posts.truncate(max_posts);
         for post in &mut posts {
             if post.media_type == Some(MediaType::CarouselAlbum) && post.children.is_none() {
-                post.children = Some(Page {
-                    data: self.children(token, &post.id).await?,
-                    paging: None,
-                });
+                match self.children(token, &post.id).await {
+                    Ok(children) => {
+                        post.children = Some(Page {
+                            data: children,
+                            paging: None,
+                        });
+                    }
+                    // Instagram will not give this one album's items: show its cover rather
+                    // than fail the whole feed.
+                    Err(error @ (ApiError::BadRequest { .. } | ApiError::Malformed { .. })) => {
+                        tracing::warn!(%error, media_id = %post.id, "carousel items unavailable; showing the cover only");
+                    }
+                    Err(error) => return Err(error),
+                }
             }
         }
         Ok(posts)

@@ -36,7 +36,7 @@ impl InstagramClient {
         ];
         let body = self
             .transport
-            .call("oauth_access_token", &[&app.app_secret, &code], |http| {
+            .call_once("oauth_access_token", &[&app.app_secret, &code], |http| {
                 http.post(url.clone()).form(&form)
             })
             .await?;

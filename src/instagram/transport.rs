@@ -34,6 +34,35 @@ impl Transport {
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     {
+        self.call_up_to(self.retry.attempts, endpoint, secrets, build)
+            .await
+    }
+
+    /// Like [`Transport::call`] with a single attempt, for a request that must not be sent
+    /// twice: a one-time authorization code spent by a first attempt whose answer was lost
+    /// would make the retry fail with "already used", hiding the real problem.
+    pub async fn call_once<F>(
+        &self,
+        endpoint: &'static str,
+        secrets: &[&SecretString],
+        build: F,
+    ) -> Result<serde_json::Value, ApiError>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
+        self.call_up_to(1, endpoint, secrets, build).await
+    }
+
+    async fn call_up_to<F>(
+        &self,
+        attempts: u32,
+        endpoint: &'static str,
+        secrets: &[&SecretString],
+        build: F,
+    ) -> Result<serde_json::Value, ApiError>
+    where
+        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    {
         let mut attempt = 1;
         loop {
             let started = Instant::now();
@@ -48,7 +77,7 @@ impl Transport {
                     tracing::debug!(endpoint, attempt, elapsed_ms, "instagram call succeeded");
                     return Ok(value);
                 }
-                Err(error) if error.is_transient() && attempt < self.retry.attempts => {
+                Err(error) if error.is_transient() && attempt < attempts => {
                     let delay = self.retry.delay(attempt);
                     tracing::warn!(endpoint, attempt, elapsed_ms, retry_in_ms = delay.as_millis() as u64,
                         error = %error, "instagram call failed, retrying");

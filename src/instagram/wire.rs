@@ -143,8 +143,10 @@ pub struct Media {
 
 /// One page of a list: `{"data":[…],"paging":{…}}`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(bound(deserialize = "T: serde::de::DeserializeOwned"))]
 pub struct Page<T> {
-    /// The items.
+    /// The items that could be read (see [`readable_items`]).
+    #[serde(deserialize_with = "readable_items")]
     pub data: Vec<T>,
     /// Cursors and links.
     #[serde(default)]
@@ -203,13 +205,46 @@ fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<StringOrNumber>::deserialize(d)?.map(String::from))
 }
 
+/// One odd item must not cost the owner the whole feed: items that cannot be read are left
+/// out with a warning. A page whose items are *all* unreadable is an error, though — that is
+/// a changed API, and an empty feed must not replace the last good one.
+fn readable_items<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let raw = Vec::<serde_json::Value>::deserialize(d)?;
+    let total = raw.len();
+    let mut items = Vec::with_capacity(total);
+    let mut first_problem = None;
+    for value in raw {
+        let id = value.get("id").map(ToString::to_string).unwrap_or_default();
+        match serde_json::from_value(value) {
+            Ok(item) => items.push(item),
+            Err(error) => {
+                tracing::warn!(%id, %error, "leaving out an item Instagram sent that igfeed cannot read");
+                first_problem.get_or_insert(error);
+            }
+        }
+    }
+    match first_problem {
+        Some(error) if items.is_empty() => Err(serde::de::Error::custom(format!(
+            "none of the {total} items could be read: {error}"
+        ))),
+        _ => Ok(items),
+    }
+}
+
+/// An unreadable time leaves the post without one rather than failing it.
 fn opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     let Some(raw) = Option::<String>::deserialize(d)? else {
         return Ok(None);
     };
-    parse_timestamp(&raw)
-        .map(Some)
-        .ok_or_else(|| serde::de::Error::custom(format!("unreadable timestamp `{raw}`")))
+    let parsed = parse_timestamp(&raw);
+    if parsed.is_none() {
+        tracing::warn!(timestamp = %raw, "unreadable post timestamp; left out");
+    }
+    Ok(parsed)
 }
 
 /// Parses Instagram's `2024-05-01T12:00:00+0000` as well as RFC 3339 forms.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::token_schedule::{Plan, plan};
+use super::token_schedule::{MIN_AGE, Plan, plan};
 use crate::clock::SharedClock;
 use crate::credentials::{CredentialStore, Credentials};
 use crate::feed::service::mark_needs_reconnect;
@@ -108,6 +108,20 @@ impl TokenKeeper {
             });
         };
         let now = self.inner.clock.now();
+        if credentials
+            .age(now)
+            .is_some_and(|age| age < TimeDelta::from_std(MIN_AGE).unwrap_or(TimeDelta::MAX))
+        {
+            // Instagram's rule; asking anyway spends a call on a known refusal.
+            let error = ApiError::BadRequest {
+                code: 0,
+                message: "the token can't be refreshed yet: Instagram refreshes a token only \
+                          once it is at least 24 hours old"
+                    .into(),
+            };
+            self.set_error(Some(error.to_string()));
+            return Err(error);
+        }
         self.save(move |c| c.last_refresh_attempt = Some(now)).await;
         match self
             .inner

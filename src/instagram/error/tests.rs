@@ -31,6 +31,7 @@ fn graph_codes_map_to_what_igfeed_must_do() {
         (503, 9999, None, "transient"),
         (400, 100, None, "bad"),
         (200, 100, None, "bad"),
+        (500, 100, None, "bad"),
     ];
     for &(status, code, subcode, want) in cases {
         let got = graph(status, code, subcode).expect("envelope recognised");
@@ -113,4 +114,21 @@ fn long_messages_are_bounded_to_one_line() {
     let text = err.to_string();
     assert!(!text.contains('\n'));
     assert!(text.chars().count() < 400, "{} chars", text.chars().count());
+}
+
+#[test]
+fn a_graph_error_without_a_code_is_read_by_its_status() {
+    let body = br#"{"error":{"message":"slow down","type":"OAuthException"}}"#;
+    assert!(matches!(
+        classify_body(429, body, None),
+        Some(ApiError::RateLimited { .. })
+    ));
+    assert!(matches!(
+        classify_body(503, body, None),
+        Some(ApiError::Transient { .. })
+    ));
+    assert!(matches!(
+        classify_body(400, body, None),
+        Some(ApiError::BadRequest { .. })
+    ));
 }

@@ -77,3 +77,30 @@ fn media_with_missing_fields_and_unknown_type_still_parses() {
     assert_eq!(children.data[0].media_type, Some(MediaType::Image));
     assert_eq!(page.paging.and_then(|p| p.next), None);
 }
+
+#[test]
+fn an_unreadable_item_is_left_out_and_an_odd_timestamp_kept_as_unknown() {
+    let body = r#"{"data":[
+        {"id":"1","media_type":"IMAGE","timestamp":"2024-05-01T12:00:00+0000"},
+        {"id":"2","media_type":"IMAGE","like_count":"many"},
+        {"media_type":"IMAGE"},
+        {"id":"4","media_type":"IMAGE","timestamp":"last tuesday"}
+    ]}"#;
+    let page: Page<Media> = serde_json::from_str(body).expect("page");
+    let ids: Vec<&str> = page.data.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["1", "4"],
+        "the wrongly typed and the id-less item are left out"
+    );
+    assert!(page.data[0].timestamp.is_some());
+    assert_eq!(page.data[1].timestamp, None);
+}
+
+#[test]
+fn a_page_of_only_unreadable_items_is_an_error_not_an_empty_feed() {
+    let body = r#"{"data":[{"media_type":"IMAGE"},{"id":{"nested":true}}]}"#;
+    assert!(serde_json::from_str::<Page<Media>>(body).is_err());
+    let empty: Page<Media> = serde_json::from_str(r#"{"data":[]}"#).expect("empty page");
+    assert!(empty.data.is_empty(), "a really empty page is fine");
+}

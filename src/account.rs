@@ -47,6 +47,7 @@ pub async fn import_token(
         access_token,
         app_scoped_id: Some(profile.id),
         user_id: profile.user_id,
+        token_user_id: None,
         username: profile.username,
         permissions: Vec::new(),
         source: TokenSource::Imported,
@@ -91,7 +92,8 @@ pub async fn connect_with_code(
     let credentials = Credentials {
         access_token: long.access_token,
         app_scoped_id: Some(profile.id),
-        user_id: profile.user_id.or(short.user_id),
+        user_id: profile.user_id.or(short.user_id.clone()),
+        token_user_id: short.user_id,
         username: profile.username,
         permissions: short.permissions,
         source: TokenSource::Authorized,

@@ -41,8 +41,11 @@ pub struct Credentials {
     pub access_token: SecretString,
     /// The app-scoped user id (`id` from `/me`).
     pub app_scoped_id: Option<String>,
-    /// The professional account id (`user_id` from the token exchange and `/me`).
+    /// The professional account id (`user_id` from `/me`, else from the code exchange).
     pub user_id: Option<String>,
+    /// The `user_id` the code exchange returned: Meta's callbacks may name the account by
+    /// it even where `/me` gives other ids.
+    pub token_user_id: Option<String>,
     /// The account's username, for the owner's eyes.
     pub username: Option<String>,
     /// Permissions the owner granted.
@@ -72,6 +75,7 @@ impl Credentials {
             access_token,
             app_scoped_id: None,
             user_id: None,
+            token_user_id: None,
             username: None,
             permissions: Vec::new(),
             source,
@@ -86,8 +90,9 @@ impl Credentials {
     /// Every account id Instagram gave for this account, without repeats: Meta's
     /// deauthorize and data-deletion callbacks may name the account by either.
     pub fn ids(&self) -> Vec<&str> {
-        let mut ids: Vec<&str> = Vec::with_capacity(2);
-        for id in [&self.app_scoped_id, &self.user_id].into_iter().flatten() {
+        let mut ids: Vec<&str> = Vec::with_capacity(3);
+        let known = [&self.app_scoped_id, &self.user_id, &self.token_user_id];
+        for id in known.into_iter().flatten() {
             if !ids.contains(&id.as_str()) {
                 ids.push(id);
             }

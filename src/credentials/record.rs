@@ -20,6 +20,8 @@ pub(super) struct Record {
     #[serde(default)]
     user_id: Option<String>,
     #[serde(default)]
+    token_user_id: Option<String>,
+    #[serde(default)]
     username: Option<String>,
     #[serde(default)]
     permissions: Vec<String>,
@@ -44,6 +46,7 @@ impl From<Credentials> for Record {
             access_token: c.access_token,
             app_scoped_id: c.app_scoped_id,
             user_id: c.user_id,
+            token_user_id: c.token_user_id,
             username: c.username,
             permissions: c.permissions,
             source: c.source,
@@ -62,6 +65,7 @@ impl From<Record> for Credentials {
             access_token: r.access_token,
             app_scoped_id: r.app_scoped_id,
             user_id: r.user_id,
+            token_user_id: r.token_user_id,
             username: r.username,
             permissions: r.permissions,
             source: r.source,

@@ -25,6 +25,7 @@ fn full() -> Credentials {
         access_token: SecretString::from(TOKEN),
         app_scoped_id: Some("17841400000000001".into()),
         user_id: Some("9000000000000002".into()),
+        token_user_id: Some("9000000000000002".into()),
         username: Some("bakery".into()),
         permissions: vec!["instagram_business_basic".into(), "other".into()],
         source: TokenSource::Imported,
@@ -88,11 +89,23 @@ fn debug_output_never_contains_the_token() {
 #[test]
 fn ids_ages_and_state_are_derived_from_the_fields() {
     let mut c = full();
-    assert_eq!(c.ids(), ["17841400000000001", "9000000000000002"]);
+    assert_eq!(
+        c.ids(),
+        ["17841400000000001", "9000000000000002"],
+        "without repeats"
+    );
     c.user_id = c.app_scoped_id.clone();
+    c.token_user_id = None;
     assert_eq!(c.ids(), ["17841400000000001"]);
+    c.token_user_id = Some("9000000000000003".into());
+    assert_eq!(
+        c.ids(),
+        ["17841400000000001", "9000000000000003"],
+        "the code exchange's id is matched too"
+    );
     c.app_scoped_id = None;
     c.user_id = None;
+    c.token_user_id = None;
     assert!(c.ids().is_empty());
 
     assert_eq!(c.age(at(5)), Some(TimeDelta::hours(3)));

@@ -163,6 +163,7 @@ impl TestEnv {
                 access_token: SecretString::from(token.clone()),
                 app_scoped_id: Some(app_scoped_id),
                 user_id: Some(user_id),
+                token_user_id: None,
                 username: None,
                 permissions: vec!["instagram_business_basic".into()],
                 source: TokenSource::Authorized,

@@ -2,7 +2,7 @@
 //! and renewing expired CDN URLs — the only Graph calls image serving ever causes, made by
 //! the refresher, never on a visitor's request.
 
-use super::{FeedError, FeedService};
+use super::{FeedError, FeedService, mark_needs_reconnect};
 use crate::feed::domain::{MediaKind, Snapshot};
 use crate::instagram::ApiError;
 
@@ -64,7 +64,23 @@ impl FeedService {
             };
             match result {
                 Ok(()) => renewed += 1,
-                Err(error @ (ApiError::TokenInvalid { .. } | ApiError::RateLimited { .. })) => {
+                // Only the owner can help: no more calls with this token, and the status page
+                // and alerts must say so, as after a failed feed refresh.
+                Err(
+                    error @ (ApiError::TokenInvalid { .. } | ApiError::PermissionMissing { .. }),
+                ) => {
+                    tracing::warn!(%error, "stopped renewing CDN URLs");
+                    let reason = error.to_string();
+                    mark_needs_reconnect(
+                        &self.inner.credentials,
+                        token,
+                        &reason,
+                        self.inner.clock.now(),
+                    )
+                    .await;
+                    break;
+                }
+                Err(error @ ApiError::RateLimited { .. }) => {
                     tracing::warn!(%error, "stopped renewing CDN URLs");
                     break;
                 }

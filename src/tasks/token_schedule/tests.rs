@@ -9,6 +9,7 @@ fn credentials(now: DateTime<Utc>) -> Credentials {
         access_token: SecretString::from("IGAAtest"),
         app_scoped_id: Some("1".into()),
         user_id: Some("2".into()),
+        token_user_id: None,
         username: Some("shop".into()),
         permissions: vec!["instagram_business_basic".into()],
         source: TokenSource::Authorized,

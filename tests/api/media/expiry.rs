@@ -102,3 +102,19 @@ async fn a_week_later_every_image_in_the_feed_still_loads() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_dead_token_found_while_renewing_urls_asks_the_owner_to_reconnect() {
+    let env = TestEnv::start().await;
+    let (app, _) = env.spawn_connected().await;
+    let urls = image_urls(&app).await;
+    env.advance(Duration::from_secs(6 * DAY));
+    env.sandbox.set_mode(Mode::TokenRevoked);
+    let (status, _, _) = load(&app, &urls[1]).await;
+    assert_ne!(status, 500, "{}", urls[1]);
+    crate::helpers::wait_until("needs reconnect", 10, || async {
+        env.stored_credentials().is_some_and(|c| !c.is_active())
+    })
+    .await;
+    app.stop().await;
+}

@@ -252,4 +252,16 @@ test('unreachable igfeed or an empty feed: nothing visible, one warning', async 
     assert.deepEqual(seen.errors.filter((e) => !/Failed to load resource/.test(e)), [], what);
     await page.close();
   }
+
+  // With data-target, the site's own fallback comes back.
+  const slot = world.page(
+    '/down-slot.html',
+    `<div id="slot"><a href="https://www.instagram.com/">Our Instagram</a></div>${world.tag({ target: '#slot' })}`,
+  );
+  const page = await browser.newPage();
+  await page.route(`${demo.origin}/feed.json**`, (route) => route.fulfill({ status: 503, json: { error: { code: 'x', message: 'x' } } }));
+  await page.goto(slot);
+  await page.locator('#slot a', { hasText: 'Our Instagram' }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('#slot igfeed-widget').count(), 0, 'the empty widget is gone');
+  await page.close();
 });

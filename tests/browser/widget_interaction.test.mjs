@@ -67,6 +67,60 @@ test('the lightbox and load-more work with the keyboard alone', async () => {
   await page.close();
 });
 
+test('a double click while the lightbox loads opens one dialog, and one Escape closes it', async () => {
+  const { browser, demo } = world;
+  const url = world.page('/double.html', world.tag({ limit: 3, header: 'false' }));
+  const page = await browser.newPage();
+  const seen = await watch(page);
+  await page.route(`${demo.origin}/widget-lightbox.js**`, async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await route.continue();
+  });
+  await page.goto(url);
+  await loadedImages(page, 3);
+  await page.locator('igfeed-widget .pic').first().dblclick();
+  await page.locator('igfeed-widget dialog[open]').waitFor();
+  assert.equal(await page.locator('igfeed-widget dialog').count(), 1, 'one dialog');
+  await page.keyboard.press('Escape');
+  await page.locator('igfeed-widget dialog').waitFor({ state: 'detached' });
+  assert.equal(await focused(page), 'a.pic', 'focus returns to the post');
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test('load-more keeps keyboard focus in the widget when no posts or an error come back', async () => {
+  const { browser, demo } = world;
+  const url = world.page('/more-empty.html', world.tag({ limit: 3, header: 'false', 'load-more': '' }));
+  const answers = [
+    ['empty', (route) => route.fulfill({ json: { profile: {}, posts: [], next: null } })],
+    ['503', (route) => route.fulfill({ status: 503, json: { error: { code: 'x', message: 'x' } } })],
+  ];
+  for (const [what, answer] of answers) {
+    const page = await browser.newPage();
+    await page.route(`${demo.origin}/feed.json?**after=**`, answer);
+    await page.goto(url);
+    await loadedImages(page, 3);
+    await page.locator('igfeed-widget button.btn').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('igfeed-widget').shadowRoot.querySelector('[role=status]').textContent !== '');
+    const inside = await page.evaluate(() => !!document.querySelector('igfeed-widget').shadowRoot.activeElement);
+    assert.ok(inside, `${what}: focus stays inside the widget (${await focused(page)})`);
+    await page.close();
+  }
+});
+
+test('a video tile without alt text or caption is announced as a video', async () => {
+  const { browser, demo, feed } = world;
+  const video = feed.posts.find((p) => p.type === 'video' || p.type === 'reel');
+  assert.ok(video, 'the demo feed has a video');
+  const doc = { ...feed, posts: [{ ...video, alt: null, caption: null }], next: null };
+  const page = await browser.newPage();
+  await page.route(`${demo.origin}/feed.json**`, (route) => route.fulfill({ json: doc }));
+  await page.goto(world.page('/video-label.html', world.tag({ limit: 1, header: 'false' })));
+  await page.getByRole('link', { name: 'Instagram post (Video)' }).waitFor({ timeout: 10_000 });
+  await page.close();
+});
+
 test('a swipe steps through the lightbox on a touch screen', async () => {
   const url = world.page('/touch.html', world.tag({ limit: 3, header: 'false' }));
   const context = await world.browser.newContext({ hasTouch: true, isMobile: true, viewport: { width: 390, height: 844 } });
@@ -189,6 +243,23 @@ test('/embed in an iframe on another site fits its height via embed.js', async (
   assert.equal(Math.round(frameHeight), Math.ceil(contentHeight), 'the iframe fits the embed page');
   assert.deepEqual(seen.errors, []);
   await page.close();
+
+  // The site's embed.js arrives after the frame has told its height to nobody.
+  const late = world.page(
+    '/iframe-late.html',
+    `<iframe src="${demo.origin}/embed?limit=6&header=false" title="Instagram" width="600" height="150" style="border:0"></iframe>
+     <script>addEventListener('message', (e) => { if (e.data && e.data.type === 'igfeed:embed-height') window.told = true; });</script>`,
+  );
+  const latePage = await browser.newPage();
+  await latePage.goto(late);
+  await latePage.waitForFunction(() => window.told === true, null, { timeout: 10_000 });
+  await latePage.evaluate((src) => {
+    const script = document.createElement('script');
+    script.src = src;
+    document.body.append(script);
+  }, `${demo.origin}/embed.js`);
+  await latePage.waitForFunction(() => document.querySelector('iframe').getBoundingClientRect().height > 300, null, { timeout: 10_000 });
+  await latePage.close();
 });
 
 test('the admin status page offers the snippets and a live widget preview under its CSP', async () => {

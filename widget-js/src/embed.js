@@ -8,19 +8,31 @@
 
 const { origin } = new URL(document.currentScript.src);
 const TYPE = 'igfeed:embed-height';
+// Sent by the site's copy when it starts, for frames that told their height before anyone
+// listened (a late or lazily injected script): they answer with it again.
+const HELLO = 'igfeed:embed-hello';
 
 if (origin === location.origin) {
   if (window.parent !== window) {
     let last = 0;
-    new ResizeObserver(() => {
+    const tell = () => {
       const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
       if (height !== last) {
         last = height;
         window.parent.postMessage({ type: TYPE, height }, '*');
       }
-    }).observe(document.documentElement);
+    };
+    new ResizeObserver(tell).observe(document.documentElement);
+    window.addEventListener('message', (event) => {
+      if (event.source !== window.parent || !event.data || event.data.type !== HELLO) return;
+      last = 0;
+      tell();
+    });
   }
 } else {
+  for (const frame of document.querySelectorAll('iframe')) {
+    if (frame.src.startsWith(`${origin}/`) && frame.contentWindow) frame.contentWindow.postMessage({ type: HELLO }, origin);
+  }
   window.addEventListener('message', (event) => {
     const { data } = event;
     if (event.origin !== origin || !data || data.type !== TYPE || !(data.height > 0)) return;

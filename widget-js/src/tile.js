@@ -28,7 +28,8 @@ export function fillTile(li, post, o, ctx) {
   } else {
     link.append(el('span', 'none', { textContent: 'View on Instagram' }));
   }
-  if (!alt && image) link.setAttribute('aria-label', 'Instagram post');
+  // A label replaces the link's text, so it must name the kind the hidden text would.
+  if (!alt && image) link.setAttribute('aria-label', `Instagram post${kind ? ` (${KIND_LABEL[kind]})` : ''}`);
   if (kind) {
     link.append(el('span', `mark ${kind === 'video' ? 'video' : 'multi'}`), el('span', 'sr', { textContent: ` (${KIND_LABEL[kind]})` }));
   }

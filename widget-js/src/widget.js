@@ -28,9 +28,11 @@ function start(script) {
       // An invalid selector is reported below like a missing element.
     }
     if (!target) return warn(`data-target "${selector}" matches no element`);
-    // The target's content is a fallback (a link to the profile, say): the widget replaces it.
+    // The target's content is a fallback (a link to the profile, say): the widget replaces
+    // it, and gives it back if there is nothing to show.
+    const fallback = [...target.childNodes];
     target.replaceChildren(widget.host);
-    widget.load();
+    widget.load().then((shown) => shown || target.replaceChildren(...fallback));
   };
   if (!selector) {
     if (script.parentNode === document.head) return warn('put the script tag in <body>, or give it data-target');
@@ -66,18 +68,24 @@ function createWidget(base, o) {
   const posts = [];
   let next = null;
   const ctx = { base, sizes: '' };
-  let lightbox;
+  let lightbox, opening;
   if (o.lightbox) {
     ctx.open = (event, post, link) => {
       // Let modified clicks (new tab, new window) do what the user asked.
       if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || event.button) return;
       event.preventDefault();
+      // A second click while the module loads must not stack a second dialog.
+      if (opening) return;
+      opening = true;
       // Loaded on first use; `v` changes with its content, so a new widget never gets an old one.
       lightbox ||= import(new URL(`widget-lightbox.js?v=${LIGHTBOX_VERSION}`, base));
       lightbox.then(
-        (module) => module.openLightbox(box, posts, posts.indexOf(post), link, base),
+        (module) => {
+          opening = false;
+          module.openLightbox(box, posts, posts.indexOf(post), link, base);
+        },
         (error) => {
-          lightbox = null;
+          opening = lightbox = null;
           warn(`the lightbox did not load (${error.message})`);
           window.open(link.href, '_blank', 'noopener');
         },
@@ -109,7 +117,8 @@ function createWidget(base, o) {
       if (!Array.isArray(doc.posts) || !doc.posts.length) throw new Error('the feed has no posts');
     } catch (error) {
       root.replaceChildren();
-      return warn(`nothing to show (${error.message})`);
+      warn(`nothing to show (${error.message})`);
+      return false;
     }
     const profile = doc.profile || {};
     ctx.profileUrl = safeUrl(profile.profile_url, base);
@@ -124,26 +133,31 @@ function createWidget(base, o) {
     next = doc.next;
     if (o.layout === 'carousel') addNav(track, grid);
     if (foot) addLoadMore();
+    return true;
   }
 
   function addLoadMore() {
     const button = el('button', 'btn', { type: 'button', textContent: 'Load more posts', hidden: !next });
     foot.append(button);
+    // Busy is a flag, not `disabled`: disabling the focused button would drop keyboard focus.
+    let busy;
     button.addEventListener('click', async () => {
-      button.disabled = true;
+      if (busy) return;
+      busy = true;
       grid.setAttribute('aria-busy', 'true');
       try {
         const doc = await page(next);
         const links = addPosts(doc.posts || []);
         next = doc.next;
         live.textContent = `${links.length} more posts loaded${next ? '' : ', no more to load'}.`;
-        // Keyboard users continue at the first new post instead of starting over.
-        if (links[0]) links[0].focus();
+        // Keyboard users continue at the first new post (or the last one, if none came)
+        // instead of starting over.
+        (links[0] || grid.lastChild.querySelector('a')).focus();
       } catch (error) {
         live.textContent = 'Could not load more posts.';
         warn(`could not load more posts (${error.message})`);
       }
-      button.disabled = false;
+      busy = false;
       button.hidden = !next;
       grid.removeAttribute('aria-busy');
     });

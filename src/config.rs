@@ -5,6 +5,7 @@
 //! Everything after startup trusts a [`Settings`] value.
 
 mod embed;
+mod env_files;
 mod media;
 mod sections;
 mod units;
@@ -120,6 +121,7 @@ impl Settings {
             .filter(|(name, _)| name.starts_with(&format!("{ENV_PREFIX}__")))
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
+        let env = env_files::resolve(env)?;
         builder = builder.add_source(
             Environment::with_prefix(ENV_PREFIX)
                 .prefix_separator("__")
@@ -162,8 +164,10 @@ impl Settings {
     }
 }
 
+/// Opens the file rather than only looking it up, so a file without read permission is
+/// reported here, by name, and not later by the config crate without one.
 fn check_readable(path: &Path) -> Result<(), SettingsError> {
-    std::fs::metadata(path).map(|_| ()).map_err(|e| {
+    std::fs::File::open(path).map(|_| ()).map_err(|e| {
         SettingsError::Unreadable(format!("cannot read config file {}: {e}", path.display()))
     })
 }

@@ -17,7 +17,11 @@ const LOG_BUFFER_BYTES: usize = 64 * 1024;
 fn main() -> ExitCode {
     return_large_buffers_to_the_os();
     let cli = Cli::parse();
-    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| telemetry::DEFAULT_FILTER.into());
+    // An empty RUST_LOG (`Environment=RUST_LOG=` in a unit file) would switch every line off.
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| telemetry::DEFAULT_FILTER.into());
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Sandbox(args) = command {
         telemetry::init(telemetry::subscriber(

@@ -10,6 +10,19 @@ fn igfeed() -> Command {
     cmd
 }
 
+/// A started server, killed if the test fails before stopping it: a panicking test must not
+/// leave a server behind holding its pipes open.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 #[test]
 fn a_bad_setting_stops_startup_with_one_line_naming_it() {
     let output = igfeed()
@@ -25,21 +38,36 @@ fn a_bad_setting_stops_startup_with_one_line_naming_it() {
 #[test]
 fn serve_answers_health_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = igfeed()
-        .arg("serve")
-        .env("IGFEED__SERVER__PORT", "0")
-        .env("IGFEED__STORAGE__DIR", dir.path())
-        .env("IGFEED__LOG__FORMAT", "json")
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
+    let mut running = Running(
+        igfeed()
+            .arg("serve")
+            .env("IGFEED__SERVER__PORT", "0")
+            .env("IGFEED__STORAGE__DIR", dir.path())
+            .env("IGFEED__LOG__FORMAT", "json")
+            // Empty, as `Environment=RUST_LOG=` leaves it: the default filter, not silence.
+            .env("RUST_LOG", "")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts"),
+    );
+    let child = &mut running.0;
     let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
+    // Lines arrive through a channel so that a server that logs nothing fails the test at
+    // the deadline instead of blocking it forever.
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
     let deadline = Instant::now() + Duration::from_secs(20);
     let public_url = loop {
-        assert!(Instant::now() < deadline, "no startup line");
-        let line = lines.next().expect("stderr open").expect("utf-8");
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines
+            .recv_timeout(left)
+            .expect("a startup line before the deadline");
         let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
             continue;
         };
@@ -47,8 +75,14 @@ fn serve_answers_health_and_stops_gracefully_on_sigterm() {
             break url.to_owned();
         }
     };
+    // A proxy from the environment (Docker copies it into containers) is not used for a
+    // server on this machine: it could not reach this loopback.
     let health = igfeed()
         .args(["healthcheck", "--url", &format!("{public_url}healthz")])
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("http_proxy", "http://127.0.0.1:9")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
         .output()
         .expect("healthcheck runs");
     assert!(

@@ -17,10 +17,7 @@ pub fn run(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<()> {
     };
     let runtime = super::runtime()?;
     runtime.block_on(async move {
-        let client = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .build()
-            .context("cannot build the HTTP client")?;
+        let client = super::probe_client(&url, TIMEOUT)?;
         let response = client
             .get(url.clone())
             .send()

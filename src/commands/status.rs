@@ -49,10 +49,7 @@ fn readyz_url(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<url:
 }
 
 async fn fetch(settings: &Settings, url: &url::Url) -> anyhow::Result<Readiness> {
-    let client = reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .build()
-        .context("cannot build the HTTP client")?;
+    let client = super::probe_client(url, TIMEOUT)?;
     let mut request = client.get(url.clone());
     if let Some(token) = &settings.ops.token {
         request = request.bearer_auth(token.expose_secret());

@@ -97,12 +97,7 @@ pub(super) fn validate(media: &MediaSettings) -> Result<(), SettingsError> {
             "must be at most 64",
         ));
     }
-    if media.download_timeout.is_zero() {
-        return Err(SettingsError::invalid(
-            "media.download_timeout",
-            "must be longer than zero",
-        ));
-    }
+    super::validate::positive("media.download_timeout", media.download_timeout)?;
     for host in &media.allowed_hosts {
         if let Err(problem) = crate::media::HostPattern::parse(host) {
             return Err(SettingsError::invalid("media.allowed_hosts", problem));

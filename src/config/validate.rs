@@ -16,6 +16,9 @@ const MAX_POSTS: usize = 10_000;
 const MIN_OPS_TOKEN_LEN: usize = 16;
 /// An admin secret shorter than this is guessable despite login throttling.
 const MIN_ADMIN_PASSWORD_LEN: usize = 8;
+/// Longest interval or timeout igfeed accepts: longer ones are typos (`200000000y`), and
+/// adding them to a date overflows.
+const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
 
 pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
     let server = &settings.server;
@@ -24,6 +27,14 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
     }
     if let Some(url) = &server.public_url {
         origin_url("server.public_url", url)?;
+        // Every route, the redirect URI and the widget's own lookups live at the root.
+        if url.path() != "/" {
+            return Err(SettingsError::invalid(
+                "server.public_url",
+                "must be an origin like https://feed.example.com (igfeed is served at the root \
+                 of its host; give it its own subdomain rather than a path)",
+            ));
+        }
     }
     positive("server.shutdown_timeout", server.shutdown_timeout)?;
 
@@ -86,6 +97,8 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
         web_url("alerts.webhook_url", url)?;
     }
     positive("alerts.check_interval", settings.alerts.check_interval)?;
+    positive("token.check_interval", settings.token.check_interval)?;
+    at_most_a_year("feed.cache_max_age", settings.feed.cache_max_age)?;
     validate_instagram(settings)?;
     super::media::validate(&settings.media)?;
     super::embed::validate(&settings.embed)?;
@@ -148,6 +161,7 @@ fn validate_instagram(settings: &Settings) -> Result<(), SettingsError> {
     }
     positive("instagram.connect_timeout", ig.connect_timeout)?;
     positive("instagram.request_timeout", ig.request_timeout)?;
+    at_most_a_year("instagram.retry_max_delay", ig.retry_max_delay)?;
     if !(1..=10).contains(&ig.retry_attempts) {
         return Err(SettingsError::invalid(
             "instagram.retry_attempts",
@@ -163,9 +177,17 @@ fn validate_instagram(settings: &Settings) -> Result<(), SettingsError> {
     Ok(())
 }
 
-fn positive(key: &str, value: Duration) -> Result<(), SettingsError> {
+/// Longer than zero and at most [`MAX_DURATION`].
+pub(super) fn positive(key: &str, value: Duration) -> Result<(), SettingsError> {
     if value.is_zero() {
         return Err(SettingsError::invalid(key, "must be longer than zero"));
+    }
+    at_most_a_year(key, value)
+}
+
+fn at_most_a_year(key: &str, value: Duration) -> Result<(), SettingsError> {
+    if value > MAX_DURATION {
+        return Err(SettingsError::invalid(key, "must be at most 366 days"));
     }
     Ok(())
 }

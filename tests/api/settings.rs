@@ -118,6 +118,26 @@ fn every_mistake_is_one_line_naming_the_key() {
         (None, &[("IGFEED__FEED__MAX_POSTS", "0")], "feed.max_posts"),
         (
             None,
+            &[("IGFEED__TOKEN__CHECK_INTERVAL", "0s")],
+            "token.check_interval",
+        ),
+        (
+            None,
+            &[("IGFEED__FEED__REFRESH_INTERVAL", "200000000y")],
+            "feed.refresh_interval",
+        ),
+        (
+            None,
+            &[("IGFEED__ADMIN__SESSION_LIFETIME", "1000000y")],
+            "admin.session_lifetime",
+        ),
+        (
+            None,
+            &[("IGFEED__SERVER__PUBLIC_URL", "https://x.example/igfeed")],
+            "server.public_url",
+        ),
+        (
+            None,
             &[("IGFEED__TOKEN__REFRESH_AFTER", "1h")],
             "token.refresh_after",
         ),
@@ -222,4 +242,20 @@ fn secrets_never_show_in_debug_output() {
     for secret in ["s3cr3t-app", "s3cr3t-admin", "IGAAs3cr3t"] {
         assert!(!debug.contains(secret), "{secret} leaked into Debug");
     }
+}
+
+#[test]
+fn secrets_may_come_from_files_as_container_platforms_mount_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret = dir.path().join("admin_password");
+    std::fs::write(&secret, "a long secret of mine\n").expect("write");
+    let path = secret.to_string_lossy().into_owned();
+    let settings = load(None, &[("IGFEED__ADMIN__PASSWORD_FILE", &path)]).expect("loads");
+    assert_eq!(
+        settings.admin.password.as_ref().map(|p| p.expose_secret()),
+        Some("a long secret of mine")
+    );
+    let missing = load(None, &[("IGFEED__OPS__TOKEN_FILE", "/nonexistent/ops")])
+        .expect_err("an unreadable file stops startup");
+    assert!(missing.contains("ops.token"), "{missing}");
 }

@@ -50,6 +50,10 @@ async fn the_embed_page_shows_the_posts_as_links_with_hostile_captions_escaped()
     assert!(policy.contains("frame-ancestors *"), "{policy}");
     assert!(policy.contains("script-src 'self'"), "{policy}");
     assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(
+        !policy.contains("https:"),
+        "images are proxied: no other image origin is needed ({policy})"
+    );
     // The one inline style is allowed by its hash.
     let style = html
         .split_once("<style>")

@@ -186,18 +186,14 @@ fn style_hash(css: &str) -> String {
 }
 
 /// The embed page's policy: its own stylesheet, script and the hashed style block; images
-/// from igfeed (and, until images are proxied, Instagram's https CDN; the local sandbox's
-/// plain-http CDN in a demo); framing by `embed.frame_ancestors`.
+/// only from igfeed (every image is proxied through `/media/…`, under `server.public_url`,
+/// which may name another origin than the one the frame was loaded from); framing by
+/// `embed.frame_ancestors`.
 fn policy(state: &AppState, style_hash: &str) -> String {
-    let authorize = &state.settings.instagram.authorize_url;
-    let sandbox = if authorize.scheme() == "http" {
-        format!(" {}", authorize.origin().ascii_serialization())
-    } else {
-        String::new()
-    };
     format!(
-        "default-src 'none'; img-src 'self' https: data:{sandbox}; style-src 'self' {style_hash}; \
+        "default-src 'none'; img-src 'self' {} data:; style-src 'self' {style_hash}; \
          script-src 'self'; frame-ancestors {}; base-uri 'none'; form-action 'none'",
+        state.public_url.origin().ascii_serialization(),
         state.settings.embed.frame_ancestors_directive()
     )
 }

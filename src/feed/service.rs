@@ -1,26 +1,35 @@
 //! The feed service: one snapshot in memory (a plain slot; pages a visitor asks for in moka)
-//! and on disk, refreshed on a schedule or on
-//! demand, never replaced by a failed fetch, and read by every visitor without an Instagram call.
+//! and on disk, refreshed on a schedule or on demand, never replaced by a failed fetch, and
+//! read by every visitor without an Instagram call.
+//!
+//! - here: the slot, loading (stored, cold, scheduled) and forgetting;
+//! - [`pages`]: the serialised pages of a snapshot;
+//! - [`status`]: what the latest refresh did and what follows from it (`stale`, reconnect);
+//! - [`media`]: republishing image links and renewing expired CDN URLs.
 
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
 use moka::future::Cache;
-use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::OnceCell;
 
-use super::document::{self, PageRequest};
+use super::document::PageRequest;
 use super::domain::Snapshot;
 use super::mapping::map_feed;
 use super::prepared::PreparedBody;
 use crate::clock::SharedClock;
-use crate::credentials::{CredentialStore, TokenState};
+use crate::credentials::CredentialStore;
 use crate::instagram::{ApiError, InstagramClient};
 use crate::media::MediaLinks;
 use crate::storage::StateDir;
 
 mod media;
+mod pages;
+mod status;
+
+pub use pages::Current;
+use pages::{PageKey, default_body};
+pub use status::RefreshStatus;
+pub(crate) use status::mark_needs_reconnect;
 
 /// File holding the last good snapshot (disposable: rebuilt on the next refresh).
 pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";
@@ -39,52 +48,6 @@ pub enum FeedError {
     /// Fetching failed and there is no earlier snapshot.
     #[error("the feed is not available yet: {0}")]
     Unavailable(String),
-}
-
-/// The outcome of the latest refresh attempt, for status pages and `stale`.
-#[derive(Debug, Clone, Default)]
-pub struct RefreshStatus {
-    /// When the latest attempt started.
-    pub last_attempt: Option<DateTime<Utc>>,
-    /// When a refresh last succeeded.
-    pub last_success: Option<DateTime<Utc>>,
-    /// The latest failure, cleared by a success.
-    pub last_error: Option<String>,
-    /// Failures since the last success.
-    pub consecutive_failures: u32,
-    /// How long Instagram asked igfeed to wait (rate limit).
-    pub retry_after: Option<Duration>,
-    /// Refreshes requested so far, including those skipped for want of a usable token.
-    pub refreshes: u64,
-}
-
-/// A snapshot with its serialised default page, prepared once per freshness state.
-pub struct Current {
-    /// The feed as fetched.
-    pub snapshot: Snapshot,
-    generation: u64,
-    fresh_body: OnceCell<Arc<PreparedBody>>,
-    stale_body: OnceCell<Arc<PreparedBody>>,
-}
-
-impl Current {
-    /// Whether the default page is already prepared in some freshness state: a snapshot is
-    /// only served once it is, so no visitor waits for the compression.
-    pub fn default_page_ready(&self) -> bool {
-        self.fresh_body.initialized() || self.stale_body.initialized()
-    }
-
-    /// Whether the default page that says `"stale": true` is prepared.
-    pub fn stale_page_ready(&self) -> bool {
-        self.stale_body.initialized()
-    }
-}
-
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct PageKey {
-    generation: u64,
-    stale: bool,
-    page: PageRequest,
 }
 
 /// Settings the service needs.
@@ -222,31 +185,6 @@ impl FeedService {
         self.record_success(current);
     }
 
-    /// Clears the failure only once the new snapshot is the one served, so `stale` never
-    /// reads "fresh" next to the old snapshot.
-    fn record_success(&self, current: &Current) {
-        self.update_status(|s| {
-            s.last_success = Some(current.snapshot.fetched_at);
-            s.last_error = None;
-            s.consecutive_failures = 0;
-            s.retry_after = None;
-        });
-    }
-
-    /// The latest failure, if it happened less than a refresh interval ago, or within the
-    /// wait Instagram asked for after rate limiting (which may be longer).
-    fn recent_failure(&self) -> Option<String> {
-        let status = self.status();
-        let error = status.last_error?;
-        let last = status.last_attempt?;
-        let age = self.inner.clock.now() - last;
-        let quiet = status
-            .retry_after
-            .unwrap_or_default()
-            .max(self.inner.config.refresh_interval);
-        (age < delta(quiet)).then_some(error)
-    }
-
     /// The stored credentials, if they may still be used to call Instagram.
     fn active_credentials(&self) -> Result<crate::credentials::Credentials, FeedError> {
         let credentials = self
@@ -291,33 +229,6 @@ impl FeedService {
         }
     }
 
-    async fn record_failure(&self, error: ApiError, token: &SecretString) -> FeedError {
-        let message = error.to_string();
-        self.update_status(|s| {
-            s.last_error = Some(message.clone());
-            s.consecutive_failures += 1;
-            s.retry_after = match &error {
-                ApiError::RateLimited { retry_after, .. } => *retry_after,
-                _ => None,
-            };
-        });
-        tracing::warn!(error = %message, "feed refresh failed; still serving the last good feed");
-        if matches!(
-            error,
-            ApiError::TokenInvalid { .. } | ApiError::PermissionMissing { .. }
-        ) {
-            mark_needs_reconnect(
-                &self.inner.credentials,
-                token,
-                &message,
-                self.inner.clock.now(),
-            )
-            .await;
-            return FeedError::NeedsReconnect(message);
-        }
-        FeedError::Unavailable(message)
-    }
-
     async fn persist(&self, snapshot: &Snapshot) {
         let dir = self.inner.dir.clone();
         let copy = snapshot.clone();
@@ -327,70 +238,6 @@ impl FeedService {
             Ok(Err(error)) => tracing::error!(%error, "could not store the feed snapshot"),
             Err(error) => tracing::error!(%error, "could not store the feed snapshot"),
         }
-    }
-
-    fn wrap(&self, snapshot: Snapshot) -> Arc<Current> {
-        let generation = self
-            .inner
-            .generation
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Arc::new(Current {
-            snapshot,
-            generation,
-            fresh_body: OnceCell::new(),
-            stale_body: OnceCell::new(),
-        })
-    }
-
-    /// Whether visitors should be told the feed may be old: the latest refresh failed, or
-    /// the snapshot is older than twice the refresh interval.
-    pub fn is_stale(&self, current: &Current) -> bool {
-        let age = self.inner.clock.now() - current.snapshot.fetched_at;
-        // Read under the lock rather than cloning the status: this runs on every request.
-        let failed_since = self.inner.status.lock().is_ok_and(|status| {
-            status.last_error.is_some()
-                && status
-                    .last_attempt
-                    .is_some_and(|t| t >= current.snapshot.fetched_at)
-        });
-        failed_since || age > delta(self.inner.config.refresh_interval) * 2
-    }
-
-    /// The serialised page: the default page is prepared once per snapshot and freshness
-    /// state; other pages are cached until the next snapshot.
-    pub async fn body(&self, current: &Arc<Current>, page: &PageRequest) -> Arc<PreparedBody> {
-        let stale = self.is_stale(current);
-        if page.is_default() {
-            return default_body(current, stale).await;
-        }
-        let key = PageKey {
-            generation: current.generation,
-            stale,
-            page: page.clone(),
-        };
-        let current = current.clone();
-        let page = page.clone();
-        // Visitors choose these parameters, so they get cheap compression: a caller cycling
-        // through them must not be able to keep the CPU busy.
-        self.inner
-            .pages
-            .get_with(key, async move {
-                Arc::new(PreparedBody::new_fast(document::render(
-                    &current.snapshot,
-                    &page,
-                    stale,
-                )))
-            })
-            .await
-    }
-
-    /// What the latest refresh did.
-    pub fn status(&self) -> RefreshStatus {
-        self.inner
-            .status
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_default()
     }
 
     /// The snapshot now served, if any (no Instagram call).
@@ -445,64 +292,4 @@ impl FeedService {
                 source: std::io::Error::other(e),
             })?
     }
-
-    fn update_status(&self, f: impl FnOnce(&mut RefreshStatus)) {
-        if let Ok(mut status) = self.inner.status.lock() {
-            f(&mut status);
-        }
-    }
-}
-
-/// The default page of `current` in one freshness state, with the best compression (tens of
-/// milliseconds for brotli 11), computed once off the async workers; concurrent first
-/// callers wait for the one computation.
-async fn default_body(current: &Arc<Current>, stale: bool) -> Arc<PreparedBody> {
-    let slot = if stale {
-        &current.stale_body
-    } else {
-        &current.fresh_body
-    };
-    let prepare = || {
-        let current = current.clone();
-        async move {
-            let prepared = tokio::task::spawn_blocking(move || {
-                let page = PageRequest::default();
-                PreparedBody::new(document::render(&current.snapshot, &page, stale))
-            })
-            .await;
-            Arc::new(prepared.unwrap_or_else(|_| PreparedBody::new(b"{}".to_vec())))
-        }
-    };
-    slot.get_or_init(prepare).await.clone()
-}
-
-/// Records that only a new authorization can help, so no one calls Instagram with this token
-/// again; the reason is kept for the owner. Only if `failed` is still the stored token: the
-/// owner may have reconnected (or disconnected) while the failing call was in flight.
-pub(crate) async fn mark_needs_reconnect(
-    credentials: &CredentialStore,
-    failed: &SecretString,
-    reason: &str,
-    now: DateTime<Utc>,
-) {
-    let store = credentials.clone();
-    let reason = reason.to_owned();
-    let failed = failed.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        store.update(|c| {
-            if c.access_token.expose_secret() == failed.expose_secret() {
-                c.state = TokenState::NeedsReconnect { reason, since: now };
-            }
-        })
-    })
-    .await;
-    match result {
-        Ok(Ok(_)) => tracing::warn!("Instagram access must be renewed: the owner has to reconnect"),
-        Ok(Err(error)) => tracing::error!(%error, "could not record that the token is dead"),
-        Err(error) => tracing::error!(%error, "could not record that the token is dead"),
-    }
-}
-
-fn delta(duration: Duration) -> TimeDelta {
-    TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
 }

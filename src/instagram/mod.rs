@@ -16,6 +16,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 pub use error::ApiError;
+pub use oauth::authorization_code;
 pub use retry::RetryPolicy;
 pub use wire::{Media, MediaType, Profile};
 

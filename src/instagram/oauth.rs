@@ -82,19 +82,23 @@ impl InstagramClient {
 
 /// Accepts a code as Instagram sends it or as a human pastes it: `AQB…#_` loses its fragment.
 fn clean_code(raw: &str) -> Result<SecretString, ApiError> {
+    authorization_code(raw).ok_or_else(|| ApiError::BadRequest {
+        code: 400,
+        message: "the authorization code is empty or malformed".into(),
+    })
+}
+
+/// The authorization code in `raw` as Instagram issues them (URL-safe characters, without the
+/// `#_` Instagram appends, which a pasted redirect URL may still carry); `None` for anything
+/// else, so the callback can refuse it as the caller's mistake without asking Instagram.
+pub fn authorization_code(raw: &str) -> Option<SecretString> {
     let code = raw.split('#').next().unwrap_or_default().trim();
     let plausible = !code.is_empty()
         && code.len() <= 2048
         && code
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b));
-    if !plausible {
-        return Err(ApiError::BadRequest {
-            code: 400,
-            message: "the authorization code is empty or malformed".into(),
-        });
-    }
-    Ok(SecretString::from(code.to_owned()))
+    plausible.then(|| SecretString::from(code.to_owned()))
 }
 
 fn issued_token(

@@ -99,6 +99,13 @@ pub fn parse(tail: &str) -> Result<MediaPath, BadPath> {
                 .ok_or(BadPath("the size must be a width in pixels, e.g. 640"))?,
         ),
     };
+    // One URL per image: `0640`, `/0/` for the first item and the like would each be cached
+    // separately by browsers and CDNs.
+    if target.path(variant) != tail {
+        return Err(BadPath(
+            "not a media URL igfeed hands out (no leading zeros; the first item has no index)",
+        ));
+    }
     Ok(MediaPath { target, variant })
 }
 
@@ -147,12 +154,19 @@ mod tests {
                 },
                 "{raw}"
             );
-            assert_eq!(target.path(variant), raw.replace("/0/", "/"));
+            assert_eq!(target.path(variant), raw);
         }
-        assert_eq!(
-            parse("17900000000001009/0/640").map(|p| p.target),
-            Ok(post(0))
-        );
+        for other_spelling in [
+            "17900000000001009/0/640",
+            "17900000000001009/0640",
+            "17900000000001009/01/640",
+            "profile/0320",
+        ] {
+            assert!(
+                parse(other_spelling).is_err(),
+                "{other_spelling}: one URL per image"
+            );
+        }
     }
 
     #[test]

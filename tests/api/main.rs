@@ -13,6 +13,7 @@ mod feed;
 mod graph;
 mod health;
 mod helpers;
+mod hostile;
 mod media;
 mod meta_callbacks;
 mod oauth;

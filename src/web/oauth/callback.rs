@@ -41,6 +41,9 @@ pub(super) async fn callback(
     let Some(code) = query.code.as_deref().filter(|c| !c.is_empty()) else {
         return pages::failure(&state, Failure::MissingCode);
     };
+    if crate::instagram::authorization_code(code).is_none() {
+        return pages::failure(&state, Failure::MalformedCode);
+    }
     let previous = state.credentials.current().and_then(|c| c.user_id);
     match connect_with_code(&state.instagram, &state.credentials, &state.clock, code).await {
         Ok(connected) => {

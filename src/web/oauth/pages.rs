@@ -19,6 +19,8 @@ pub(super) enum Failure {
     State(StateProblem),
     /// Instagram came back without a code.
     MissingCode,
+    /// The code is not one Instagram could have issued (a hand-edited or forged URL).
+    MalformedCode,
     /// Instagram refused or failed.
     Upstream(ApiError),
     /// The token could not be stored.
@@ -82,6 +84,12 @@ fn describe(failure: Failure) -> (StatusCode, &'static str, String, &'static str
             StatusCode::BAD_REQUEST,
             "Instagram sent no authorization code",
             "Instagram came back without a code, so there is nothing to exchange. Nothing was stored.".into(),
+            AGAIN,
+        ),
+        Failure::MalformedCode => (
+            StatusCode::BAD_REQUEST,
+            "The authorization code is malformed",
+            "The address igfeed was sent back to carries a code Instagram could not have issued, so it was not sent to Instagram. Nothing was stored.".into(),
             AGAIN,
         ),
         Failure::Upstream(error) => {

@@ -50,6 +50,13 @@ pub(super) async fn media(
     query: web::Query<VersionQuery>,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    // The route's tail is percent-decoded: `%2F` would pass as a separator, giving the same
+    // image another URL. Media URLs are plain ASCII, so the raw path must equal the tail.
+    if req.path().strip_prefix("/media/") != Some(tail.as_str()) {
+        return error(MediaError::BadPath(key::BadPath(
+            "media URLs contain no percent-encoded characters",
+        )));
+    }
     let path = match key::parse(&tail) {
         Ok(path) => path,
         Err(bad) => return error(MediaError::BadPath(bad)),

@@ -212,8 +212,8 @@ impl Application {
 }
 
 /// `public, max-age=…, stale-while-revalidate=…`: caches may keep serving a copy while they
-/// fetch the next, for as long as one refresh interval.
-/// Only ASCII words and digits, so always a valid header value.
+/// fetch the next, for as long as one refresh interval. (Only ASCII words and digits, so
+/// always a valid header value.)
 #[allow(clippy::expect_used)]
 fn cache_control(settings: &Settings) -> actix_web::http::header::HeaderValue {
     let value = format!(

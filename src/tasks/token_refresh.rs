@@ -112,15 +112,15 @@ impl TokenKeeper {
             .age(now)
             .is_some_and(|age| age < TimeDelta::from_std(MIN_AGE).unwrap_or(TimeDelta::MAX))
         {
-            // Instagram's rule; asking anyway spends a call on a known refusal.
-            let error = ApiError::BadRequest {
+            // Instagram's rule; asking anyway spends a call on a known refusal. The owner reads
+            // the reason as it is, not as something Instagram said.
+            let reason = "the token can't be refreshed yet: Instagram refreshes a token only \
+                          once it is at least 24 hours old";
+            self.set_error(Some(reason.to_owned()));
+            return Err(ApiError::BadRequest {
                 code: 0,
-                message: "the token can't be refreshed yet: Instagram refreshes a token only \
-                          once it is at least 24 hours old"
-                    .into(),
-            };
-            self.set_error(Some(error.to_string()));
-            return Err(error);
+                message: reason.to_owned(),
+            });
         }
         self.save(move |c| c.last_refresh_attempt = Some(now)).await;
         match self

@@ -35,6 +35,9 @@ pub(crate) use status::mark_needs_reconnect;
 pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";
 /// Non-default pages kept ready; each is a few kilobytes.
 const PAGE_CACHE_ENTRIES: u64 = 512;
+/// Longest a visitor waits for a load in progress before hearing 503 (proxies in front of
+/// igfeed commonly give up after 30 to 60 seconds).
+const COLD_WAIT: Duration = Duration::from_secs(20);
 
 /// Why no feed can be served.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -78,6 +81,9 @@ struct Inner {
     current: RwLock<Option<Arc<Current>>>,
     pages: Cache<PageKey, Arc<PreparedBody>>,
     refresh_lock: tokio::sync::Mutex<()>,
+    /// Counts finished refresh attempts (and purges), so visitors waiting on a cold cache
+    /// wake when there is news.
+    settled: tokio::sync::watch::Sender<u64>,
     status: Mutex<RefreshStatus>,
     generation: std::sync::atomic::AtomicU64,
 }
@@ -103,6 +109,7 @@ impl FeedService {
                 current: RwLock::new(None),
                 pages: Cache::builder().max_capacity(PAGE_CACHE_ENTRIES).build(),
                 refresh_lock: tokio::sync::Mutex::new(()),
+                settled: tokio::sync::watch::channel(0).0,
                 status: Mutex::new(RefreshStatus::default()),
                 generation: std::sync::atomic::AtomicU64::new(0),
             }),
@@ -132,30 +139,41 @@ impl FeedService {
         }
     }
 
-    /// The feed to serve. On a cold cache, concurrent callers queue for one load (the first
-    /// fetches, the rest find its result); after a failed load, visitors wait for the
-    /// refresher instead of causing more Instagram calls.
+    /// The feed to serve. Visitors never call Instagram, so the calls igfeed makes depend on
+    /// time, never on traffic: on a cold cache (right after a start, a connect or an import,
+    /// when the refresher loads at once) they wait for that load, up to [`COLD_WAIT`]; when
+    /// the last load failed and none is running, they hear why at once.
     pub async fn current(&self) -> Result<Arc<Current>, FeedError> {
-        if let Some(current) = self.peek() {
-            return Ok(current);
+        let mut settled = self.inner.settled.subscribe();
+        let deadline = tokio::time::Instant::now() + COLD_WAIT;
+        loop {
+            if let Some(current) = self.peek() {
+                return Ok(current);
+            }
+            self.active_credentials()?;
+            let loading = self.inner.refresh_lock.try_lock().is_err();
+            if !loading && let Some(error) = self.status().last_error {
+                return Err(FeedError::Unavailable(error));
+            }
+            let news = tokio::time::timeout_at(deadline, settled.changed()).await;
+            if !matches!(news, Ok(Ok(()))) {
+                return Err(FeedError::Unavailable(
+                    "the first fetch from Instagram has not finished yet".into(),
+                ));
+            }
         }
-        let _guard = self.inner.refresh_lock.lock().await;
-        if let Some(current) = self.peek() {
-            return Ok(current);
-        }
-        if let Some(error) = self.recent_failure() {
-            return Err(FeedError::Unavailable(error));
-        }
-        let current = self.fetch().await?;
-        self.serve_fetched(&current).await;
-        Ok(current)
+    }
+
+    /// Wakes visitors waiting in [`FeedService::current`].
+    fn settle(&self) {
+        self.inner.settled.send_modify(|count| *count += 1);
     }
 
     /// Fetches now (schedule or owner's request); a failure leaves the snapshot in place.
     pub async fn refresh(&self) -> Result<Arc<Current>, FeedError> {
-        let _guard = self.inner.refresh_lock.lock().await;
+        let guard = self.inner.refresh_lock.lock().await;
         self.update_status(|s| s.refreshes += 1);
-        match self.fetch().await {
+        let result = match self.fetch().await {
             Ok(current) => {
                 self.serve_fetched(&current).await;
                 Ok(current)
@@ -164,7 +182,11 @@ impl FeedService {
                 self.prepare_served_page().await;
                 Err(error)
             }
-        }
+        };
+        // Unlocked first: a woken visitor takes a held lock for a load still running.
+        drop(guard);
+        self.settle();
+        result
     }
 
     /// After a failed refresh the served snapshot may have turned stale, which is another
@@ -275,7 +297,7 @@ impl FeedService {
 
     /// Forgets every copy of the feed: memory, prepared pages, the file on disk.
     pub async fn purge(&self) -> Result<(), crate::storage::StorageError> {
-        let _guard = self.inner.refresh_lock.lock().await;
+        let guard = self.inner.refresh_lock.lock().await;
         *self.slot_mut() = None;
         self.inner.pages.invalidate_all();
         self.update_status(|s| {
@@ -285,11 +307,14 @@ impl FeedService {
             }
         });
         let dir = self.inner.dir.clone();
-        tokio::task::spawn_blocking(move || dir.remove(SNAPSHOT_FILE))
+        let removed = tokio::task::spawn_blocking(move || dir.remove(SNAPSHOT_FILE))
             .await
             .map_err(|e| crate::storage::StorageError::Io {
                 path: SNAPSHOT_FILE.into(),
                 source: std::io::Error::other(e),
-            })?
+            });
+        drop(guard);
+        self.settle();
+        removed?
     }
 }

@@ -304,6 +304,38 @@ async fn visitors_cause_no_calls_during_a_rate_limit_wait() {
     );
 }
 
+/// Without any feed yet and Instagram failing, visitors hear why at once and cause no call,
+/// however long after the failure they come: only the refresher's schedule calls Instagram.
+#[tokio::test]
+async fn visitors_on_a_cold_cache_never_call_instagram_themselves() {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__FEED__REFRESH_INTERVAL", "15m");
+    env.sandbox.set_mode(Mode::Outage);
+    env.store_credentials(hours(1));
+    let app = env.spawn_app().await;
+    wait_until("the refresher's first load failed", 10, || async {
+        app.state.feed.status().last_error.is_some()
+    })
+    .await;
+    let calls = env.sandbox.stats().graph_total;
+    env.advance(hours(2));
+    let started = std::time::Instant::now();
+    for _ in 0..50 {
+        let (status, _, body) = feed(&app, "").await;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["error"]["code"], "feed-unavailable");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered at once, not after waiting for a load nobody runs"
+    );
+    assert_eq!(
+        env.sandbox.stats().graph_total,
+        calls,
+        "50 visitors two hours after the failure made no Instagram call"
+    );
+}
+
 #[tokio::test]
 async fn a_revoked_token_keeps_the_feed_and_stops_instagram_calls() {
     let (env, app, _) = connected("20ms").await;

@@ -1,6 +1,5 @@
 //! What the latest refresh did, and what follows from it: whether visitors are told the feed
-//! may be old, whether a cold visitor may call Instagram again, and when only the owner can
-//! help.
+//! may be old, and when only the owner can help.
 
 use std::time::Duration;
 
@@ -69,20 +68,6 @@ impl FeedService {
             s.consecutive_failures = 0;
             s.retry_after = None;
         });
-    }
-
-    /// The latest failure, if it happened less than a refresh interval ago, or within the
-    /// wait Instagram asked for after rate limiting (which may be longer).
-    pub(super) fn recent_failure(&self) -> Option<String> {
-        let status = self.status();
-        let error = status.last_error?;
-        let last = status.last_attempt?;
-        let age = self.inner.clock.now() - last;
-        let quiet = status
-            .retry_after
-            .unwrap_or_default()
-            .max(self.inner.config.refresh_interval);
-        (age < delta(quiet)).then_some(error)
     }
 
     pub(super) async fn record_failure(&self, error: ApiError, token: &SecretString) -> FeedError {

@@ -152,7 +152,7 @@ function createWidget(base, o) {
         live.textContent = `${links.length} more posts loaded${next ? '' : ', no more to load'}.`;
         // Keyboard users continue at the first new post (or the last one, if none came)
         // instead of starting over.
-        (links[0] || grid.lastChild.querySelector('a')).focus();
+        (links[0] || grid.lastChild?.querySelector('a'))?.focus();
       } catch (error) {
         live.textContent = 'Could not load more posts.';
         warn(`could not load more posts (${error.message})`);

@@ -31,15 +31,20 @@ const CHOICES = {
 export function parseOptions(data) {
   const options = { ...DEFAULTS };
   const problems = [];
+  const attribute = (key) => `data-${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
   for (const key of Object.keys(DEFAULTS)) {
     const raw = data[key];
     if (raw == null) continue;
     const value = parseValue(key, String(raw).trim().toLowerCase());
     if (value === undefined) {
-      problems.push(`data-${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}="${raw}"`);
+      problems.push(`${attribute(key)}="${raw}"`);
     } else {
       options[key] = value;
     }
+  }
+  // A misspelt option (data-colums) would otherwise be ignored without a word.
+  for (const key of Object.keys(data)) {
+    if (!(key in DEFAULTS) && key !== 'target') problems.push(`unknown ${attribute(key)}`);
   }
   return { options, problems };
 }

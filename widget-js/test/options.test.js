@@ -64,3 +64,9 @@ test('gap takes pixels, rem and em', () => {
     assert.equal(parseOptions({ gap: raw }).options.gap, want);
   }
 });
+
+test('a misspelt attribute is reported, not silently ignored', () => {
+  const { options, problems } = parseOptions({ colums: '4', loadMoar: '', target: '#feed' });
+  assert.deepEqual(options, DEFAULTS);
+  assert.deepEqual(problems, ['unknown data-colums', 'unknown data-load-moar']);
+});

@@ -41,8 +41,9 @@ pub(super) fn resolve(
                 format!("set either {target} or {name}, not both"),
             ));
         }
+        // The path is not echoed: an operator may have put the secret itself there.
         let content = std::fs::read_to_string(value).map_err(|e| {
-            SettingsError::invalid(&key, format!("cannot read {name} ({value}): {e}"))
+            SettingsError::invalid(&key, format!("cannot read the file {name} names: {e}"))
         })?;
         let content = content.strip_suffix('\n').unwrap_or(&content);
         let content = content.strip_suffix('\r').unwrap_or(content);
@@ -110,6 +111,9 @@ mod tests {
         .expect_err("missing file");
         let message = missing.to_string();
         assert!(message.contains("instagram.app_secret"), "{message}");
-        assert!(message.contains("/nonexistent/secret"), "{message}");
+        assert!(
+            !message.contains("/nonexistent/secret"),
+            "the value may be a misplaced secret: never echoed ({message})"
+        );
     }
 }

@@ -171,9 +171,9 @@ impl FeedService {
 
     /// Fetches now (schedule or owner's request); a failure leaves the snapshot in place.
     pub async fn refresh(&self) -> Result<Arc<Current>, FeedError> {
-        let guard = self.inner.refresh_lock.lock().await;
+        let _guard = self.lock_loads().await;
         self.update_status(|s| s.refreshes += 1);
-        let result = match self.fetch().await {
+        match self.fetch().await {
             Ok(current) => {
                 self.serve_fetched(&current).await;
                 Ok(current)
@@ -182,11 +182,15 @@ impl FeedService {
                 self.prepare_served_page().await;
                 Err(error)
             }
-        };
-        // Unlocked first: a woken visitor takes a held lock for a load still running.
-        drop(guard);
-        self.settle();
-        result
+        }
+    }
+
+    /// Takes the lock under which the snapshot changes (one load, purge or renewal at a time).
+    async fn lock_loads(&self) -> LoadGuard<'_> {
+        LoadGuard {
+            lock: Some(self.inner.refresh_lock.lock().await),
+            service: self,
+        }
     }
 
     /// After a failed refresh the served snapshot may have turned stale, which is another
@@ -297,7 +301,7 @@ impl FeedService {
 
     /// Forgets every copy of the feed: memory, prepared pages, the file on disk.
     pub async fn purge(&self) -> Result<(), crate::storage::StorageError> {
-        let guard = self.inner.refresh_lock.lock().await;
+        let _guard = self.lock_loads().await;
         *self.slot_mut() = None;
         self.inner.pages.invalidate_all();
         self.update_status(|s| {
@@ -307,14 +311,27 @@ impl FeedService {
             }
         });
         let dir = self.inner.dir.clone();
-        let removed = tokio::task::spawn_blocking(move || dir.remove(SNAPSHOT_FILE))
+        tokio::task::spawn_blocking(move || dir.remove(SNAPSHOT_FILE))
             .await
             .map_err(|e| crate::storage::StorageError::Io {
                 path: SNAPSHOT_FILE.into(),
                 source: std::io::Error::other(e),
-            });
-        drop(guard);
-        self.settle();
-        removed?
+            })?
+    }
+}
+
+/// The load lock, held while the snapshot may change. Letting go of it — also when its holder
+/// is cancelled, say an owner closing the tab during "refresh now" — wakes the visitors
+/// waiting on a cold cache, so none of them waits out [`COLD_WAIT`] for nothing.
+struct LoadGuard<'a> {
+    lock: Option<tokio::sync::MutexGuard<'a, ()>>,
+    service: &'a FeedService,
+}
+
+impl Drop for LoadGuard<'_> {
+    fn drop(&mut self) {
+        // Unlocked first: a woken visitor that still saw the lock held would wait again.
+        drop(self.lock.take());
+        self.service.settle();
     }
 }

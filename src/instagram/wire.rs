@@ -205,9 +205,10 @@ fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<StringOrNumber>::deserialize(d)?.map(String::from))
 }
 
-/// One odd item must not cost the owner the whole feed: items that cannot be read are left
-/// out with a warning. A page whose items are *all* unreadable is an error, though — that is
-/// a changed API, and an empty feed must not replace the last good one.
+/// One odd item must not cost the owner the whole feed (every refresh would fail on it for as
+/// long as the post exists): items that cannot be read are left out with a warning. More than
+/// one in ten unreadable is an error, though — that is a changed API, and a thinned-out feed
+/// must not replace the last good one.
 fn readable_items<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
@@ -227,9 +228,10 @@ where
             }
         }
     }
+    let unreadable = total - items.len();
     match first_problem {
-        Some(error) if items.is_empty() => Err(serde::de::Error::custom(format!(
-            "none of the {total} items could be read: {error}"
+        Some(error) if unreadable > (total / 10).max(1) => Err(serde::de::Error::custom(format!(
+            "{unreadable} of the {total} items could not be read: {error}"
         ))),
         _ => Ok(items),
     }

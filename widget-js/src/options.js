@@ -42,9 +42,11 @@ export function parseOptions(data) {
       options[key] = value;
     }
   }
-  // A misspelt option (data-colums) would otherwise be ignored without a word.
+  // A misspelt option (data-colums) would otherwise be ignored without a word. Only names
+  // that start like an option count: other tools put their own data-* on script tags.
+  const near = (key) => Object.keys(DEFAULTS).some((option) => option.slice(0, 3) === key.slice(0, 3));
   for (const key of Object.keys(data)) {
-    if (!(key in DEFAULTS) && key !== 'target') problems.push(`unknown ${attribute(key)}`);
+    if (!(key in DEFAULTS) && key !== 'target' && near(key)) problems.push(`unknown ${attribute(key)}`);
   }
   return { options, problems };
 }

@@ -15,7 +15,7 @@ impl FeedService {
     /// Rebuilds the snapshot's media links (sizes and versions learnt since), serving the new
     /// document only if something changed.
     pub async fn republish(&self) {
-        let _guard = self.inner.refresh_lock.lock().await;
+        let _guard = self.lock_loads().await;
         let Some(current) = self.peek() else {
             return;
         };
@@ -29,7 +29,7 @@ impl FeedService {
     /// Re-reads the CDN URLs of `ids` (media ids, or `profile`) and serves the renewed
     /// snapshot. Returns how many were renewed; ids no longer in the feed are skipped.
     pub async fn renew_media(&self, ids: &[String]) -> Result<usize, FeedError> {
-        let _guard = self.inner.refresh_lock.lock().await;
+        let _guard = self.lock_loads().await;
         let Some(current) = self.peek() else {
             return Ok(0);
         };

@@ -83,18 +83,30 @@ fn an_unreadable_item_is_left_out_and_an_odd_timestamp_kept_as_unknown() {
     let body = r#"{"data":[
         {"id":"1","media_type":"IMAGE","timestamp":"2024-05-01T12:00:00+0000"},
         {"id":"2","media_type":"IMAGE","like_count":"many"},
-        {"media_type":"IMAGE"},
-        {"id":"4","media_type":"IMAGE","timestamp":"last tuesday"}
+        {"id":"3","media_type":"IMAGE","timestamp":"last tuesday"}
     ]}"#;
     let page: Page<Media> = serde_json::from_str(body).expect("page");
     let ids: Vec<&str> = page.data.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        ["1", "4"],
-        "the wrongly typed and the id-less item are left out"
-    );
+    assert_eq!(ids, ["1", "3"], "the wrongly typed item is left out");
     assert!(page.data[0].timestamp.is_some());
     assert_eq!(page.data[1].timestamp, None);
+}
+
+#[test]
+fn more_than_one_unreadable_item_in_ten_fails_the_page() {
+    let page = |bad: usize, good: usize| {
+        let items: Vec<String> = (0..bad)
+            .map(|i| format!(r#"{{"id":"b{i}","like_count":"many"}}"#))
+            .chain((0..good).map(|i| format!(r#"{{"id":"g{i}"}}"#)))
+            .collect();
+        serde_json::from_str::<Page<Media>>(&format!(r#"{{"data":[{}]}}"#, items.join(",")))
+    };
+    assert_eq!(page(2, 18).expect("2 of 20").data.len(), 18);
+    assert!(
+        page(3, 17).is_err(),
+        "3 of 20: a changed API, not an odd post"
+    );
+    assert!(page(2, 3).is_err(), "2 of 5");
 }
 
 #[test]

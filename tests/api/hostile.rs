@@ -357,6 +357,16 @@ impl Connected {
             .expect("the feed")
     }
 
+    /// The path (and version query) of the first post's image, as the feed hands it out.
+    async fn first_image_path(&self) -> String {
+        let feed = self.feed().await;
+        feed["posts"][0]["media"][0]["url"]
+            .as_str()
+            .expect("url")
+            .trim_start_matches(&self.app.address)
+            .to_owned()
+    }
+
     async fn stop(self) {
         self.app.stop().await;
     }
@@ -393,4 +403,28 @@ async fn real_session_cookie(app: &TestApp) -> String {
         .and_then(|v| v.split(';').next())
         .expect("a session cookie")
         .to_owned()
+}
+
+/// A logged-in owner driven over raw HTTP: the session cookie and the page's CSRF token.
+struct Owner {
+    cookie: String,
+    csrf: String,
+}
+
+impl Owner {
+    async fn login(app: &TestApp) -> Self {
+        let cookie = real_session_cookie(app).await;
+        let page = Call::get("/admin")
+            .header("Cookie", &cookie)
+            .send(app)
+            .await;
+        assert_eq!(page.status, 200, "logged in");
+        let html = page.text();
+        let start = html
+            .find("name=\"csrf_token\" value=\"")
+            .expect("a CSRF field")
+            + 25;
+        let csrf = html[start..].split('"').next().expect("value").to_owned();
+        Self { cookie, csrf }
+    }
 }

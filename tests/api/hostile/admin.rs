@@ -117,20 +117,7 @@ async fn admin_refuses_strangers_forged_and_oversized_cookies() {
 #[tokio::test]
 async fn forms_sent_as_json_or_multipart_change_nothing() {
     let c = Connected::start(&[("IGFEED__ADMIN__PASSWORD", PASSWORD)]).await;
-    let real = real_session_cookie(&c.app).await;
-    let csrf = {
-        let page = Call::get("/admin")
-            .header("Cookie", &real)
-            .send(&c.app)
-            .await;
-        assert_eq!(page.status, 200, "logged in");
-        let html = page.text();
-        let start = html
-            .find("name=\"csrf_token\" value=\"")
-            .expect("a CSRF field")
-            + 25;
-        html[start..].split('"').next().expect("value").to_owned()
-    };
+    let Owner { cookie: real, csrf } = Owner::login(&c.app).await;
     let boundary = "XyZzY";
     let multipart = |name: &str, value: &str| {
         format!(

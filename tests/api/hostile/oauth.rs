@@ -2,29 +2,7 @@
 
 use super::*;
 
-/// A logged-in owner driven over raw HTTP.
-struct Owner {
-    cookie: String,
-    csrf: String,
-}
-
 impl Owner {
-    async fn login(app: &TestApp) -> Self {
-        let cookie = real_session_cookie(app).await;
-        let page = Call::get("/admin")
-            .header("Cookie", &cookie)
-            .send(app)
-            .await;
-        assert_eq!(page.status, 200, "logged in");
-        let html = page.text();
-        let start = html
-            .find("name=\"csrf_token\" value=\"")
-            .expect("a CSRF field")
-            + 25;
-        let csrf = html[start..].split('"').next().expect("value").to_owned();
-        Self { cookie, csrf }
-    }
-
     /// Clicks Connect and approves on the sandbox: Instagram's `state` and `code`.
     async fn approved(&self, app: &TestApp) -> (String, String) {
         let click = Call::new("POST", "/admin/connect")

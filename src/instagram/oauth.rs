@@ -34,9 +34,11 @@ impl InstagramClient {
             ("redirect_uri", app.redirect_uri.as_str()),
             ("code", code.expose_secret()),
         ];
+        // One attempt: a code spent by a first try whose answer was lost would make a retry
+        // fail with "already used", hiding the real problem.
         let body = self
             .transport
-            .call_once("oauth_access_token", &[&app.app_secret, &code], |http| {
+            .call_up_to(1, "oauth_access_token", &[&app.app_secret, &code], |http| {
                 http.post(url.clone()).form(&form)
             })
             .await?;

@@ -38,22 +38,9 @@ impl Transport {
             .await
     }
 
-    /// Like [`Transport::call`] with a single attempt, for a request that must not be sent
-    /// twice: a one-time authorization code spent by a first attempt whose answer was lost
-    /// would make the retry fail with "already used", hiding the real problem.
-    pub async fn call_once<F>(
-        &self,
-        endpoint: &'static str,
-        secrets: &[&SecretString],
-        build: F,
-    ) -> Result<serde_json::Value, ApiError>
-    where
-        F: Fn(&reqwest::Client) -> reqwest::RequestBuilder,
-    {
-        self.call_up_to(1, endpoint, secrets, build).await
-    }
-
-    async fn call_up_to<F>(
+    /// Like [`Transport::call`] with at most `attempts` tries (1 for a request that must not
+    /// be sent twice).
+    pub async fn call_up_to<F>(
         &self,
         attempts: u32,
         endpoint: &'static str,

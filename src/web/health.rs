@@ -4,7 +4,7 @@ use actix_web::{HttpResponse, web};
 
 /// Registers `GET`/`HEAD /healthz` (monitors often check with HEAD).
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/healthz").get(healthz).head(healthz));
+    cfg.service(super::get_and_head("/healthz", healthz));
 }
 
 /// Answers 200 while the process serves HTTP; it deliberately checks nothing upstream, so an

@@ -11,7 +11,8 @@ pub(crate) mod ops;
 mod public;
 pub mod request_log;
 
-use actix_web::web;
+use actix_web::dev::Handler;
+use actix_web::{FromRequest, Resource, Responder, web};
 
 use crate::config::Settings;
 
@@ -42,4 +43,15 @@ fn common(cfg: &mut web::ServiceConfig) {
         .configure(ops::configure)
         .configure(meta_callbacks::configure)
         .default_service(web::to(error::not_found));
+}
+
+/// A resource answering GET and HEAD with `handler`; any other method gets 405 with `Allow`
+/// (a route registered per method would fall through to "not found" instead).
+pub(crate) fn get_and_head<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args> + Clone,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path).get(handler.clone()).head(handler)
 }

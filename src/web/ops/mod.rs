@@ -20,8 +20,8 @@ use details::{Readiness, gather};
 
 /// Registers `/readyz` and `/metrics`.
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/readyz").get(readyz).head(readyz))
-        .service(web::resource("/metrics").get(metrics).head(metrics));
+    cfg.service(super::get_and_head("/readyz", readyz))
+        .service(super::get_and_head("/metrics", metrics));
 }
 
 fn is_operator(req: &HttpRequest, state: &AppState) -> bool {

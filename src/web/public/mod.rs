@@ -8,6 +8,8 @@ mod widget;
 
 use actix_web::web;
 
+use super::get_and_head;
+
 /// Rendered `/embed` pages, built once per application and shared by its workers.
 pub(crate) fn embed_pages() -> web::Data<embed::EmbedPages> {
     web::Data::new(embed::EmbedPages::new())
@@ -21,48 +23,18 @@ pub(crate) fn configure(
     allowed_origins: &[String],
     embed_pages: &web::Data<embed::EmbedPages>,
 ) {
-    cfg.service(
-        web::resource("/feed.json")
-            .wrap(cors(allowed_origins))
-            .route(web::get().to(feed_json::feed_json))
-            .route(web::head().to(feed_json::feed_json)),
-    );
+    cfg.service(get_and_head("/feed.json", feed_json::feed_json).wrap(cors(allowed_origins)));
     // Images are embedded with <img>, which needs no CORS; the handler parses the tail.
-    cfg.service(
-        web::resource("/media/{tail:.*}")
-            .get(media::media)
-            .head(media::media),
-    );
+    cfg.service(get_and_head("/media/{tail:.*}", media::media));
     // Script tags need no CORS; the lightbox module sets its own CORS header.
     widget::prepare();
-    cfg.service(
-        web::resource("/widget.js")
-            .get(widget::widget_js)
-            .head(widget::widget_js),
-    )
-    .service(
-        web::resource("/widget-lightbox.js")
-            .get(widget::lightbox_js)
-            .head(widget::lightbox_js),
-    );
+    cfg.service(get_and_head("/widget.js", widget::widget_js))
+        .service(get_and_head("/widget-lightbox.js", widget::lightbox_js));
     // The iframe page and its files; framing is governed by the page's own CSP.
     embed::prepare();
-    cfg.service(
-        web::resource("/embed")
-            .app_data(embed_pages.clone())
-            .get(embed::embed)
-            .head(embed::embed),
-    )
-    .service(
-        web::resource("/embed.js")
-            .get(embed::embed_js)
-            .head(embed::embed_js),
-    )
-    .service(
-        web::resource("/embed.css")
-            .get(embed::embed_css)
-            .head(embed::embed_css),
-    );
+    cfg.service(get_and_head("/embed", embed::embed).app_data(embed_pages.clone()))
+        .service(get_and_head("/embed.js", embed::embed_js))
+        .service(get_and_head("/embed.css", embed::embed_css));
 }
 
 /// Browsers may read the feed from the configured origins (`*` = any); no credentials,

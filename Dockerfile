@@ -4,6 +4,8 @@
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# The workspace's other member crates, each with what it builds from (templates included).
+COPY crates ./crates
 COPY src ./src
 COPY templates ./templates
 COPY static ./static

@@ -16,7 +16,6 @@ pub mod instagram;
 pub mod media;
 pub mod meta;
 pub mod metrics;
-pub mod sandbox;
 pub mod startup;
 pub mod storage;
 pub mod tasks;

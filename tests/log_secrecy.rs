@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use igfeed::config::LogFormat;
-use igfeed::sandbox::Mode;
+use igfeed_sandbox::Mode;
 use secrecy::{ExposeSecret, SecretString};
 use tracing_subscriber::fmt::MakeWriter;
 

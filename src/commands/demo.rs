@@ -5,13 +5,13 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use anyhow::Context;
+use igfeed_sandbox::{RunningSandbox, SandboxConfig, TokenKind};
 use secrecy::SecretString;
 
 use crate::account::import_token;
 use crate::cli::DemoArgs;
 use crate::clock::{self, SharedClock};
 use crate::config::{CALLBACK_PATH, Settings};
-use crate::sandbox::{self, RunningSandbox, SandboxConfig, TokenKind};
 use crate::startup::Application;
 
 /// Runs the sandbox and igfeed until interrupted.
@@ -48,7 +48,7 @@ pub fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
         let clock = clock::system();
         let sandbox =
-            sandbox::spawn(sandbox_config.clone(), clock.clone(), sandbox_listener).await?;
+            igfeed_sandbox::spawn(sandbox_config.clone(), clock.clone(), sandbox_listener).await?;
         point_at(&mut settings, &sandbox, &sandbox_config, callback);
         let app = Application::build_on(listener, settings, clock.clone()).await?;
         if args.connected {

@@ -5,10 +5,10 @@ use std::net::TcpListener;
 use std::io::Write;
 
 use anyhow::Context;
+use igfeed_sandbox::SandboxConfig;
 
 use crate::cli::SandboxArgs;
 use crate::clock;
-use crate::sandbox::{self, SandboxConfig};
 
 /// Runs the sandbox until interrupted, after printing how to point igfeed at it.
 pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
@@ -30,7 +30,7 @@ pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
     actix_web::rt::System::new().block_on(async move {
         let app_id = config.app_id.clone();
-        let running = sandbox::spawn(config, clock::system(), listener).await?;
+        let running = igfeed_sandbox::spawn(config, clock::system(), listener).await?;
         if let (Some(path), Some(pem)) = (&args.ca_out, running.ca_pem()) {
             std::fs::write(path, pem).with_context(|| {
                 format!("cannot write the CA certificate to {}", path.display())

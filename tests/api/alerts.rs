@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use igfeed::clock::Clock as _;
 use igfeed::credentials::{CredentialStore, Credentials, TokenSource};
-use igfeed::sandbox::{Mode, TokenKind};
 use igfeed::storage::StateDir;
+use igfeed_sandbox::{Mode, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestApp, TestEnv, hours, wait_until};

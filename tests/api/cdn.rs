@@ -1,6 +1,6 @@
 //! The sandbox's CDN behaves like Instagram's: real JPEGs behind signed URLs that expire.
 
-use igfeed::sandbox::{Mode, TokenKind};
+use igfeed_sandbox::{Mode, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestEnv, hours};

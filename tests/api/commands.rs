@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 use igfeed::credentials::TokenSource;
-use igfeed::sandbox::TokenKind;
+use igfeed_sandbox::TokenKind;
 
 use super::helpers::{TestEnv, hours, wait_until};
 
@@ -70,7 +70,7 @@ async fn export_writes_every_post_and_offline_uses_the_stored_snapshot() {
     })
     .await;
     app.stop().await;
-    env.sandbox.set_mode(igfeed::sandbox::Mode::Outage);
+    env.sandbox.set_mode(igfeed_sandbox::Mode::Outage);
     let offline = igfeed(&env, &["export", "--offline"], "");
     assert!(offline.status.success(), "{}", stderr(&offline));
     let doc: serde_json::Value = serde_json::from_slice(&offline.stdout).expect("json on stdout");

@@ -1,7 +1,7 @@
 //! The owner's Connect flow over HTTP through the sandbox consent page, every redirect
 //! followed explicitly, and every way it can go wrong leaving the previous connection intact.
 
-use igfeed::sandbox::Mode;
+use igfeed_sandbox::Mode;
 use reqwest::StatusCode;
 use secrecy::ExposeSecret;
 

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use igfeed::instagram::ApiError;
-use igfeed::sandbox::{Mode, TokenKind};
+use igfeed_sandbox::{Mode, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestEnv, hours};

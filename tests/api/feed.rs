@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::time::Duration;
 
-use igfeed::sandbox::{Mode, TokenKind};
+use igfeed_sandbox::{Mode, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestApp, TestEnv, hours, wait_until};

@@ -1,7 +1,7 @@
 //! Graph reads against the sandbox: profile shapes, the media list and its quirks.
 
 use igfeed::instagram::MediaType;
-use igfeed::sandbox::{BodyShape, TokenKind};
+use igfeed_sandbox::{BodyShape, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestEnv, hours};

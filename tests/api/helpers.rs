@@ -9,11 +9,10 @@ use igfeed::clock::{Clock, OffsetClock, SharedClock};
 use igfeed::config::{Settings, Sources};
 use igfeed::credentials::{CredentialStore, Credentials, TokenSource, TokenState};
 use igfeed::instagram::InstagramClient;
-use igfeed::sandbox::TokenKind;
-use igfeed::sandbox::{self, RunningSandbox, SandboxConfig};
 use igfeed::startup::AppState;
 use igfeed::startup::Application;
 use igfeed::storage::StateDir;
+use igfeed_sandbox::{RunningSandbox, SandboxConfig, TokenKind};
 use secrecy::SecretString;
 
 /// Where igfeed's callback lives in tests (registered with the sandbox).
@@ -40,7 +39,7 @@ impl TestEnv {
         let clock = OffsetClock::new();
         let shared: SharedClock = clock.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind sandbox port");
-        let sandbox = sandbox::spawn(config.clone(), shared, listener)
+        let sandbox = igfeed_sandbox::spawn(config.clone(), shared, listener)
             .await
             .expect("sandbox starts");
         let base = sandbox.base_url().as_str().trim_end_matches('/').to_owned();

@@ -2,7 +2,7 @@
 //! long-lived exchange and refresh, and each rule Instagram enforces on them.
 
 use igfeed::instagram::{ApiError, SCOPE};
-use igfeed::sandbox::{BodyShape, TokenKind};
+use igfeed_sandbox::{BodyShape, TokenKind};
 use secrecy::ExposeSecret;
 
 use super::consent::{approve, decide, query};

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
-use igfeed::sandbox::{SandboxConfig, TokenKind};
+use igfeed_sandbox::{SandboxConfig, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestEnv, hours};

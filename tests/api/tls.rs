@@ -1,6 +1,6 @@
 //! igfeed talks TLS to Instagram, trusting an extra CA only when configured to.
 
-use igfeed::sandbox::{SandboxConfig, TokenKind};
+use igfeed_sandbox::{SandboxConfig, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestEnv, hours};

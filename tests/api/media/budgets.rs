@@ -4,7 +4,7 @@ use futures_util::StreamExt as _;
 
 use super::{feed, items, load};
 use crate::helpers::TestEnv;
-use igfeed::sandbox::SandboxConfig;
+use igfeed_sandbox::SandboxConfig;
 
 #[tokio::test]
 async fn budgets_hold_under_a_burst_of_distinct_images() {

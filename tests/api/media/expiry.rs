@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use igfeed::sandbox::Mode;
+use igfeed_sandbox::Mode;
 
 use super::{feed, image_urls, items, load};
 use crate::helpers::TestEnv;

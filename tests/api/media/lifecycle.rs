@@ -1,6 +1,6 @@
 //! What happens around the images: restarts, disconnects, new posts, videos.
 
-use igfeed::sandbox::Mode;
+use igfeed_sandbox::Mode;
 
 use super::{feed, feed_until, has_sizes, header, image_urls, items, load};
 use crate::helpers::TestEnv;

@@ -1,6 +1,6 @@
 //! `/metrics`: the families, route patterns instead of paths, Instagram call counts.
 
-use igfeed::sandbox::Mode;
+use igfeed_sandbox::Mode;
 
 use super::super::helpers::TestEnv;
 use super::{connected, get, sample};

@@ -2,8 +2,8 @@
 
 use igfeed::clock::Clock;
 use igfeed::credentials::{CredentialStore, Credentials, TokenSource};
-use igfeed::sandbox::{Mode, TokenKind};
 use igfeed::storage::StateDir;
+use igfeed_sandbox::{Mode, TokenKind};
 use secrecy::SecretString;
 use serde_json::Value;
 

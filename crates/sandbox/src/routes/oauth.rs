@@ -7,12 +7,12 @@ use askama::Template;
 use url::Url;
 
 use super::{form_pairs, param};
-use crate::sandbox::errors::html_error;
-use crate::sandbox::mode::Mode;
-use crate::sandbox::posts::USERNAME;
-use crate::sandbox::state::SandboxState;
-use crate::sandbox::stats::Endpoint;
-use crate::sandbox::tokens::Grant;
+use crate::errors::html_error;
+use crate::mode::Mode;
+use crate::posts::USERNAME;
+use crate::state::SandboxState;
+use crate::stats::Endpoint;
+use crate::tokens::Grant;
 
 /// Scopes of the Instagram API with Instagram Login; anything else is refused.
 const KNOWN_SCOPES: &[&str] = &[

@@ -200,7 +200,7 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
-    use crate::sandbox::fields::parse;
+    use crate::fields::parse;
 
     #[test]
     fn timestamps_have_no_colon_in_the_offset() {

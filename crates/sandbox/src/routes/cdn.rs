@@ -3,12 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::sandbox::cdn::{Asset, UrlError};
-use crate::sandbox::mode::Mode;
-use crate::sandbox::picture::Spec;
-use crate::sandbox::posts::{self, Kind, Post};
-use crate::sandbox::state::SandboxState;
-use crate::sandbox::stats::Endpoint;
+use crate::cdn::{Asset, UrlError};
+use crate::mode::Mode;
+use crate::picture::Spec;
+use crate::posts::{self, Kind, Post};
+use crate::state::SandboxState;
+use crate::stats::Endpoint;
 
 /// A 28-byte MP4 `ftyp` box: enough for a content sniffer, not a playable video.
 const VIDEO_STUB: &[u8] = b"\x00\x00\x00\x1cftypisom\x00\x00\x02\x00isomiso2mp41";

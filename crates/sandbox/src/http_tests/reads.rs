@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::sandbox::{BodyShape, TokenKind};
+use crate::{BodyShape, TokenKind};
 
 const ALL: &str = "id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,shortcode,\
 timestamp,username,like_count,comments_count,alt_text,children{id,media_type,media_url,thumbnail_url}";

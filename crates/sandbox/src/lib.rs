@@ -3,6 +3,11 @@
 //!
 //! Integration tests run it in-process on port 0; `igfeed sandbox` and `igfeed demo` serve it
 //! to humans. Its clock is the injected [`SharedClock`], so tests can age tokens and CDN URLs.
+//!
+//! It is a crate of its own so that the boundary is explicit: in igfeed only the commands that
+//! run it (`sandbox`, `demo`) and the tests use it (igfeed's tests/api/layering.rs checks
+//! that), and it shares nothing with igfeed but `igfeed-base` (the clock, secret comparison).
+#![warn(missing_docs, clippy::unwrap_used)]
 
 mod cdn;
 mod errors;
@@ -34,13 +39,13 @@ use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use chrono::TimeDelta;
+use igfeed_base::clock::SharedClock;
 use url::Url;
 
 pub use mode::{BodyShape, Mode, TokenKind};
 pub use settings::SandboxConfig;
 pub use stats::{Calls, Stats};
 
-use crate::clock::SharedClock;
 use state::SandboxState;
 
 /// A sandbox serving on its listener until stopped.

@@ -6,14 +6,14 @@ use serde_json::{Value, json};
 
 use super::token::{Grant, long_lived};
 use super::{form_pairs, param, token_of};
-use crate::sandbox::errors::GraphError;
-use crate::sandbox::fields;
-use crate::sandbox::gate::{Surface, enter, ok_json};
-use crate::sandbox::paging::{self, cursor, decode_cursor};
-use crate::sandbox::posts::{self, Post};
-use crate::sandbox::render::{Renderer, check_media_fields, check_profile_fields};
-use crate::sandbox::state::SandboxState;
-use crate::sandbox::stats::Endpoint;
+use crate::errors::GraphError;
+use crate::fields;
+use crate::gate::{Surface, enter, ok_json};
+use crate::paging::{self, cursor, decode_cursor};
+use crate::posts::{self, Post};
+use crate::render::{Renderer, check_media_fields, check_profile_fields};
+use crate::state::SandboxState;
+use crate::stats::Endpoint;
 
 /// Every request no other route took: routed by path like graph.instagram.com.
 pub(super) async fn dispatch(req: HttpRequest, state: web::Data<SandboxState>) -> HttpResponse {

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::sandbox::{Mode, TokenKind};
+use crate::{Mode, TokenKind};
 
 async fn post_json(h: &Harness, path: &str, body: &str) -> (u16, Value) {
     let response = h

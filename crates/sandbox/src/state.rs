@@ -3,6 +3,7 @@
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use igfeed_base::clock::SharedClock;
 use url::Url;
 
 use super::SandboxConfig;
@@ -12,7 +13,6 @@ use super::picture::Pictures;
 use super::stats::{Endpoint, Stats};
 use super::timeline::Timeline;
 use super::tokens::{TokenError, TokenRecord, TokenStore};
-use crate::clock::SharedClock;
 
 /// One sandbox instance, shared by its workers and its [`super::RunningSandbox`] handle.
 pub(crate) struct SandboxState {

@@ -6,10 +6,10 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::sandbox::errors::control_error;
-use crate::sandbox::mode::{Mode, ModeRequest, ShapeRequest, TokenKind};
-use crate::sandbox::posts::Post;
-use crate::sandbox::state::SandboxState;
+use crate::errors::control_error;
+use crate::mode::{Mode, ModeRequest, ShapeRequest, TokenKind};
+use crate::posts::Post;
+use crate::state::SandboxState;
 
 /// Registers the control routes.
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {

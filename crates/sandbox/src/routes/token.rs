@@ -2,16 +2,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use igfeed_base::secret::secure_eq;
 use serde_json::{Value, json};
 
-use super::{form_pairs, param, same_secret, token_of};
-use crate::sandbox::errors::{GraphError, oauth_error};
-use crate::sandbox::gate::{Surface, enter, ok_json};
-use crate::sandbox::mode::BodyShape;
-use crate::sandbox::posts::USER_ID;
-use crate::sandbox::state::SandboxState;
-use crate::sandbox::stats::Endpoint;
-use crate::sandbox::tokens::{CodeError, Issued, TokenError};
+use super::{form_pairs, param, token_of};
+use crate::errors::{GraphError, oauth_error};
+use crate::gate::{Surface, enter, ok_json};
+use crate::mode::BodyShape;
+use crate::posts::USER_ID;
+use crate::state::SandboxState;
+use crate::stats::Endpoint;
+use crate::tokens::{CodeError, Issued, TokenError};
 
 /// `POST /oauth/access_token` (api.instagram.com): an authorization code for a short-lived token.
 pub(super) async fn code_exchange(
@@ -29,7 +30,10 @@ pub(super) async fn code_exchange(
     if get("client_id") != state.config.app_id {
         return fail("Invalid platform app");
     }
-    if !same_secret(get("client_secret"), &state.config.app_secret) {
+    if !secure_eq(
+        get("client_secret").as_bytes(),
+        state.config.app_secret.as_bytes(),
+    ) {
         return fail("Error validating client secret");
     }
     if get("grant_type") != "authorization_code" {
@@ -126,7 +130,7 @@ fn issue(
     // Only the exchange takes the app secret; the refresh needs nothing but the token.
     if grant == Grant::Exchange {
         let secret = param(pairs, "client_secret").unwrap_or_default();
-        if !same_secret(secret, &state.config.app_secret) {
+        if !secure_eq(secret.as_bytes(), state.config.app_secret.as_bytes()) {
             return Err(GraphError::bad_secret());
         }
     }

@@ -4,6 +4,7 @@
 //! rest of its query as `oh`, so a test can tamper with either and get Instagram's 403 answers.
 
 use chrono::{DateTime, Utc};
+use igfeed_base::secret::secure_eq;
 use rand::RngExt;
 use rustls::SupportedCipherSuite;
 use rustls::crypto::ring::cipher_suite::TLS13_AES_128_GCM_SHA256;
@@ -103,7 +104,7 @@ impl Signer {
         let rest = rest.join("&");
         let expected = self.sign(path, &rest);
         let given = given.ok_or(UrlError::BadHash)?;
-        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+        if !secure_eq(given.as_bytes(), expected.as_bytes()) {
             return Err(UrlError::BadHash);
         }
         let expiry = rest
@@ -138,10 +139,6 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
         // This suite is TLS 1.3 by definition; an empty tag would only ever fail to verify.
         _ => Vec::new(),
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -44,9 +44,3 @@ pub(crate) fn token_of(req: &HttpRequest, pairs: &[(String, String)]) -> Option<
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then(|| token.to_owned())
 }
-
-/// Compares secrets without leaking where they differ through timing.
-pub(crate) fn same_secret(given: &str, expected: &str) -> bool {
-    let (a, b) = (given.as_bytes(), expected.as_bytes());
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}

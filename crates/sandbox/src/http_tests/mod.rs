@@ -8,10 +8,10 @@ mod tokens;
 use std::net::TcpListener;
 use std::sync::Arc;
 
+use igfeed_base::clock::OffsetClock;
 use serde_json::Value;
 
 use super::{RunningSandbox, SandboxConfig, spawn};
-use crate::clock::OffsetClock;
 
 const REDIRECT: &str = "http://127.0.0.1:8080/auth/instagram/callback";
 

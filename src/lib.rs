@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod alerts;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod instagram;
 pub mod media;
 pub mod meta;
 pub mod metrics;
+pub mod net;
 pub mod sandbox;
 pub mod startup;
 pub mod storage;

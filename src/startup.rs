@@ -98,11 +98,10 @@ impl Application {
         let lock = dir.lock()?;
         let credentials = CredentialStore::open(dir.clone())?;
         let admin = crate::web::admin::AdminAccess::open(&settings, &public_url, dir.clone())?;
-        let trusted_proxies =
-            crate::web::client_ip::parse_trusted_proxies(&settings.server.trusted_proxies)
-                .map_err(|problem| {
-                    anyhow::anyhow!("invalid setting `server.trusted_proxies`: {problem}")
-                })?;
+        let trusted_proxies = crate::net::parse_trusted_proxies(&settings.server.trusted_proxies)
+            .map_err(|problem| {
+            anyhow::anyhow!("invalid setting `server.trusted_proxies`: {problem}")
+        })?;
         let metrics = Metrics::new();
         let instagram =
             InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?

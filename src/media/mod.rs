@@ -15,7 +15,6 @@ mod disk;
 mod error;
 mod fetch;
 mod heal;
-mod hosts;
 pub mod key;
 pub mod links;
 mod load;
@@ -32,7 +31,6 @@ use tokio::sync::{Notify, Semaphore};
 
 pub use error::MediaError;
 pub use fetch::{Cdn, FetchError};
-pub use hosts::HostPattern;
 pub use links::MediaLinks;
 pub use render::{RenderParams, render, scaled};
 pub use rendition::Rendition;
@@ -102,7 +100,7 @@ impl MediaService {
         let hosts = media
             .allowed_hosts
             .iter()
-            .filter_map(|h| HostPattern::parse(h).ok())
+            .filter_map(|h| crate::net::HostPattern::parse(h).ok())
             .collect();
         let http = crate::instagram::cdn_http_client(&settings.instagram)?;
         let cdn = Cdn::new(http, hosts, media.max_source_bytes, media.download_timeout);

@@ -11,12 +11,14 @@ mod error;
 mod files;
 mod key;
 mod lock;
+mod settings;
 
 pub use dir::StateDir;
 pub use envelope::FORMAT;
 pub use error::StorageError;
 pub use key::EncryptionKey;
 pub use lock::DirLock;
+pub use settings::StorageSettings;
 
 #[cfg(test)]
 mod damage_tests;

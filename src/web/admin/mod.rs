@@ -14,11 +14,8 @@ mod advice;
 mod headers;
 mod login;
 mod pages;
-mod registry;
-mod secret;
 pub mod session;
 pub mod status;
-pub mod throttle;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -26,7 +23,6 @@ use actix_web::{Resource, web};
 
 pub use access::{AdminAccess, COOKIE_NAME, SessionCookie};
 pub use headers::{AdminHeaders, admin_headers};
-pub use secret::password_hash_problem;
 pub use session::AdminSession;
 
 /// Where logged-out admins are sent.

@@ -10,8 +10,8 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::secret::{random_hex, secure_eq};
 use super::{LOGIN_PATH, codes, pages};
+use crate::auth::{random_hex, secure_eq};
 use crate::startup::AppState;
 use crate::web::WebError;
 

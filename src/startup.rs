@@ -11,9 +11,9 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 
-use crate::account::import_token;
 use crate::clock::SharedClock;
 use crate::config::Settings;
+use crate::connection::import_token;
 use crate::credentials::CredentialStore;
 use crate::feed::{FeedConfig, FeedService};
 use crate::instagram::{ApiError, InstagramClient};
@@ -49,7 +49,7 @@ pub struct AppState {
     /// Keeps the token alive.
     pub token_keeper: TokenKeeper,
     /// Meta's data-deletion requests, for their status page.
-    pub deletions: crate::meta::DeletionLog,
+    pub deletions: crate::meta_callbacks::DeletionLog,
     /// Conditions that need the owner: shown on the status page, sent to the webhook.
     pub alerts: crate::alerts::Alerts,
     /// `Cache-Control` of `/feed.json`, computed once.
@@ -128,7 +128,7 @@ impl Application {
             clock.clone(),
             settings.token.refresh_after,
         );
-        let deletions = crate::meta::DeletionLog::open(dir.clone());
+        let deletions = crate::meta_callbacks::DeletionLog::open(dir.clone());
         let alerts = crate::alerts::Alerts::new(
             settings.alerts.webhook_url.clone(),
             credentials.clone(),
@@ -273,12 +273,12 @@ async fn import_configured_token(state: &AppState, token: secrecy::SecretString)
                 state.refresh_trigger.refresh_soon();
                 return;
             }
-            Err(crate::account::ImportError::Rejected(error @ ApiError::Transient { .. })) => {
+            Err(crate::connection::ImportError::Rejected(error @ ApiError::Transient { .. })) => {
                 tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
                 tokio::time::sleep(retry).await;
             }
             // Instagram said how long to stay away; calling sooner only extends the limit.
-            Err(crate::account::ImportError::Rejected(
+            Err(crate::connection::ImportError::Rejected(
                 error @ ApiError::RateLimited { retry_after, .. },
             )) => {
                 tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");

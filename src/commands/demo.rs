@@ -7,10 +7,10 @@ use std::time::Duration;
 use anyhow::Context;
 use secrecy::SecretString;
 
-use crate::account::import_token;
 use crate::cli::DemoArgs;
 use crate::clock::{self, SharedClock};
 use crate::config::{CALLBACK_PATH, Settings};
+use crate::connection::import_token;
 use crate::sandbox::{self, RunningSandbox, SandboxConfig, TokenKind};
 use crate::startup::Application;
 

@@ -29,7 +29,6 @@ mod status;
 pub use pages::Current;
 use pages::{PageKey, default_body};
 pub use status::RefreshStatus;
-pub(crate) use status::mark_needs_reconnect;
 
 /// File holding the last good snapshot (disposable: rebuilt on the next refresh).
 pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";

@@ -22,6 +22,7 @@ mod maintain;
 mod render;
 mod rendition;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -38,11 +39,12 @@ pub use rendition::Rendition;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::feed::FeedService;
+use crate::storage::StorageError;
 use disk::DiskCache;
 use heal::HealQueue;
 
-/// The media cache directory under `storage.dir`.
-pub const MEDIA_DIR: &str = crate::meta::MEDIA_DIR;
+/// The media cache directory under `storage.dir` (resized copies of the account's images).
+pub const MEDIA_DIR: &str = "media";
 /// Downloads and resizes running at once, whatever the traffic: each holds an original and
 /// its decoded pixels (tens of megabytes).
 const MAX_WORK: usize = 4;
@@ -188,4 +190,24 @@ impl MediaService {
     fn epoch(&self) -> u64 {
         self.inner.epoch.load(Ordering::SeqCst)
     }
+}
+
+/// Removes the media folder under `storage_dir` with everything in it, also files the cache
+/// does not index (a half-written temp file): what Meta's data-deletion asks for, after
+/// [`MediaService::purge`] has emptied the running cache.
+pub async fn remove_stored_files(storage_dir: &Path) -> Result<(), StorageError> {
+    let media = storage_dir.join(MEDIA_DIR);
+    tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&media) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StorageError::Io {
+            path: media,
+            source: e,
+        }),
+    })
+    .await
+    .map_err(|e| StorageError::Io {
+        path: MEDIA_DIR.into(),
+        source: std::io::Error::other(e),
+    })?
 }

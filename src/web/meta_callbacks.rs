@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::{WebError, codes, json_error};
-use crate::meta::{self, ConfirmationCode, DeletionRecord, Outcome, Payload};
+use crate::meta_callbacks::{self, ConfirmationCode, DeletionRecord, Outcome, Payload};
 use crate::startup::AppState;
 
 /// Error codes of these routes.
@@ -65,7 +65,7 @@ fn verified(state: &AppState, form: &CallbackForm) -> Result<Payload, WebError> 
             "igfeed cannot verify Meta's requests: instagram.app_secret is not set",
         ));
     };
-    meta::verify(&form.signed_request, secret).map_err(|error| {
+    meta_callbacks::verify(&form.signed_request, secret).map_err(|error| {
         tracing::warn!(%error, "refused a Meta callback");
         WebError::client(
             StatusCode::BAD_REQUEST,
@@ -77,10 +77,10 @@ fn verified(state: &AppState, form: &CallbackForm) -> Result<Payload, WebError> 
 
 /// Forgets the connected account if the request names it; returns whether it did.
 async fn forget_if_connected(state: &AppState, payload: &Payload) -> Result<bool, WebError> {
-    if !meta::is_connected_user(&state.credentials, &payload.user_id) {
+    if !meta_callbacks::is_connected_user(&state.credentials, &payload.user_id) {
         return Ok(false);
     }
-    meta::forget_account(
+    meta_callbacks::forget_account(
         &state.credentials,
         &state.feed,
         &state.media,

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{self, Failure};
-use crate::account::{ImportError, connect_with_code};
+use crate::connection::{ImportError, connect_with_code};
 use crate::startup::AppState;
 use crate::web::admin::session::AdminSession;
 

@@ -9,4 +9,4 @@ pub mod prepared;
 pub mod service;
 mod text;
 
-pub use service::{FeedConfig, FeedError, FeedService};
+pub use service::{FeedConfig, FeedError, FeedService, ImageLinks};

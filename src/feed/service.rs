@@ -10,16 +10,16 @@
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use moka::future::Cache;
 
 use super::document::PageRequest;
-use super::domain::Snapshot;
+use super::domain::{Feed, Snapshot};
 use super::mapping::map_feed;
 use super::prepared::PreparedBody;
 use crate::clock::SharedClock;
 use crate::credentials::CredentialStore;
 use crate::instagram::{ApiError, InstagramClient};
-use crate::media::MediaLinks;
 use crate::storage::StateDir;
 
 mod media;
@@ -29,6 +29,18 @@ mod status;
 pub use pages::Current;
 use pages::{PageKey, default_body};
 pub use status::RefreshStatus;
+
+/// Turns a snapshot's CDN URLs into the image links visitors get. The media layer implements
+/// it with igfeed's own `/media/…` URLs; the feed reaches media only through this trait, so
+/// that media can build on the feed's types without the two depending on each other.
+pub trait ImageLinks: Send + Sync {
+    /// A snapshot of a freshly mapped feed, with the CDN URLs moved out of its public fields.
+    fn snapshot(&self, feed: Feed, fetched_at: DateTime<Utc>) -> Snapshot;
+    /// Readies a snapshot read from disk (older ones still hold CDN URLs in public fields).
+    fn restore(&self, snapshot: &mut Snapshot);
+    /// Rewrites every public image link of `snapshot` from what is known now.
+    fn apply(&self, snapshot: &mut Snapshot);
+}
 
 /// File holding the last good snapshot (disposable: rebuilt on the next refresh).
 pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";
@@ -74,7 +86,7 @@ struct Inner {
     clock: SharedClock,
     config: FeedConfig,
     /// Turns the snapshot's CDN URLs into igfeed's own `/media/…` links.
-    links: MediaLinks,
+    links: Arc<dyn ImageLinks>,
     /// The snapshot served. One value read by every visitor: a plain slot, not a cache
     /// (moka would record every read for an eviction policy that has nothing to choose).
     current: RwLock<Option<Arc<Current>>>,
@@ -95,7 +107,7 @@ impl FeedService {
         dir: StateDir,
         clock: SharedClock,
         config: FeedConfig,
-        links: MediaLinks,
+        links: impl ImageLinks + 'static,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -104,7 +116,7 @@ impl FeedService {
                 dir,
                 clock,
                 config,
-                links,
+                links: Arc::new(links),
                 current: RwLock::new(None),
                 pages: Cache::builder().max_capacity(PAGE_CACHE_ENTRIES).build(),
                 refresh_lock: tokio::sync::Mutex::new(()),

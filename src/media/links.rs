@@ -191,6 +191,20 @@ impl MediaLinks {
     }
 }
 
+impl crate::feed::ImageLinks for MediaLinks {
+    fn snapshot(&self, feed: Feed, fetched_at: DateTime<Utc>) -> Snapshot {
+        MediaLinks::snapshot(self, feed, fetched_at)
+    }
+
+    fn restore(&self, snapshot: &mut Snapshot) {
+        MediaLinks::restore(self, snapshot);
+    }
+
+    fn apply(&self, snapshot: &mut Snapshot) {
+        MediaLinks::apply(self, snapshot);
+    }
+}
+
 /// Moves the CDN URLs out of the public fields.
 fn extract(feed: &mut Feed) -> MediaSources {
     let mut sources = MediaSources {

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::error::{WebError, codes, json_error};
 use crate::meta_callbacks::{self, ConfirmationCode, DeletionRecord, Outcome, Payload};
-use crate::startup::AppState;
+use crate::web::AppState;
 
 /// Error codes of these routes.
 pub mod meta_codes {

@@ -11,9 +11,9 @@ use igfeed::credentials::{CredentialStore, Credentials, TokenSource, TokenState}
 use igfeed::instagram::InstagramClient;
 use igfeed::sandbox::TokenKind;
 use igfeed::sandbox::{self, RunningSandbox, SandboxConfig};
-use igfeed::startup::AppState;
 use igfeed::startup::Application;
 use igfeed::storage::StateDir;
+use igfeed::web::AppState;
 use secrecy::SecretString;
 
 /// Where igfeed's callback lives in tests (registered with the sandbox).

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::advice::Notice;
 use super::session::AdminSession;
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 
 /// Every action form carries only the CSRF token.

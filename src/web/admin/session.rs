@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{LOGIN_PATH, codes, pages};
 use crate::auth::{random_hex, secure_eq};
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 
 /// Key of the claims inside the session cookie.

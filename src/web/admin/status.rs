@@ -11,7 +11,7 @@ use super::advice::{Notice, advice_for};
 use super::pages;
 use super::session::AdminSession;
 use crate::credentials::TokenState;
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 
 /// Posts shown in the preview.

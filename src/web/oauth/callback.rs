@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::pages::{self, Failure};
 use crate::connection::{ImportError, connect_with_code};
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::admin::session::AdminSession;
 
 /// Instagram's redirect parameters (all optional: a hostile caller may send anything).

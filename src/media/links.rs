@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
 
 use super::key::{MAX_ITEMS, Target, Variant};
-use super::render::{hex, scaled};
+use super::render::hex;
+use super::rendition::scaled;
 use crate::config::MediaSettings;
 use crate::feed::domain::{Feed, ItemSources, MediaItem, MediaSize, MediaSources, Snapshot};
 

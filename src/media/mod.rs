@@ -33,8 +33,8 @@ use tokio::sync::{Notify, Semaphore};
 pub use error::MediaError;
 pub use fetch::{Cdn, FetchError};
 pub use links::MediaLinks;
-pub use render::{RenderParams, render, scaled};
-pub use rendition::Rendition;
+pub use render::{RenderParams, render};
+pub use rendition::{Rendition, scaled};
 
 use crate::clock::SharedClock;
 use crate::config::Settings;

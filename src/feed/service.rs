@@ -15,11 +15,10 @@ use moka::future::Cache;
 
 use super::document::PageRequest;
 use super::domain::{Feed, Snapshot};
-use super::mapping::map_feed;
 use super::prepared::PreparedBody;
 use crate::clock::SharedClock;
 use crate::credentials::CredentialStore;
-use crate::instagram::{ApiError, InstagramClient};
+use crate::instagram::InstagramClient;
 use crate::storage::StateDir;
 
 mod media;
@@ -242,19 +241,16 @@ impl FeedService {
         let started = self.inner.clock.now();
         self.update_status(|s| s.last_attempt = Some(started));
         let token = &credentials.access_token;
-        let client = &self.inner.instagram;
-        let fetched = async {
-            let profile = client.profile(token).await?;
-            let media = client.media(token, self.inner.config.max_posts).await?;
-            Ok::<_, ApiError>((profile, media))
-        }
+        let fetched = super::fetch_snapshot(
+            &self.inner.instagram,
+            token,
+            self.inner.config.max_posts,
+            self.inner.links.as_ref(),
+            &self.inner.clock,
+        )
         .await;
         match fetched {
-            Ok((profile, media)) => {
-                let snapshot = self
-                    .inner
-                    .links
-                    .snapshot(map_feed(profile, media), self.inner.clock.now());
+            Ok(snapshot) => {
                 self.persist(&snapshot).await;
                 tracing::info!(posts = snapshot.feed.posts.len(), "feed refreshed");
                 let current = self.wrap(snapshot);
@@ -322,12 +318,7 @@ impl FeedService {
             }
         });
         let dir = self.inner.dir.clone();
-        tokio::task::spawn_blocking(move || dir.remove(SNAPSHOT_FILE))
-            .await
-            .map_err(|e| crate::storage::StorageError::Io {
-                path: SNAPSHOT_FILE.into(),
-                source: std::io::Error::other(e),
-            })?
+        crate::storage::run_blocking(SNAPSHOT_FILE, move || dir.remove(SNAPSHOT_FILE)).await
     }
 }
 

@@ -197,7 +197,7 @@ impl MediaService {
 /// [`MediaService::purge`] has emptied the running cache.
 pub async fn remove_stored_files(storage_dir: &Path) -> Result<(), StorageError> {
     let media = storage_dir.join(MEDIA_DIR);
-    tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&media) {
+    crate::storage::run_blocking(MEDIA_DIR, move || match std::fs::remove_dir_all(&media) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(StorageError::Io {
@@ -206,8 +206,4 @@ pub async fn remove_stored_files(storage_dir: &Path) -> Result<(), StorageError>
         }),
     })
     .await
-    .map_err(|e| StorageError::Io {
-        path: MEDIA_DIR.into(),
-        source: std::io::Error::other(e),
-    })?
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod connection;
 pub mod credentials;
 pub mod feed;
+pub mod human;
 pub mod instagram;
 pub mod media;
 pub mod meta_callbacks;

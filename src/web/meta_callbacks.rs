@@ -165,11 +165,10 @@ async fn status_page(state: web::Data<AppState>, code: web::Path<String>) -> Htt
     let Some(record) = state.deletions.find(&code).await else {
         return not_found();
     };
-    let format = "%Y-%m-%d %H:%M UTC";
     let page = StatusPage {
         code: record.code.as_str(),
-        requested_at: record.requested_at.format(format).to_string(),
-        completed_at: record.completed_at.format(format).to_string(),
+        requested_at: crate::human::time(record.requested_at),
+        completed_at: crate::human::time(record.completed_at),
         deleted: record.outcome == Outcome::Deleted,
     };
     match page.render() {

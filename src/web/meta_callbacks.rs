@@ -175,7 +175,7 @@ async fn status_page(state: web::Data<AppState>, code: web::Path<String>) -> Htt
         Ok(html) => no_store(HttpResponse::Ok())
             .insert_header((
                 CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
             ))
             .insert_header(("Referrer-Policy", "no-referrer"))
             .insert_header(("X-Content-Type-Options", "nosniff"))

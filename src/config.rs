@@ -17,11 +17,15 @@ use std::path::{Path, PathBuf};
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
+/// `[storage]`, defined by the storage it configures.
+pub use crate::storage::StorageSettings;
+/// `log.format`, a value of the logging it configures.
+pub use crate::telemetry::LogFormat;
 pub use embed::EmbedSettings;
 pub use media::MediaSettings;
 pub use sections::{
-    AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogFormat,
-    LogSettings, OpsSettings, ServerSettings, StorageSettings, TokenSettings,
+    AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogSettings,
+    OpsSettings, ServerSettings, TokenSettings,
 };
 
 /// The defaults every other source overrides, embedded so a bare binary runs.

@@ -4,18 +4,21 @@
 //! build exactly the application that production runs.
 #![warn(missing_docs, clippy::unwrap_used)]
 
-pub mod account;
 pub mod alerts;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod connection;
 pub mod credentials;
 pub mod feed;
+pub mod human;
 pub mod instagram;
 pub mod media;
-pub mod meta;
+pub mod meta_callbacks;
 pub mod metrics;
+pub mod net;
 pub mod startup;
 pub mod storage;
 pub mod tasks;

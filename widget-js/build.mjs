@@ -35,7 +35,7 @@ async function bundle(entry, format, define = {}) {
     write: false,
     define,
     plugins: [minifiedCss],
-    banner: { js: '/* igfeed widget: readable source, tests and license in the igfeed repository, widget-js/ */' },
+    banner: { js: '/* igfeed widget, MIT OR Apache-2.0 (LICENSE-MIT, LICENSE-APACHE); source: igfeed repository, widget-js/ */' },
   });
   return Buffer.from(result.outputFiles[0].text);
 }

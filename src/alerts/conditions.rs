@@ -74,7 +74,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Vec<Warning> {
                 "Instagram stopped accepting igfeed's access on {} ({reason}). Visitors still \
                  see the last good copy of the feed, but it no longer updates. Fix: open \
                  {admin}, log in and click Reconnect.",
-                day(*since)
+                crate::human::time(*since)
             ),
         }];
     }
@@ -89,7 +89,7 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Vec<Warning> {
                 "igfeed's Instagram access expires on {} (in about {} days, {} hours) and could \
                  not be renewed automatically. Fix: open {admin}, click \"Refresh token now\" \
                  and, if that fails, Reconnect.",
-                day(expiry),
+                crate::human::time(expiry),
                 left / 24,
                 left % 24
             ),
@@ -113,15 +113,11 @@ pub fn evaluate(inputs: &Inputs<'_>) -> Vec<Warning> {
                  visitors see that copy.{error} igfeed keeps retrying by itself. Fix: open \
                  {admin} for details; if Instagram is reachable, try \"Refresh feed now\".",
                 (inputs.now - last_good).num_hours(),
-                day(last_good)
+                crate::human::time(last_good)
             ),
         });
     }
     warnings
-}
-
-fn day(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 #[cfg(test)]

@@ -8,10 +8,10 @@ use anyhow::Context;
 use igfeed_sandbox::{RunningSandbox, SandboxConfig, TokenKind};
 use secrecy::SecretString;
 
-use crate::account::import_token;
 use crate::cli::DemoArgs;
 use crate::clock::{self, SharedClock};
 use crate::config::{CALLBACK_PATH, Settings};
+use crate::connection::import_token;
 use crate::startup::Application;
 
 /// Runs the sandbox and igfeed until interrupted.

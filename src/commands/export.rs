@@ -1,7 +1,7 @@
 //! `igfeed export`: the /feed.json document for static-site builds.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use chrono::TimeDelta;
@@ -11,9 +11,12 @@ use crate::config::Settings;
 use crate::credentials::CredentialStore;
 use crate::feed::document::{self, PageRequest};
 use crate::feed::domain::Snapshot;
-use crate::feed::mapping::map_feed;
+use crate::feed::fetch_snapshot;
 use crate::feed::service::SNAPSHOT_FILE;
-use crate::storage::StateDir;
+use crate::storage::{StateDir, write_file_atomically};
+
+/// The exported document is public: readable by the web server that publishes it.
+const PUBLIC_FILE_MODE: u32 = 0o644;
 
 /// Writes every kept post, fetched now with the stored token or, with `offline`, taken from
 /// the last snapshot igfeed stored.
@@ -37,7 +40,8 @@ pub fn run(settings: &Settings, out: Option<PathBuf>, offline: bool) -> anyhow::
     };
     let json = document::render(&snapshot, &page, stale);
     match out {
-        Some(path) => write_atomically(&path, &json)
+        // A build script reading the file never sees half of it; a web server may read it.
+        Some(path) => write_file_atomically(&path, &json, PUBLIC_FILE_MODE)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => std::io::stdout()
             .write_all(&json)
@@ -60,37 +64,16 @@ fn fetch(settings: &Settings, dir: StateDir) -> anyhow::Result<Snapshot> {
     }
     let client = super::instagram_client(settings)?;
     let runtime = super::runtime()?;
+    // Image links point at igfeed's /media/… like the live feed's (sizes unknown here).
+    let links =
+        crate::media::MediaLinks::new(&settings.media, &settings.public_url(settings.server.port));
     runtime
-        .block_on(async {
-            let token = &credentials.access_token;
-            let profile = client.profile(token).await?;
-            let media = client.media(token, settings.feed.max_posts).await?;
-            // Image links point at igfeed's /media/… like the live feed's (sizes unknown here).
-            let links = crate::media::MediaLinks::new(
-                &settings.media,
-                &settings.public_url(settings.server.port),
-            );
-            Ok(links.snapshot(map_feed(profile, media), clock::system().now()))
-        })
-        .map_err(|e: crate::instagram::ApiError| {
-            anyhow::anyhow!("{e} (try --offline for the last stored feed)")
-        })
-}
-
-/// A build script reading the file never sees half of it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("the output path names no file"))?;
-    let mut temp_name = std::ffi::OsString::from(".");
-    temp_name.push(name);
-    temp_name.push(format!(".tmp-{}", std::process::id()));
-    let temp = path.with_file_name(temp_name);
-    let mut file = std::fs::File::create(&temp)?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    if let Err(error) = written.and_then(|()| std::fs::rename(&temp, path)) {
-        let _ = std::fs::remove_file(&temp);
-        return Err(error);
-    }
-    Ok(())
+        .block_on(fetch_snapshot(
+            &client,
+            &credentials.access_token,
+            settings.feed.max_posts,
+            &links,
+            &clock::system(),
+        ))
+        .map_err(|e| anyhow::anyhow!("{e} (try --offline for the last stored feed)"))
 }

@@ -6,10 +6,11 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use chrono::{DateTime, Utc};
+use chrono::TimeDelta;
 use secrecy::ExposeSecret;
 
 use crate::config::Settings;
+use crate::human;
 use crate::web::ops::details::{Details, READY, Readiness, Token};
 
 /// A running igfeed answers `/readyz` from memory in milliseconds.
@@ -102,7 +103,7 @@ fn details_lines(out: &mut String, d: &Details) {
             let _ = writeln!(
                 out,
                 "connection: NEEDS RECONNECT since {}: {}",
-                time(r.since),
+                human::time(r.since),
                 r.reason
             );
             let _ = writeln!(out, "            fix: {}", r.fix);
@@ -123,7 +124,7 @@ fn details_lines(out: &mut String, d: &Details) {
     let f = &d.feed;
     match (f.updated_at, f.posts) {
         (Some(at), Some(posts)) => {
-            let age = f.age_seconds.map_or("?".into(), human);
+            let age = f.age_seconds.map_or("?".into(), span);
             let stale = if f.stale == Some(true) {
                 "STALE"
             } else {
@@ -132,7 +133,7 @@ fn details_lines(out: &mut String, d: &Details) {
             let _ = writeln!(
                 out,
                 "feed:       {posts} posts, updated {age} ago ({}), {stale}",
-                time(at)
+                human::time(at)
             );
         }
         _ => {
@@ -148,7 +149,11 @@ fn details_lines(out: &mut String, d: &Details) {
             );
         }
         (None, Some(at)) => {
-            let _ = writeln!(out, "            last refresh succeeded {}", time(at));
+            let _ = writeln!(
+                out,
+                "            last refresh succeeded {}",
+                human::time(at)
+            );
         }
         (None, None) => {}
     }
@@ -160,17 +165,17 @@ fn token_lines(out: &mut String, t: &Token) {
             out,
             "token:      {}, {} old, expires in {}{}",
             t.source,
-            human(age),
-            human(left),
+            span(age),
+            span(left),
             t.expires_at
-                .map_or(String::new(), |at| format!(" ({})", time(at)))
+                .map_or(String::new(), |at| format!(" ({})", human::time(at)))
         ),
         (Some(age), Some(left)) => writeln!(
             out,
             "token:      {}, {} old, EXPIRED {} ago",
             t.source,
-            human(age),
-            human(-left)
+            span(age),
+            span(left.saturating_neg())
         ),
         _ if !t.age_known => writeln!(
             out,
@@ -184,7 +189,7 @@ fn token_lines(out: &mut String, t: &Token) {
             let _ = writeln!(out, "            last token refresh FAILED: {error}");
         }
         (None, Some(at)) => {
-            let _ = writeln!(out, "            last token refresh {}", time(at));
+            let _ = writeln!(out, "            last token refresh {}", human::time(at));
         }
         (None, None) => {
             let _ = writeln!(out, "            not refreshed yet");
@@ -192,20 +197,10 @@ fn token_lines(out: &mut String, t: &Token) {
     }
 }
 
-fn time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// Coarse durations a person reads at a glance: `56d 19h`, `3h 5m`, `42s`.
-fn human(seconds: i64) -> String {
-    let s = seconds.max(0);
-    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
-    match (d, h, m) {
-        (0, 0, 0) => format!("{s}s"),
-        (0, 0, m) => format!("{m}m"),
-        (0, h, m) => format!("{h}h {m}m"),
-        (d, h, _) => format!("{d}d {h}h"),
-    }
+/// `seconds` as [`human::duration`] writes it (a value from another igfeed's `/readyz`, so
+/// any size).
+fn span(seconds: i64) -> String {
+    human::duration(TimeDelta::try_seconds(seconds).unwrap_or(TimeDelta::MAX))
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use secrecy::SecretString;
 
-use crate::account::import_token;
 use crate::clock;
 use crate::config::Settings;
+use crate::connection::import_token;
 use crate::credentials::CredentialStore;
 use crate::storage::StateDir;
 

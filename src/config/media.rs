@@ -99,7 +99,7 @@ pub(super) fn validate(media: &MediaSettings) -> Result<(), SettingsError> {
     }
     super::validate::positive("media.download_timeout", media.download_timeout)?;
     for host in &media.allowed_hosts {
-        if let Err(problem) = crate::media::HostPattern::parse(host) {
+        if let Err(problem) = crate::net::HostPattern::parse(host) {
             return Err(SettingsError::invalid("media.allowed_hosts", problem));
         }
     }

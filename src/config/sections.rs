@@ -9,6 +9,8 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use crate::telemetry::LogFormat;
+
 /// Where igfeed listens and how it is reached from outside.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,16 +27,6 @@ pub struct ServerSettings {
     /// Reverse proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
     #[serde(deserialize_with = "list_or_comma_separated")]
     pub trusted_proxies: Vec<String>,
-}
-
-/// Where igfeed keeps its state between restarts.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StorageSettings {
-    /// State directory: token, last good feed, media cache.
-    pub dir: PathBuf,
-    /// 32-byte key (64 hex characters or base64) that encrypts the state at rest.
-    pub encryption_key: Option<SecretString>,
 }
 
 /// Access to `/admin`.
@@ -151,16 +143,6 @@ pub struct OpsSettings {
 pub struct LogSettings {
     /// `pretty` for a terminal, `json` for log collectors.
     pub format: LogFormat,
-}
-
-/// How log lines are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Human-readable lines.
-    Pretty,
-    /// One JSON object per line.
-    Json,
 }
 
 /// Accepts a TOML list or, as environment variables can only carry strings, `"a,b"`.

@@ -56,7 +56,7 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
         ));
     }
     if let Some(hash) = &settings.admin.password_hash
-        && let Some(problem) = crate::web::admin::password_hash_problem(hash.expose_secret())
+        && let Some(problem) = crate::auth::password_hash_problem(hash.expose_secret())
     {
         return Err(SettingsError::invalid("admin.password_hash", problem));
     }
@@ -68,7 +68,7 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
         ));
     }
     for entry in &settings.server.trusted_proxies {
-        if let Err(problem) = crate::web::client_ip::parse_trusted_proxy(entry) {
+        if let Err(problem) = crate::net::parse_trusted_proxy(entry) {
             return Err(SettingsError::invalid("server.trusted_proxies", problem));
         }
     }

@@ -2,8 +2,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
-use super::Credentials;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret as _, SecretString};
+
 use super::record::Record;
+use super::{Credentials, TokenState};
 use crate::storage::{StateDir, StorageError};
 
 /// The file that holds the token.
@@ -102,6 +105,38 @@ impl CredentialStore {
             .current
             .write()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl CredentialStore {
+    /// Records that only a new authorization can help, so no one calls Instagram with this
+    /// token again; the reason is kept for the owner. Only if `failed` is still the stored
+    /// token: the owner may have reconnected (or disconnected) while the failing call was in
+    /// flight. A failure to write is logged: the caller has nothing better to do with it.
+    pub async fn mark_needs_reconnect(
+        &self,
+        failed: &SecretString,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) {
+        let store = self.clone();
+        let reason = reason.to_owned();
+        let failed = failed.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            store.update(|c| {
+                if c.access_token.expose_secret() == failed.expose_secret() {
+                    c.state = TokenState::NeedsReconnect { reason, since: now };
+                }
+            })
+        })
+        .await;
+        match result {
+            Ok(Ok(_)) => {
+                tracing::warn!("Instagram access must be renewed: the owner has to reconnect")
+            }
+            Ok(Err(error)) => tracing::error!(%error, "could not record that the token is dead"),
+            Err(error) => tracing::error!(%error, "could not record that the token is dead"),
+        }
     }
 }
 

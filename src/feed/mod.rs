@@ -4,9 +4,11 @@
 pub mod cursor;
 pub mod document;
 pub mod domain;
+mod fetch;
 pub mod mapping;
 pub mod prepared;
 pub mod service;
 mod text;
 
-pub use service::{FeedConfig, FeedError, FeedService};
+pub use fetch::fetch_snapshot;
+pub use service::{FeedConfig, FeedError, FeedService, ImageLinks};

@@ -10,16 +10,15 @@
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use moka::future::Cache;
 
 use super::document::PageRequest;
-use super::domain::Snapshot;
-use super::mapping::map_feed;
+use super::domain::{Feed, Snapshot};
 use super::prepared::PreparedBody;
 use crate::clock::SharedClock;
 use crate::credentials::CredentialStore;
-use crate::instagram::{ApiError, InstagramClient};
-use crate::media::MediaLinks;
+use crate::instagram::InstagramClient;
 use crate::storage::StateDir;
 
 mod media;
@@ -29,7 +28,18 @@ mod status;
 pub use pages::Current;
 use pages::{PageKey, default_body};
 pub use status::RefreshStatus;
-pub(crate) use status::mark_needs_reconnect;
+
+/// Turns a snapshot's CDN URLs into the image links visitors get. The media layer implements
+/// it with igfeed's own `/media/…` URLs; the feed reaches media only through this trait, so
+/// that media can build on the feed's types without the two depending on each other.
+pub trait ImageLinks: Send + Sync {
+    /// A snapshot of a freshly mapped feed, with the CDN URLs moved out of its public fields.
+    fn snapshot(&self, feed: Feed, fetched_at: DateTime<Utc>) -> Snapshot;
+    /// Readies a snapshot read from disk (older ones still hold CDN URLs in public fields).
+    fn restore(&self, snapshot: &mut Snapshot);
+    /// Rewrites every public image link of `snapshot` from what is known now.
+    fn apply(&self, snapshot: &mut Snapshot);
+}
 
 /// File holding the last good snapshot (disposable: rebuilt on the next refresh).
 pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";
@@ -75,7 +85,7 @@ struct Inner {
     clock: SharedClock,
     config: FeedConfig,
     /// Turns the snapshot's CDN URLs into igfeed's own `/media/…` links.
-    links: MediaLinks,
+    links: Arc<dyn ImageLinks>,
     /// The snapshot served. One value read by every visitor: a plain slot, not a cache
     /// (moka would record every read for an eviction policy that has nothing to choose).
     current: RwLock<Option<Arc<Current>>>,
@@ -96,7 +106,7 @@ impl FeedService {
         dir: StateDir,
         clock: SharedClock,
         config: FeedConfig,
-        links: MediaLinks,
+        links: impl ImageLinks + 'static,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -105,7 +115,7 @@ impl FeedService {
                 dir,
                 clock,
                 config,
-                links,
+                links: Arc::new(links),
                 current: RwLock::new(None),
                 pages: Cache::builder().max_capacity(PAGE_CACHE_ENTRIES).build(),
                 refresh_lock: tokio::sync::Mutex::new(()),
@@ -231,19 +241,16 @@ impl FeedService {
         let started = self.inner.clock.now();
         self.update_status(|s| s.last_attempt = Some(started));
         let token = &credentials.access_token;
-        let client = &self.inner.instagram;
-        let fetched = async {
-            let profile = client.profile(token).await?;
-            let media = client.media(token, self.inner.config.max_posts).await?;
-            Ok::<_, ApiError>((profile, media))
-        }
+        let fetched = super::fetch_snapshot(
+            &self.inner.instagram,
+            token,
+            self.inner.config.max_posts,
+            self.inner.links.as_ref(),
+            &self.inner.clock,
+        )
         .await;
         match fetched {
-            Ok((profile, media)) => {
-                let snapshot = self
-                    .inner
-                    .links
-                    .snapshot(map_feed(profile, media), self.inner.clock.now());
+            Ok(snapshot) => {
                 self.persist(&snapshot).await;
                 tracing::info!(posts = snapshot.feed.posts.len(), "feed refreshed");
                 let current = self.wrap(snapshot);
@@ -311,12 +318,7 @@ impl FeedService {
             }
         });
         let dir = self.inner.dir.clone();
-        tokio::task::spawn_blocking(move || dir.remove(SNAPSHOT_FILE))
-            .await
-            .map_err(|e| crate::storage::StorageError::Io {
-                path: SNAPSHOT_FILE.into(),
-                source: std::io::Error::other(e),
-            })?
+        crate::storage::run_blocking(SNAPSHOT_FILE, move || dir.remove(SNAPSHOT_FILE)).await
     }
 }
 

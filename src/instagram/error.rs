@@ -77,7 +77,29 @@ fn subcode_suffix(subcode: Option<i64>) -> String {
     subcode.map(|s| format!("/{s}")).unwrap_or_default()
 }
 
+/// A call's outcome as a metrics label: `ok`, or the error's [`ApiError::outcome`].
+pub fn outcome_label<T>(result: &Result<T, ApiError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(error) => error.outcome(),
+    }
+}
+
 impl ApiError {
+    /// One label per variant, so dashboards can tell "Instagram is down" from "the token
+    /// died" from "we are rate limited" (a small fixed set: never a time series per message).
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            Self::TokenInvalid { .. } => "token_invalid",
+            Self::PermissionMissing { .. } => "permission",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Transient { .. } => "transient",
+            Self::AppCredentials { .. } => "app_credentials",
+            Self::BadRequest { .. } => "bad_request",
+            Self::Malformed { .. } => "malformed",
+        }
+    }
+
     /// Whether trying the same call again soon may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Transient { .. })

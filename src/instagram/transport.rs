@@ -56,7 +56,7 @@ impl Transport {
             let result = self.send_once(build(&self.http)).await;
             let result = result.map_err(|e| scrub(e, secrets));
             if let Some(metrics) = &self.metrics {
-                metrics.record_instagram_call(endpoint, &result);
+                metrics.record_instagram_call(endpoint, super::error::outcome_label(&result));
             }
             let elapsed_ms = started.elapsed().as_millis() as u64;
             match result {

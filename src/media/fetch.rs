@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, RANGE};
 
-use super::hosts::{HostPattern, is_allowed};
+use crate::net::{HostPattern, is_allowed};
 
 /// Why a download failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,9 +9,10 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
 
 use super::key::{MAX_ITEMS, Target, Variant};
-use super::render::{hex, scaled};
+use super::rendition::scaled;
 use crate::config::MediaSettings;
 use crate::feed::domain::{Feed, ItemSources, MediaItem, MediaSize, MediaSources, Snapshot};
+use igfeed_base::secret::hex;
 
 /// What igfeed learnt from a downloaded original.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,6 +189,20 @@ impl MediaLinks {
                 None => map.clear(),
             }
         }
+    }
+}
+
+impl crate::feed::ImageLinks for MediaLinks {
+    fn snapshot(&self, feed: Feed, fetched_at: DateTime<Utc>) -> Snapshot {
+        MediaLinks::snapshot(self, feed, fetched_at)
+    }
+
+    fn restore(&self, snapshot: &mut Snapshot) {
+        MediaLinks::restore(self, snapshot);
+    }
+
+    fn apply(&self, snapshot: &mut Snapshot) {
+        MediaLinks::apply(self, snapshot);
     }
 }
 

@@ -15,7 +15,6 @@ mod disk;
 mod error;
 mod fetch;
 mod heal;
-mod hosts;
 pub mod key;
 pub mod links;
 mod load;
@@ -23,6 +22,7 @@ mod maintain;
 mod render;
 mod rendition;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -32,19 +32,19 @@ use tokio::sync::{Notify, Semaphore};
 
 pub use error::MediaError;
 pub use fetch::{Cdn, FetchError};
-pub use hosts::HostPattern;
 pub use links::MediaLinks;
-pub use render::{RenderParams, render, scaled};
-pub use rendition::Rendition;
+pub use render::{RenderParams, render};
+pub use rendition::{Rendition, scaled};
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::feed::FeedService;
+use crate::storage::StorageError;
 use disk::DiskCache;
 use heal::HealQueue;
 
-/// The media cache directory under `storage.dir`.
-pub const MEDIA_DIR: &str = crate::meta::MEDIA_DIR;
+/// The media cache directory under `storage.dir` (resized copies of the account's images).
+pub const MEDIA_DIR: &str = "media";
 /// Downloads and resizes running at once, whatever the traffic: each holds an original and
 /// its decoded pixels (tens of megabytes).
 const MAX_WORK: usize = 4;
@@ -102,7 +102,7 @@ impl MediaService {
         let hosts = media
             .allowed_hosts
             .iter()
-            .filter_map(|h| HostPattern::parse(h).ok())
+            .filter_map(|h| crate::net::HostPattern::parse(h).ok())
             .collect();
         let http = crate::instagram::cdn_http_client(&settings.instagram)?;
         let cdn = Cdn::new(http, hosts, media.max_source_bytes, media.download_timeout);
@@ -190,4 +190,20 @@ impl MediaService {
     fn epoch(&self) -> u64 {
         self.inner.epoch.load(Ordering::SeqCst)
     }
+}
+
+/// Removes the media folder under `storage_dir` with everything in it, also files the cache
+/// does not index (a half-written temp file): what Meta's data-deletion asks for, after
+/// [`MediaService::purge`] has emptied the running cache.
+pub async fn remove_stored_files(storage_dir: &Path) -> Result<(), StorageError> {
+    let media = storage_dir.join(MEDIA_DIR);
+    crate::storage::run_blocking(MEDIA_DIR, move || match std::fs::remove_dir_all(&media) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StorageError::Io {
+            path: media,
+            source: e,
+        }),
+    })
+    .await
 }

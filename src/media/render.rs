@@ -5,11 +5,12 @@
 use std::io::Cursor;
 
 use actix_web::web::Bytes;
+use igfeed_base::secret::hex;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder as _, ImageFormat, ImageReader, Limits, RgbImage};
 use sha2::{Digest as _, Sha256};
 
-use super::rendition::{Encoded, Rendition};
+use super::rendition::{Encoded, Rendition, scaled};
 
 /// Bumped whenever resizing or encoding changes, so every content-versioned URL changes too.
 const RENDER_VERSION: &str = "r1";
@@ -39,14 +40,6 @@ pub enum RenderError {
     /// Encoding failed (should not happen for valid pixels).
     #[error("the resized image cannot be encoded: {0}")]
     Encode(String),
-}
-
-/// The width and height of `size` for an original of `width`×`height`: never upscaled, the
-/// aspect ratio kept, rounded to the nearest pixel.
-pub fn scaled(width: u32, height: u32, size: u32) -> (u32, u32) {
-    let w = size.min(width).max(1);
-    let h = (u64::from(height) * u64::from(w) + u64::from(width) / 2) / u64::from(width.max(1));
-    (w, u32::try_from(h).unwrap_or(u32::MAX).max(1))
 }
 
 /// Decodes `original` and derives every width of `params`.
@@ -150,11 +143,6 @@ fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, RenderError> {
         .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
         .map_err(|e| RenderError::Encode(e.to_string()))?;
     Ok(out)
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,14 @@ const MAGIC: &[u8] = b"IGFEED-MEDIA-1\n";
 /// A header is a few hundred bytes; anything longer is not one of ours.
 const MAX_HEADER: usize = 16 * 1024;
 
+/// The width and height of `size` for an original of `width`×`height`: never upscaled, the
+/// aspect ratio kept, rounded to the nearest pixel.
+pub fn scaled(width: u32, height: u32, size: u32) -> (u32, u32) {
+    let w = size.min(width).max(1);
+    let h = (u64::from(height) * u64::from(w) + u64::from(width) / 2) / u64::from(width.max(1));
+    (w, u32::try_from(h).unwrap_or(u32::MAX).max(1))
+}
+
 /// One resized copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encoded {
@@ -63,7 +71,7 @@ pub fn read_header(prefix: &[u8]) -> Option<Header> {
 impl Rendition {
     /// The copy served for configured width `size` (the original's width when it is narrower).
     pub fn variant(&self, size: u32) -> Option<&Encoded> {
-        let (w, _) = super::render::scaled(self.width, self.height, size);
+        let (w, _) = scaled(self.width, self.height, size);
         self.variants.iter().find(|v| v.width == w)
     }
 
@@ -133,6 +141,13 @@ impl Rendition {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scaled_rounds_and_never_returns_zero() {
+        assert_eq!(scaled(1080, 566, 320), (320, 168));
+        assert_eq!(scaled(5000, 1, 320), (320, 1));
+        assert_eq!(scaled(0, 0, 320), (1, 1));
+    }
 
     fn sample() -> Rendition {
         Rendition {

@@ -3,8 +3,6 @@
 
 use prometheus_client::encoding::EncodeLabelSet;
 
-use crate::instagram::ApiError;
-
 /// The `route` of a request that matched no route (404s, hostile paths).
 pub const UNMATCHED_ROUTE: &str = "unmatched";
 
@@ -41,20 +39,5 @@ pub fn method_label(method: &str) -> &'static str {
         "PATCH" => "PATCH",
         "OPTIONS" => "OPTIONS",
         _ => "other",
-    }
-}
-
-/// One outcome per [`ApiError`] variant, so dashboards can tell "Instagram is down" from "the
-/// token died" from "we are rate limited".
-pub fn outcome_label<T>(result: &Result<T, ApiError>) -> &'static str {
-    match result {
-        Ok(_) => "ok",
-        Err(ApiError::TokenInvalid { .. }) => "token_invalid",
-        Err(ApiError::PermissionMissing { .. }) => "permission",
-        Err(ApiError::RateLimited { .. }) => "rate_limited",
-        Err(ApiError::Transient { .. }) => "transient",
-        Err(ApiError::AppCredentials { .. }) => "app_credentials",
-        Err(ApiError::BadRequest { .. }) => "bad_request",
-        Err(ApiError::Malformed { .. }) => "malformed",
     }
 }

@@ -20,10 +20,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::instagram::ApiError;
 use labels::{CallLabels, RequestLabels, RouteLabels};
 
-pub use labels::{UNMATCHED_ROUTE, method_label, outcome_label};
+pub use labels::{UNMATCHED_ROUTE, method_label};
 
 /// `Content-Type` of the rendered metrics (Prometheus text format 0.0.4).
 pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
@@ -136,14 +135,12 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    /// Counts one attempt at an Instagram endpoint with its result.
-    pub fn record_instagram_call<T>(&self, endpoint: &'static str, result: &Result<T, ApiError>) {
+    /// Counts one attempt at an Instagram endpoint with its outcome (`ok`, or a label from a
+    /// small fixed set the caller keeps, such as `rate_limited`).
+    pub fn record_instagram_call(&self, endpoint: &'static str, outcome: &'static str) {
         self.inner
             .instagram_calls
-            .get_or_create(&CallLabels {
-                endpoint,
-                outcome: outcome_label(result),
-            })
+            .get_or_create(&CallLabels { endpoint, outcome })
             .inc();
     }
 

@@ -12,8 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::lock::{DirLock, try_lock};
-use super::{EncryptionKey, StorageError, envelope, files};
-use crate::config::StorageSettings;
+use super::{EncryptionKey, StorageError, StorageSettings, envelope, files};
 
 /// igfeed's state directory (`storage.dir`). Cheap to clone: clones share one key.
 ///

@@ -40,8 +40,26 @@ pub fn validate_name(name: &str) -> Result<(), StorageError> {
 
 /// Replaces `dir/name` with `bytes` atomically and durably; the file is created 0600.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StorageError> {
+    // Created private: the token must never be readable by others, not even briefly.
+    write_file_atomically(&dir.join(name), bytes, 0o600)
+}
+
+/// Replaces `target` with `bytes` atomically and durably, as a file of `mode`: a reader (a
+/// restart, a static-site build) sees the old file or the new one, never half of one.
+pub fn write_file_atomically(target: &Path, bytes: &[u8], mode: u32) -> Result<(), StorageError> {
+    let name = target
+        .file_name()
+        .and_then(|name| name.to_str())
+        .ok_or_else(|| StorageError::InvalidName {
+            name: target.display().to_string(),
+            reason: "names no file",
+        })?;
+    let dir = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
     let temp = dir.join(format!(".{name}{TEMP_MARK}{:016x}", rand::random::<u64>()));
-    let result = write_then_rename(&temp, &dir.join(name), bytes);
+    let result = write_then_rename(&temp, target, bytes, mode);
     if result.is_err() {
         // Best effort: a leftover temp file is harmless and removed by the next open.
         let _ = fs::remove_file(&temp);
@@ -50,12 +68,16 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StorageE
     sync_dir(dir)
 }
 
-fn write_then_rename(temp: &Path, target: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+fn write_then_rename(
+    temp: &Path,
+    target: &Path,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<(), StorageError> {
     let mut file = OpenOptions::new()
         .write(true)
         .create_new(true)
-        // Created private: the token must never be readable by others, not even briefly.
-        .mode(0o600)
+        .mode(mode)
         .open(temp)
         .map_err(|e| StorageError::io(temp, e))?;
     file.write_all(bytes)

@@ -11,12 +11,30 @@ mod error;
 mod files;
 mod key;
 mod lock;
+mod settings;
 
 pub use dir::StateDir;
 pub use envelope::FORMAT;
 pub use error::StorageError;
+pub use files::write_file_atomically;
 pub use key::EncryptionKey;
 pub use lock::DirLock;
+pub use settings::StorageSettings;
+
+/// Runs blocking state-directory work (a write with fsync, a removal) on tokio's blocking
+/// pool, so an async caller never stalls a worker thread. If the task itself fails (a panic,
+/// or the runtime shutting down), the error names `file`.
+pub async fn run_blocking<T: Send + 'static>(
+    file: &str,
+    work: impl FnOnce() -> Result<T, StorageError> + Send + 'static,
+) -> Result<T, StorageError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StorageError::Io {
+            path: file.into(),
+            source: std::io::Error::other(e),
+        })?
+}
 
 #[cfg(test)]
 mod damage_tests;

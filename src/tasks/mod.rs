@@ -1,6 +1,7 @@
 //! Background work: the only code that calls Instagram on its own. Visitors never do.
 
 pub mod feed_refresh;
+pub mod token_import;
 pub mod token_refresh;
 mod token_schedule;
 

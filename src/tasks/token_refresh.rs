@@ -11,7 +11,6 @@ use secrecy::{ExposeSecret, SecretString};
 use super::token_schedule::{MIN_AGE, Plan, plan};
 use crate::clock::SharedClock;
 use crate::credentials::{CredentialStore, Credentials};
-use crate::feed::service::mark_needs_reconnect;
 use crate::instagram::{ApiError, InstagramClient};
 
 /// Refreshes the token; cheap to clone, one refresh at a time.
@@ -78,13 +77,14 @@ impl TokenKeeper {
                     let _ = self.refresh().await;
                 }
                 Plan::Expired => {
-                    mark_needs_reconnect(
-                        &self.inner.credentials,
-                        &credentials.access_token,
-                        "the access token expired",
-                        now,
-                    )
-                    .await;
+                    self.inner
+                        .credentials
+                        .mark_needs_reconnect(
+                            &credentials.access_token,
+                            "the access token expired",
+                            now,
+                        )
+                        .await;
                 }
                 Plan::Wait => {}
             }
@@ -149,13 +149,10 @@ impl TokenKeeper {
             Err(error) => {
                 self.set_error(Some(error.to_string()));
                 if matches!(error, ApiError::TokenInvalid { .. }) {
-                    mark_needs_reconnect(
-                        &self.inner.credentials,
-                        &credentials.access_token,
-                        &error.to_string(),
-                        now,
-                    )
-                    .await;
+                    self.inner
+                        .credentials
+                        .mark_needs_reconnect(&credentials.access_token, &error.to_string(), now)
+                        .await;
                 } else {
                     tracing::warn!(%error, "token refresh failed; will try again");
                 }

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::{WebError, codes, json_error};
-use crate::meta::{self, ConfirmationCode, DeletionRecord, Outcome, Payload};
-use crate::startup::AppState;
+use crate::meta_callbacks::{self, ConfirmationCode, DeletionRecord, Outcome, Payload};
+use crate::web::AppState;
 
 /// Error codes of these routes.
 pub mod meta_codes {
@@ -65,7 +65,7 @@ fn verified(state: &AppState, form: &CallbackForm) -> Result<Payload, WebError> 
             "igfeed cannot verify Meta's requests: instagram.app_secret is not set",
         ));
     };
-    meta::verify(&form.signed_request, secret).map_err(|error| {
+    meta_callbacks::verify(&form.signed_request, secret).map_err(|error| {
         tracing::warn!(%error, "refused a Meta callback");
         WebError::client(
             StatusCode::BAD_REQUEST,
@@ -77,10 +77,10 @@ fn verified(state: &AppState, form: &CallbackForm) -> Result<Payload, WebError> 
 
 /// Forgets the connected account if the request names it; returns whether it did.
 async fn forget_if_connected(state: &AppState, payload: &Payload) -> Result<bool, WebError> {
-    if !meta::is_connected_user(&state.credentials, &payload.user_id) {
+    if !meta_callbacks::is_connected_user(&state.credentials, &payload.user_id) {
         return Ok(false);
     }
-    meta::forget_account(
+    meta_callbacks::forget_account(
         &state.credentials,
         &state.feed,
         &state.media,
@@ -165,18 +165,17 @@ async fn status_page(state: web::Data<AppState>, code: web::Path<String>) -> Htt
     let Some(record) = state.deletions.find(&code).await else {
         return not_found();
     };
-    let format = "%Y-%m-%d %H:%M UTC";
     let page = StatusPage {
         code: record.code.as_str(),
-        requested_at: record.requested_at.format(format).to_string(),
-        completed_at: record.completed_at.format(format).to_string(),
+        requested_at: crate::human::time(record.requested_at),
+        completed_at: crate::human::time(record.completed_at),
         deleted: record.outcome == Outcome::Deleted,
     };
     match page.render() {
         Ok(html) => no_store(HttpResponse::Ok())
             .insert_header((
                 CONTENT_SECURITY_POLICY,
-                "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
             ))
             .insert_header(("Referrer-Policy", "no-referrer"))
             .insert_header(("X-Content-Type-Options", "nosniff"))

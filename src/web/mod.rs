@@ -10,6 +10,7 @@ pub(crate) mod oauth;
 pub(crate) mod ops;
 mod public;
 pub mod request_log;
+mod state;
 
 use actix_web::dev::Handler;
 use actix_web::{FromRequest, Resource, Responder, web};
@@ -17,6 +18,7 @@ use actix_web::{FromRequest, Resource, Responder, web};
 use crate::config::Settings;
 
 pub use error::WebError;
+pub use state::{AppState, feed_cache_control};
 
 /// Registers every route plus the JSON error handling for extractor failures and 404s.
 pub fn configure(

@@ -74,7 +74,7 @@ fn truncated(text: &str, max: usize) -> &str {
 /// Counts the request under its route *pattern*: the raw path is chosen by the client, and
 /// every distinct label value would be a time series kept for the life of the process.
 fn record_metrics(req: &HttpRequest, status: u16, elapsed: std::time::Duration) {
-    if let Some(state) = req.app_data::<web::Data<crate::startup::AppState>>() {
+    if let Some(state) = req.app_data::<web::Data<crate::web::AppState>>() {
         let route = req
             .match_pattern()
             .unwrap_or_else(|| crate::metrics::UNMATCHED_ROUTE.to_owned());

@@ -168,7 +168,16 @@ async fn denied_forged_expired_and_reused_states_store_nothing_and_keep_the_conn
     let denied = decide(&authorize, "Cancel").await;
     let page = admin.follow_callback(&denied).await;
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.expect("html").contains("cancelled"));
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("<title>Connection cancelled · igfeed</title>"),
+        "{html}"
+    );
+    assert!(html.contains("<h1>Connection cancelled</h1>"), "{html}");
+    assert!(
+        !html.contains("<style"),
+        "styled by admin.css alone: {html}"
+    );
 
     // Forged and missing state.
     for query in ["code=AQBforged&state=forged", "code=AQBforged"] {

@@ -9,9 +9,9 @@ use igfeed::clock::{Clock, OffsetClock, SharedClock};
 use igfeed::config::{Settings, Sources};
 use igfeed::credentials::{CredentialStore, Credentials, TokenSource, TokenState};
 use igfeed::instagram::InstagramClient;
-use igfeed::startup::AppState;
 use igfeed::startup::Application;
 use igfeed::storage::StateDir;
+use igfeed::web::AppState;
 use igfeed_sandbox::{RunningSandbox, SandboxConfig, TokenKind};
 use secrecy::SecretString;
 

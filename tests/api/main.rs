@@ -14,7 +14,6 @@ mod graph;
 mod health;
 mod helpers;
 mod hostile;
-mod layering;
 mod media;
 mod meta_callbacks;
 mod oauth;

@@ -128,7 +128,20 @@ async fn data_deletion_deletes_and_answers_a_code_with_a_status_page() {
             .expect("ascii")
             .starts_with("text/html")
     );
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        policy.contains("style-src 'self'") && !policy.contains("unsafe-inline"),
+        "styled by admin.css, nothing inline: {policy}"
+    );
     let html = page.text().await.expect("html");
+    assert!(html.contains("<title>Data deletion request · igfeed</title>"));
+    assert!(
+        !html.contains("<style") && !html.contains("href=\"/admin\""),
+        "no inline style, and no link to the owner's pages on this public one: {html}"
+    );
     assert!(html.contains(code), "the page shows the code");
     assert!(
         html.contains("were deleted"),

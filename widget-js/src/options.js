@@ -1,6 +1,7 @@
 // Widget options, read from the script tag's data-* attributes (dataset keys are camelCase:
 // data-load-more -> loadMore). /embed accepts the same names and values as query parameters
-// (src/web/public/embed/options.rs); keep the two in step.
+// (src/web/public/embed/options.rs): schema/widget-options.json lists them, and a test on each
+// side (test/options-parity.test.js here) fails when a parser stops following it.
 
 /** Every option with its default; a bad value falls back to the default and is reported. */
 export const DEFAULTS = {
@@ -17,7 +18,7 @@ export const DEFAULTS = {
 };
 
 const RANGES = { limit: [1, 100], columns: [1, 8] };
-const CHOICES = {
+export const CHOICES = {
   layout: ['grid', 'carousel'],
   captions: ['none', 'hover', 'below'],
   aspect: ['square', 'original'],

@@ -2,7 +2,7 @@
 //! and renewing expired CDN URLs — the only Graph calls image serving ever causes, made by
 //! the refresher, never on a visitor's request.
 
-use super::{FeedError, FeedService, mark_needs_reconnect};
+use super::{FeedError, FeedService};
 use crate::feed::domain::{MediaKind, Snapshot};
 use crate::instagram::ApiError;
 
@@ -71,13 +71,10 @@ impl FeedService {
                 ) => {
                     tracing::warn!(%error, "stopped renewing CDN URLs");
                     let reason = error.to_string();
-                    mark_needs_reconnect(
-                        &self.inner.credentials,
-                        token,
-                        &reason,
-                        self.inner.clock.now(),
-                    )
-                    .await;
+                    self.inner
+                        .credentials
+                        .mark_needs_reconnect(token, &reason, self.inner.clock.now())
+                        .await;
                     break;
                 }
                 Err(error @ ApiError::RateLimited { .. }) => {

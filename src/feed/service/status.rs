@@ -4,10 +4,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::{Current, FeedError, FeedService};
-use crate::credentials::{CredentialStore, TokenState};
 use crate::instagram::ApiError;
 
 /// The outcome of the latest refresh attempt, for status pages and `stale`.
@@ -25,33 +24,6 @@ pub struct RefreshStatus {
     pub retry_after: Option<Duration>,
     /// Refreshes requested so far, including those skipped for want of a usable token.
     pub refreshes: u64,
-}
-
-/// Records that only a new authorization can help, so no one calls Instagram with this token
-/// again; the reason is kept for the owner. Only if `failed` is still the stored token: the
-/// owner may have reconnected (or disconnected) while the failing call was in flight.
-pub(crate) async fn mark_needs_reconnect(
-    credentials: &CredentialStore,
-    failed: &SecretString,
-    reason: &str,
-    now: DateTime<Utc>,
-) {
-    let store = credentials.clone();
-    let reason = reason.to_owned();
-    let failed = failed.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        store.update(|c| {
-            if c.access_token.expose_secret() == failed.expose_secret() {
-                c.state = TokenState::NeedsReconnect { reason, since: now };
-            }
-        })
-    })
-    .await;
-    match result {
-        Ok(Ok(_)) => tracing::warn!("Instagram access must be renewed: the owner has to reconnect"),
-        Ok(Err(error)) => tracing::error!(%error, "could not record that the token is dead"),
-        Err(error) => tracing::error!(%error, "could not record that the token is dead"),
-    }
 }
 
 fn delta(duration: Duration) -> TimeDelta {
@@ -85,13 +57,10 @@ impl FeedService {
             error,
             ApiError::TokenInvalid { .. } | ApiError::PermissionMissing { .. }
         ) {
-            mark_needs_reconnect(
-                &self.inner.credentials,
-                token,
-                &message,
-                self.inner.clock.now(),
-            )
-            .await;
+            self.inner
+                .credentials
+                .mark_needs_reconnect(token, &message, self.inner.clock.now())
+                .await;
             return FeedError::NeedsReconnect(message);
         }
         FeedError::Unavailable(message)

@@ -132,3 +132,45 @@ fn a_graph_error_without_a_code_is_read_by_its_status() {
         Some(ApiError::BadRequest { .. })
     ));
 }
+
+#[test]
+fn every_api_error_has_its_own_outcome() {
+    let errors = [
+        ApiError::TokenInvalid {
+            code: 190,
+            subcode: None,
+            message: String::new(),
+        },
+        ApiError::PermissionMissing {
+            code: 10,
+            message: String::new(),
+        },
+        ApiError::RateLimited {
+            code: 4,
+            retry_after: None,
+            message: String::new(),
+        },
+        ApiError::Transient {
+            reason: String::new(),
+        },
+        ApiError::AppCredentials {
+            message: String::new(),
+        },
+        ApiError::BadRequest {
+            code: 100,
+            message: String::new(),
+        },
+        ApiError::Malformed {
+            reason: String::new(),
+        },
+    ];
+    let mut outcomes: Vec<&str> = errors
+        .into_iter()
+        .map(|e| outcome_label::<()>(&Err(e)))
+        .collect();
+    outcomes.push(outcome_label(&Ok(())));
+    let count = outcomes.len();
+    outcomes.sort_unstable();
+    outcomes.dedup();
+    assert_eq!(outcomes.len(), count, "{outcomes:?}");
+}

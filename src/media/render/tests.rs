@@ -133,10 +133,3 @@ fn the_version_follows_the_content() {
     assert_ne!(a.version, b.version);
     assert_eq!(a.version.len(), 16);
 }
-
-#[test]
-fn scaled_rounds_and_never_returns_zero() {
-    assert_eq!(scaled(1080, 566, 320), (320, 168));
-    assert_eq!(scaled(5000, 1, 320), (320, 1));
-    assert_eq!(scaled(0, 0, 320), (1, 1));
-}

@@ -13,9 +13,7 @@ use rand::RngExt as _;
 use serde::{Deserialize, Serialize};
 
 use super::headers::content_security_policy;
-use super::registry::SessionRegistry;
-use super::secret::AdminSecret;
-use super::throttle::LoginThrottle;
+use crate::auth::{AdminSecret, LoginThrottle, SessionRegistry};
 use crate::config::Settings;
 use crate::storage::StateDir;
 
@@ -57,7 +55,10 @@ impl AdminAccess {
     pub fn open(settings: &Settings, public_url: &url::Url, dir: StateDir) -> anyhow::Result<Self> {
         let key = load_or_create_key(&dir)?;
         Ok(Self {
-            secret: AdminSecret::from_settings(&settings.admin),
+            secret: AdminSecret::new(
+                settings.admin.password.as_ref(),
+                settings.admin.password_hash.as_ref(),
+            ),
             sessions: SessionRegistry::load(dir),
             throttle: LoginThrottle::new(settings.admin.login_attempts_per_minute),
             lifetime: settings.admin.session_lifetime,

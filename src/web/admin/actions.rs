@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::advice::Notice;
 use super::session::AdminSession;
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 
 /// Every action form carries only the CSRF token.
@@ -56,7 +56,7 @@ pub(crate) async fn disconnect(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     session.check_csrf(&form.csrf_token)?;
-    crate::account::disconnect(&state.credentials, &state.feed, &state.media)
+    crate::connection::disconnect(&state.credentials, &state.feed, &state.media)
         .await
         .map_err(|e| WebError::Unexpected(e.into()))?;
     Ok(back(Notice::Disconnected))

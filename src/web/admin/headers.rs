@@ -10,7 +10,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{Error, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::startup::AppState;
+use crate::web::AppState;
 
 /// The admin pages' policy: no script at all, styles and the form targets from igfeed itself,
 /// plus the origin of Instagram's authorize page, because the Connect form's redirect goes

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::pages;
 use super::session::AdminSession;
 use super::{HOME_PATH, LOGIN_PATH};
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 use crate::web::client_ip::client_ip;
 

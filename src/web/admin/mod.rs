@@ -6,7 +6,8 @@
 //! - [`admin_resource`]: every admin route (and the OAuth callback) is one: the security
 //!   headers and the session cookie layer, which only these routes pay for.
 //! - `admin_base.html`: the page layout (blocks `title`, `content`; its logout form needs a
-//!   `csrf_token` field, or override block `nav`).
+//!   `csrf_token` field, or override block `nav`; override `header` for a page that is not the
+//!   owner's, e.g. the public data-deletion status).
 
 mod access;
 mod actions;
@@ -14,11 +15,8 @@ mod advice;
 mod headers;
 mod login;
 mod pages;
-mod registry;
-mod secret;
 pub mod session;
 pub mod status;
-pub mod throttle;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -26,7 +24,6 @@ use actix_web::{Resource, web};
 
 pub use access::{AdminAccess, COOKIE_NAME, SessionCookie};
 pub use headers::{AdminHeaders, admin_headers};
-pub use secret::password_hash_problem;
 pub use session::AdminSession;
 
 /// Where logged-out admins are sent.

@@ -10,10 +10,11 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::secret::{random_hex, secure_eq};
 use super::{LOGIN_PATH, codes, pages};
-use crate::startup::AppState;
+use crate::auth::random_hex;
+use crate::web::AppState;
 use crate::web::WebError;
+use igfeed_base::secret::secure_eq;
 
 /// Key of the claims inside the session cookie.
 const CLAIMS: &str = "admin";

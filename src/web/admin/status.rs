@@ -11,7 +11,8 @@ use super::advice::{Notice, advice_for};
 use super::pages;
 use super::session::AdminSession;
 use crate::credentials::TokenState;
-use crate::startup::AppState;
+use crate::human;
+use crate::web::AppState;
 use crate::web::WebError;
 
 /// Posts shown in the preview.
@@ -228,21 +229,11 @@ fn delta(duration: std::time::Duration) -> chrono::TimeDelta {
 fn when(time: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match time {
         None => "never".into(),
-        Some(t) if t <= now => format!("{} ({})", t.format("%Y-%m-%d %H:%M UTC"), ago(t, now)),
-        Some(t) => format!("{} (in {})", t.format("%Y-%m-%d %H:%M UTC"), span(t - now)),
+        Some(t) if t <= now => format!("{} ({})", human::time(t), ago(t, now)),
+        Some(t) => format!("{} (in {})", human::time(t), human::duration(t - now)),
     }
 }
 
 fn ago(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    format!("{} ago", span(now - time))
-}
-
-fn span(delta: chrono::TimeDelta) -> String {
-    let minutes = delta.num_minutes().max(0);
-    match minutes {
-        0 => "less than a minute".into(),
-        1..=89 => format!("{minutes} min"),
-        90..=2879 => format!("{} hours", minutes / 60),
-        _ => format!("{} days", minutes / 1440),
-    }
+    format!("{} ago", human::duration(now - time))
 }

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{self, Failure};
-use crate::account::{ImportError, connect_with_code};
-use crate::startup::AppState;
+use crate::connection::{ImportError, connect_with_code};
+use crate::web::AppState;
 use crate::web::admin::session::AdminSession;
 
 /// Instagram's redirect parameters (all optional: a hostile caller may send anything).

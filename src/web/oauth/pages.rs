@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::pending::StateProblem;
 use crate::instagram::ApiError;
-use crate::startup::AppState;
+use crate::web::AppState;
 
 /// Why connecting did not happen.
 pub(super) enum Failure {

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages;
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 use crate::web::admin::session::AdminSession;
 

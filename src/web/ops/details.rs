@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::credentials::{Credentials, TokenSource, TokenState};
-use crate::startup::AppState;
+use crate::web::AppState;
 
 /// `status` when a feed can be served.
 pub const READY: &str = "ready";

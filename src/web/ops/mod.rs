@@ -13,7 +13,7 @@ use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::metrics::Readings;
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 use crate::web::error::{codes, json_error};
 use details::{Readiness, gather};

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::feed::FeedError;
 use crate::feed::cursor;
 use crate::feed::document::{MAX_PAGE, PageRequest};
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 use crate::web::error::codes;
 

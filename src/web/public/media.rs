@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::feed::prepared::etag_matches;
 use crate::media::key::{self, Variant};
 use crate::media::{MediaError, Served};
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::error::json_error;
 
 /// Stable error codes of this endpoint.

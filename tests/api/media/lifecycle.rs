@@ -53,7 +53,7 @@ async fn disconnect_purges_the_media_caches() {
     let dir = env.settings().storage.dir.join("media");
     assert!(std::fs::read_dir(&dir).expect("media dir").count() > 0);
     let state = &app.state;
-    igfeed::account::disconnect(&state.credentials, &state.feed, &state.media)
+    igfeed::connection::disconnect(&state.credentials, &state.feed, &state.media)
         .await
         .expect("disconnects");
     assert_eq!(state.media.memory_bytes().await, 0);

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use self::options::{EmbedOptions, EmbedQuery};
 use self::view::{HeaderView, TileView};
 use crate::feed::prepared::PreparedBody;
-use crate::startup::AppState;
+use crate::web::AppState;
 use crate::web::WebError;
 
 /// Option sets kept rendered; each page is a few kilobytes.

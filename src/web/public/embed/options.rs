@@ -1,5 +1,7 @@
 //! `/embed`'s query parameters: the widget's `data-*` options under the same names and with
-//! the same rules (`widget-js/src/options.js`), validated once into [`EmbedOptions`].
+//! the same rules (`widget-js/src/options.js`), validated once into [`EmbedOptions`]. Both
+//! parsers run the table in `schema/widget-options.json` in their tests (here:
+//! `options/widget_parity.rs`), so a change to one alone fails.
 //! Unlike the widget, which falls back to defaults, a bad value here is a 400 naming it: an
 //! iframe `src` is written once by hand and should fail loudly while it is being written.
 
@@ -218,3 +220,5 @@ impl EmbedOptions {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod widget_parity;

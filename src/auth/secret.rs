@@ -1,15 +1,12 @@
 //! The admin secret and the small cryptographic helpers of admin access.
 
 use argon2::{Argon2, PasswordHash, PasswordVerifier as _};
+use igfeed_base::secret::{hex, secure_eq, sha256};
 use rand::RngExt as _;
-use ring::digest::{SHA256, digest};
 use secrecy::{ExposeSecret as _, SecretString};
-use subtle::ConstantTimeEq as _;
-
-use crate::config::AdminSettings;
 
 /// What a login is checked against.
-pub(crate) enum AdminSecret {
+pub enum AdminSecret {
     /// Neither `admin.password` nor `admin.password_hash` is set: `/admin` is closed.
     Unset,
     /// SHA-256 of `admin.password`; only the digest is kept.
@@ -19,11 +16,12 @@ pub(crate) enum AdminSecret {
 }
 
 impl AdminSecret {
-    /// The secret the settings configure (validation refuses both at once).
-    pub(crate) fn from_settings(admin: &AdminSettings) -> Self {
-        if let Some(hash) = &admin.password_hash {
+    /// The secret `admin.password_hash` or `admin.password` configures (validation refuses
+    /// both at once; the hash would win).
+    pub fn new(password: Option<&SecretString>, password_hash: Option<&SecretString>) -> Self {
+        if let Some(hash) = password_hash {
             Self::Hash(hash.clone())
-        } else if let Some(password) = &admin.password {
+        } else if let Some(password) = password {
             Self::Password(sha256(password.expose_secret().as_bytes()))
         } else {
             Self::Unset
@@ -31,14 +29,14 @@ impl AdminSecret {
     }
 
     /// Whether any secret is configured.
-    pub(crate) fn is_set(&self) -> bool {
+    pub fn is_set(&self) -> bool {
         !matches!(self, Self::Unset)
     }
 
     /// Whether `candidate` is the secret. Takes as long whatever the candidate is: a plain
     /// password is compared as SHA-256 digests in constant time (so neither content nor
     /// length leaks); a hash is verified by argon2 on the blocking pool, not on a worker.
-    pub(crate) async fn verify(&self, candidate: SecretString) -> bool {
+    pub async fn verify(&self, candidate: SecretString) -> bool {
         match self {
             Self::Unset => false,
             Self::Password(expected) => {
@@ -85,47 +83,16 @@ pub fn password_hash_problem(phc: &str) -> Option<String> {
     None
 }
 
-/// Constant-time equality of two secrets of possibly different lengths (compared as
-/// SHA-256 digests, so the length of neither leaks).
-pub(crate) fn secure_eq(a: &[u8], b: &[u8]) -> bool {
-    sha256(a).ct_eq(&sha256(b)).into()
-}
-
 /// `bytes` random bytes as lowercase hex, from the thread's CSPRNG.
-pub(crate) fn random_hex(bytes: usize) -> String {
+pub fn random_hex(bytes: usize) -> String {
     let mut buffer = vec![0u8; bytes];
     rand::rng().fill(&mut buffer[..]);
     hex(&buffer)
 }
 
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
-}
-
-/// SHA-256 of `bytes`.
-pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(digest(&SHA256, bytes).as_ref());
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secure_eq_compares_content_not_length() {
-        assert!(secure_eq(b"same", b"same"));
-        assert!(!secure_eq(b"same", b"same "));
-        assert!(!secure_eq(b"", b"x"));
-    }
 
     #[test]
     fn only_argon2_phc_strings_are_accepted_as_hashes() {

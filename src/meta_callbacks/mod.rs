@@ -16,9 +16,6 @@ use crate::storage::StorageError;
 pub use deletions::{ConfirmationCode, DeletionLog, DeletionRecord, Outcome};
 pub use signed_request::{Payload, SignedRequestError, verify};
 
-/// The media cache directory under `storage.dir` (resized copies of the account's images).
-pub const MEDIA_DIR: &str = "media";
-
 /// Whether `user_id` names the connected account, by any id Instagram gave for it.
 pub fn is_connected_user(store: &CredentialStore, user_id: &str) -> bool {
     store
@@ -27,7 +24,7 @@ pub fn is_connected_user(store: &CredentialStore, user_id: &str) -> bool {
 }
 
 /// Removes everything igfeed holds about the connected account: the token and every copy of
-/// the feed ([`crate::account::disconnect`]), then the cached images on disk.
+/// the feed ([`crate::connection::disconnect`]), then the cached images on disk.
 ///
 /// Both callbacks use it. Deauthorization only requires forgetting the token, but without
 /// the token igfeed has no legitimate way to keep showing the account's posts, so keeping
@@ -38,19 +35,6 @@ pub async fn forget_account(
     media: &crate::media::MediaService,
     storage_dir: &Path,
 ) -> Result<(), StorageError> {
-    crate::account::disconnect(store, feed, media).await?;
-    let media = storage_dir.join(MEDIA_DIR);
-    tokio::task::spawn_blocking(move || match std::fs::remove_dir_all(&media) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(StorageError::Io {
-            path: media,
-            source: e,
-        }),
-    })
-    .await
-    .map_err(|e| StorageError::Io {
-        path: MEDIA_DIR.into(),
-        source: std::io::Error::other(e),
-    })?
+    crate::connection::disconnect(store, feed, media).await?;
+    crate::media::remove_stored_files(storage_dir).await
 }

@@ -5,11 +5,12 @@ use chrono::TimeDelta;
 use secrecy::SecretString;
 
 use crate::clock::SharedClock;
+use crate::credentials::CREDENTIALS_FILE;
 use crate::credentials::{CredentialStore, Credentials, TokenSource, TokenState};
 use crate::feed::FeedService;
 use crate::instagram::{ApiError, InstagramClient};
 use crate::media::MediaService;
-use crate::storage::StorageError;
+use crate::storage::{StorageError, run_blocking};
 
 /// Why a token could not be imported or an authorization completed.
 #[derive(Debug, thiserror::Error)]
@@ -113,12 +114,7 @@ pub async fn connect_with_code(
 
 async fn save(store: &CredentialStore, credentials: Credentials) -> Result<(), StorageError> {
     let store = store.clone();
-    tokio::task::spawn_blocking(move || store.save(credentials))
-        .await
-        .map_err(|e| StorageError::Io {
-            path: "credentials".into(),
-            source: std::io::Error::other(e),
-        })?
+    run_blocking(CREDENTIALS_FILE, move || store.save(credentials)).await
 }
 
 /// Forgets the account: the token first (so nothing can call Instagram with it any more),
@@ -131,12 +127,7 @@ pub async fn disconnect(
     media: &MediaService,
 ) -> Result<(), StorageError> {
     let credentials = store.clone();
-    tokio::task::spawn_blocking(move || credentials.clear())
-        .await
-        .map_err(|e| StorageError::Io {
-            path: "credentials".into(),
-            source: std::io::Error::other(e),
-        })??;
+    run_blocking(CREDENTIALS_FILE, move || credentials.clear()).await?;
     feed.purge().await?;
     media.purge().await;
     tracing::info!("Instagram account disconnected; its data was removed");

@@ -127,12 +127,7 @@ impl DeletionLog {
         records.drain(..excess);
         let copy = records.clone();
         let dir = self.inner.dir.clone();
-        tokio::task::spawn_blocking(move || dir.write(DELETIONS_FILE, &copy))
-            .await
-            .map_err(|e| StorageError::Io {
-                path: DELETIONS_FILE.into(),
-                source: std::io::Error::other(e),
-            })?
+        crate::storage::run_blocking(DELETIONS_FILE, move || dir.write(DELETIONS_FILE, &copy)).await
     }
 
     /// The record for `code`, if igfeed gave it out (and still remembers it).

@@ -11,15 +11,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::secret::{hex, sha256};
 use crate::storage::StateDir;
+use igfeed_base::secret::{hex, sha256};
 
 /// File in the state directory.
 const FILE: &str = "admin-sessions.json";
 
 /// Live sessions: digest of the id → absolute expiry. Cheap to clone.
 #[derive(Clone)]
-pub(crate) struct SessionRegistry {
+pub struct SessionRegistry {
     dir: StateDir,
     sessions: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
 }
@@ -32,7 +32,7 @@ struct Stored {
 impl SessionRegistry {
     /// Loads the sessions that were live when igfeed last stopped. An unreadable file only
     /// logs the owner out, so it is reported and replaced rather than stopping startup.
-    pub(crate) fn load(dir: StateDir) -> Self {
+    pub fn load(dir: StateDir) -> Self {
         let sessions = match dir.read::<Stored>(FILE) {
             Ok(stored) => stored.unwrap_or_default().sessions,
             Err(error) => {
@@ -47,14 +47,14 @@ impl SessionRegistry {
     }
 
     /// Whether session `sid` was issued, not ended, and has not expired at `now`.
-    pub(crate) fn is_live(&self, sid: &str, now: DateTime<Utc>) -> bool {
+    pub fn is_live(&self, sid: &str, now: DateTime<Utc>) -> bool {
         self.lock()
             .get(&digest(sid))
             .is_some_and(|expires| now < *expires)
     }
 
     /// Records a new session (and forgets expired ones).
-    pub(crate) async fn insert(&self, sid: &str, expires: DateTime<Utc>, now: DateTime<Utc>) {
+    pub async fn insert(&self, sid: &str, expires: DateTime<Utc>, now: DateTime<Utc>) {
         let key = digest(sid);
         self.change(move |sessions| {
             sessions.retain(|_, e| now < *e);
@@ -64,7 +64,7 @@ impl SessionRegistry {
     }
 
     /// Ends session `sid`.
-    pub(crate) async fn remove(&self, sid: &str) {
+    pub async fn remove(&self, sid: &str) {
         let key = digest(sid);
         self.change(move |sessions| {
             sessions.remove(&key);

@@ -1,0 +1,62 @@
+//! [`AppState`]: the services the routes share. It lives with the routes that read it;
+//! `startup` only opens the services and fills it in.
+
+use actix_web::http::header::HeaderValue;
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::credentials::CredentialStore;
+use crate::feed::FeedService;
+use crate::instagram::InstagramClient;
+use crate::metrics::Metrics;
+use crate::tasks::feed_refresh::RefreshTrigger;
+use crate::tasks::token_refresh::TokenKeeper;
+
+/// What every request handler may read; `startup` builds it once and hands it to the routes.
+pub struct AppState {
+    /// Validated settings.
+    pub settings: Settings,
+    /// The one upstream client.
+    pub instagram: InstagramClient,
+    /// The process's clock.
+    pub clock: SharedClock,
+    /// Where visitors reach igfeed.
+    pub public_url: url::Url,
+    /// Admin login: secret, session cookie, live sessions, throttle.
+    pub admin: super::admin::AdminAccess,
+    /// `server.trusted_proxies`, parsed once (see [`super::client_ip`]).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The token and account ids.
+    pub credentials: CredentialStore,
+    /// The feed snapshot and its refreshes.
+    pub feed: FeedService,
+    /// Images served from igfeed's own origin (`/media/…`).
+    pub media: crate::media::MediaService,
+    /// Wakes the feed refresher early.
+    pub refresh_trigger: RefreshTrigger,
+    /// Keeps the token alive.
+    pub token_keeper: TokenKeeper,
+    /// Meta's data-deletion requests, for their status page.
+    pub deletions: crate::meta_callbacks::DeletionLog,
+    /// Conditions that need the owner: shown on the status page, sent to the webhook.
+    pub alerts: crate::alerts::Alerts,
+    /// `Cache-Control` of `/feed.json`, computed once.
+    pub feed_cache_control: HeaderValue,
+    /// Authorizations the owner started and Instagram has not answered yet.
+    pub pending_authorizations: super::oauth::pending::PendingAuthorizations,
+    /// This application's counters (per instance: tests run many apps in one process).
+    pub metrics: Metrics,
+}
+
+/// `Cache-Control` of `/feed.json`: `public, max-age=…, stale-while-revalidate=…`, so caches
+/// may keep serving a copy while they fetch the next, for as long as one refresh interval.
+/// (Only ASCII words and digits, so always a valid header value.)
+#[allow(clippy::expect_used)]
+pub fn feed_cache_control(settings: &Settings) -> HeaderValue {
+    let value = format!(
+        "public, max-age={}, stale-while-revalidate={}",
+        settings.feed.cache_max_age.as_secs(),
+        settings.feed.refresh_interval.as_secs().max(1)
+    );
+    HeaderValue::try_from(value).expect("ASCII is a valid header value")
+}

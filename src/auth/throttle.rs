@@ -5,6 +5,10 @@
 //! checks (argon2 is deliberately expensive) a distributed flood can cause. Being windows of
 //! one minute, neither can keep the owner out for longer than a minute after a flood stops.
 //!
+//! A browser that has logged in before and carries a known-device cookie ([`super::device`])
+//! is counted on its own instead: the same per-client limit for that device, and neither its
+//! address nor the global cap, so a flood from elsewhere never locks the owner out of it.
+//!
 //! An attempt is counted as a failure *before* the password is checked and forgiven when it
 //! turns out right, so a burst of parallel requests cannot slip past the limit.
 
@@ -14,6 +18,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
+
+use super::device::DeviceId;
 
 /// The rolling window the limits apply to.
 const WINDOW: TimeDelta = TimeDelta::minutes(1);
@@ -30,7 +36,19 @@ pub struct LoginThrottle {
 #[derive(Default)]
 struct Windows {
     per_client: HashMap<ClientKey, VecDeque<DateTime<Utc>>>,
+    per_device: HashMap<DeviceId, VecDeque<DateTime<Utc>>>,
     global: VecDeque<DateTime<Utc>>,
+}
+
+/// Known devices whose failures are remembered at once before empty entries are dropped.
+/// Only browsers igfeed signed a cookie for are devices, so this is rarely reached.
+const MAX_TRACKED_DEVICES: usize = 1024;
+
+/// What an attempt was counted against.
+#[derive(Debug)]
+enum Counted {
+    Client(ClientKey),
+    Device(DeviceId),
 }
 
 /// Whom failures are counted against: an IPv4 address, or an IPv6 /64 (one subscriber
@@ -54,7 +72,7 @@ impl ClientKey {
 /// A login attempt admitted by [`LoginThrottle::admit`]; already counted as a failure.
 #[derive(Debug)]
 pub struct Attempt {
-    key: ClientKey,
+    counted: Counted,
     at: DateTime<Utc>,
 }
 
@@ -84,7 +102,9 @@ impl LoginThrottle {
     pub fn admit(&self, client: Option<IpAddr>, now: DateTime<Utc>) -> Result<Attempt, Throttled> {
         let key = ClientKey::of(client);
         let mut windows = self.lock();
-        let Windows { per_client, global } = &mut *windows;
+        let Windows {
+            per_client, global, ..
+        } = &mut *windows;
         prune(global, now);
         if let Some(failures) = per_client.get_mut(&key) {
             prune(failures, now);
@@ -105,16 +125,54 @@ impl LoginThrottle {
         }
         per_client.entry(key).or_default().push_back(now);
         global.push_back(now);
-        Ok(Attempt { key, at: now })
+        Ok(Attempt {
+            counted: Counted::Client(key),
+            at: now,
+        })
+    }
+
+    /// Admits an attempt from a known `device` at `now`: only the device's own failures in
+    /// the window count (the per-client limit), not its address's nor everyone's.
+    pub fn admit_device(
+        &self,
+        device: &DeviceId,
+        now: DateTime<Utc>,
+    ) -> Result<Attempt, Throttled> {
+        let mut windows = self.lock();
+        let per_device = &mut windows.per_device;
+        if let Some(failures) = per_device.get_mut(device) {
+            prune(failures, now);
+            if failures.len() >= self.per_client_limit {
+                return Err(throttled(failures, now));
+            }
+        }
+        if per_device.len() > MAX_TRACKED_DEVICES {
+            per_device.retain(|_, failures| {
+                prune(failures, now);
+                !failures.is_empty()
+            });
+        }
+        per_device.entry(device.clone()).or_default().push_back(now);
+        Ok(Attempt {
+            counted: Counted::Device(device.clone()),
+            at: now,
+        })
     }
 
     /// The attempt had the right password: it and the client's earlier failures no longer
     /// count.
     pub fn forgive(&self, attempt: Attempt) {
         let mut windows = self.lock();
-        windows.per_client.remove(&attempt.key);
-        if let Some(position) = windows.global.iter().rposition(|at| *at == attempt.at) {
-            windows.global.remove(position);
+        match attempt.counted {
+            Counted::Client(key) => {
+                windows.per_client.remove(&key);
+                if let Some(position) = windows.global.iter().rposition(|at| *at == attempt.at) {
+                    windows.global.remove(position);
+                }
+            }
+            Counted::Device(device) => {
+                windows.per_device.remove(&device);
+            }
         }
     }
 
@@ -210,6 +268,36 @@ mod tests {
             })
         );
         assert!(throttle.admit(ip("203.0.113.7"), now + WINDOW).is_ok());
+    }
+
+    #[test]
+    fn a_known_device_passes_a_flood_that_fills_the_global_cap_within_its_own_limit() {
+        let throttle = LoginThrottle::new(3);
+        let devices = super::super::DeviceCookies::new(&[1; 32]);
+        let device = devices.verify(&devices.issue()).expect("device");
+        let now = Utc::now();
+        for n in 0..GLOBAL_FAILURES_PER_MINUTE {
+            let client = IpAddr::from([198, 51, 100, u8::try_from(n % 250).unwrap_or(0)]);
+            let _ = throttle.admit(Some(client), now);
+        }
+        assert!(
+            throttle.admit(ip("203.0.113.7"), now).is_err(),
+            "strangers wait"
+        );
+        for attempt in 0..3 {
+            assert!(
+                throttle.admit_device(&device, now).is_ok(),
+                "device attempt {attempt}"
+            );
+        }
+        assert!(
+            throttle.admit_device(&device, now).is_err(),
+            "the device has its own small limit"
+        );
+        let other = devices.verify(&devices.issue()).expect("device");
+        let attempt = throttle.admit_device(&other, now).expect("another device");
+        throttle.forgive(attempt);
+        assert!(throttle.admit_device(&device, now + WINDOW).is_ok());
     }
 
     #[test]

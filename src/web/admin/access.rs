@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
-use actix_web::cookie::{Key, SameSite};
+use actix_web::cookie::{Cookie, Key, SameSite};
 use anyhow::Context as _;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -13,12 +13,17 @@ use rand::RngExt as _;
 use serde::{Deserialize, Serialize};
 
 use super::headers::content_security_policy;
-use crate::auth::{AdminSecret, LoginThrottle, SessionRegistry};
+use crate::auth::{AdminSecret, DeviceCookies, LoginThrottle, SessionRegistry};
 use crate::config::Settings;
 use crate::storage::StateDir;
 
 /// Name of the admin session cookie.
 pub const COOKIE_NAME: &str = "igfeed_admin";
+/// Name of the known-device cookie (see `auth::device`), sent only to the login form.
+pub const DEVICE_COOKIE_NAME: &str = "igfeed_device";
+/// How long a browser stays a known device after its last login (400 days is the longest
+/// browsers keep a cookie).
+const DEVICE_COOKIE_DAYS: i64 = 400;
 /// File in the state directory holding the cookie key.
 const KEY_FILE: &str = "session-key.json";
 /// Bytes of the cookie master key (signing and encryption keys are derived from it).
@@ -30,6 +35,7 @@ pub struct AdminAccess {
     pub(crate) secret: AdminSecret,
     pub(crate) sessions: SessionRegistry,
     pub(crate) throttle: LoginThrottle,
+    pub(crate) devices: DeviceCookies,
     pub(crate) lifetime: Duration,
     pub(crate) csp: String,
     cookie: SessionCookie,
@@ -61,6 +67,7 @@ impl AdminAccess {
             ),
             sessions: SessionRegistry::load(dir),
             throttle: LoginThrottle::new(settings.admin.login_attempts_per_minute),
+            devices: DeviceCookies::new(key.signing()),
             lifetime: settings.admin.session_lifetime,
             csp: content_security_policy(&settings.instagram.authorize_url),
             cookie: SessionCookie {
@@ -75,6 +82,20 @@ impl AdminAccess {
     /// set it.
     pub fn is_configured(&self) -> bool {
         self.secret.is_set()
+    }
+
+    /// The known-device cookie for a browser that just logged in: `device` again (its expiry
+    /// renewed) if it had a valid one, else a new device. HttpOnly, SameSite=Strict, sent
+    /// only to the login form, Secure like the session cookie.
+    pub(crate) fn device_cookie(&self, known: Option<String>) -> Cookie<'static> {
+        let value = known.unwrap_or_else(|| self.devices.issue());
+        Cookie::build(DEVICE_COOKIE_NAME, value)
+            .path(super::LOGIN_PATH)
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.cookie.secure)
+            .max_age(actix_web::cookie::time::Duration::days(DEVICE_COOKIE_DAYS))
+            .finish()
     }
 
     /// The session cookie's key and settings, for [`SessionCookie::middleware`].

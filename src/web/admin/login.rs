@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::access::DEVICE_COOKIE_NAME;
 use super::pages;
 use super::session::AdminSession;
 use super::{HOME_PATH, LOGIN_PATH};
@@ -44,10 +45,22 @@ pub(crate) async fn submit(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     let client = client_ip(&req, &state.trusted_proxies);
-    let attempt = match state.admin.throttle.admit(client, state.clock.now()) {
+    let now = state.clock.now();
+    let device = req.cookie(DEVICE_COOKIE_NAME).and_then(|cookie| {
+        state
+            .admin
+            .devices
+            .verify(cookie.value())
+            .map(|id| (id, cookie))
+    });
+    let admitted = match &device {
+        Some((id, _)) => state.admin.throttle.admit_device(id, now),
+        None => state.admin.throttle.admit(client, now),
+    };
+    let attempt = match admitted {
         Ok(attempt) => attempt,
         Err(throttled) => {
-            tracing::warn!(client = ?client, "admin login throttled");
+            tracing::warn!(client = ?client, known_device = device.is_some(), "admin login throttled");
             return Ok(pages::throttled(throttled.retry_after));
         }
     };
@@ -64,8 +77,13 @@ pub(crate) async fn submit(
     }
     state.admin.throttle.forgive(attempt);
     AdminSession::start(&session, &state).await?;
-    tracing::info!(client = ?client, "admin logged in");
-    Ok(see_other(HOME_PATH))
+    tracing::info!(client = ?client, known_device = device.is_some(), "admin logged in");
+    let known = device.map(|(_, cookie)| cookie.value().to_owned());
+    let mut response = see_other(HOME_PATH);
+    response
+        .add_cookie(&state.admin.device_cookie(known))
+        .map_err(|e| WebError::Unexpected(anyhow::anyhow!("cannot set the device cookie: {e}")))?;
+    Ok(response)
 }
 
 /// `POST /admin/logout`: ends the session on the server and in the browser.

@@ -42,6 +42,32 @@ const PER_REQUEST: Effort = Effort {
     brotli_suffix: "brf",
 };
 
+/// Bodies built because a visitor asked for them (a page with chosen options) are built here:
+/// on the blocking pool, so serialising and compressing never holds up an async worker that
+/// other visitors' cache hits need, and a few at a time, so a caller cycling through options
+/// can keep at most that many threads busy however many requests it sends.
+pub struct RenderSlots {
+    slots: tokio::sync::Semaphore,
+}
+
+impl RenderSlots {
+    /// At most `concurrent` builds at once.
+    pub fn new(concurrent: usize) -> Self {
+        Self {
+            slots: tokio::sync::Semaphore::new(concurrent.max(1)),
+        }
+    }
+
+    /// Runs `build` once a slot is free; `None` if it panicked.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        build: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let _slot = self.slots.acquire().await.ok()?;
+        tokio::task::spawn_blocking(build).await.ok()
+    }
+}
+
 /// One document in every encoding igfeed serves, each with its own ETag. The ETags are kept
 /// as ready header values: they are sent with every answer, and this is the hot path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +114,19 @@ impl PreparedBody {
             etag_gzip: entity_tag(format!("\"{hash}-{}\"", effort.gzip_suffix)),
             etag_brotli: entity_tag(format!("\"{hash}-{}\"", effort.brotli_suffix)),
         }
+    }
+
+    /// Bytes this body holds in memory (every encoding and its ETag), for caches that keep
+    /// bodies within a byte budget.
+    pub fn weight(&self) -> u32 {
+        let bytes = self.json.len()
+            + self.gzip.len()
+            + self.brotli.len()
+            + self.etag_identity.len()
+            + self.etag_gzip.len()
+            + self.etag_brotli.len()
+            + std::mem::size_of::<Self>();
+        u32::try_from(bytes).unwrap_or(u32::MAX)
     }
 
     /// The body and ETag to send for `encoding`.

@@ -15,7 +15,7 @@ use moka::future::Cache;
 
 use super::document::PageRequest;
 use super::domain::{Feed, Snapshot};
-use super::prepared::PreparedBody;
+use super::prepared::{PreparedBody, RenderSlots};
 use crate::clock::SharedClock;
 use crate::credentials::CredentialStore;
 use crate::instagram::InstagramClient;
@@ -43,8 +43,11 @@ pub trait ImageLinks: Send + Sync {
 
 /// File holding the last good snapshot (disposable: rebuilt on the next refresh).
 pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";
-/// Non-default pages kept ready; each is a few kilobytes.
-const PAGE_CACHE_ENTRIES: u64 = 512;
+/// Bytes of non-default pages kept ready (every encoding counted). Visitors choose these
+/// pages, so the bound is in bytes: a page of 100 posts weighs a hundred times one of 1.
+pub const PAGE_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+/// Visitor-chosen pages built at once (each serialises and compresses on a blocking thread).
+const CONCURRENT_PAGE_BUILDS: usize = 2;
 /// Longest a visitor waits for a load in progress before hearing 503 (proxies in front of
 /// igfeed commonly give up after 30 to 60 seconds).
 const COLD_WAIT: Duration = Duration::from_secs(20);
@@ -90,6 +93,7 @@ struct Inner {
     /// (moka would record every read for an eviction policy that has nothing to choose).
     current: RwLock<Option<Arc<Current>>>,
     pages: Cache<PageKey, Arc<PreparedBody>>,
+    page_builds: RenderSlots,
     refresh_lock: tokio::sync::Mutex<()>,
     /// Counts finished refresh attempts (and purges), so visitors waiting on a cold cache
     /// wake when there is news.
@@ -117,7 +121,11 @@ impl FeedService {
                 config,
                 links: Arc::new(links),
                 current: RwLock::new(None),
-                pages: Cache::builder().max_capacity(PAGE_CACHE_ENTRIES).build(),
+                pages: Cache::builder()
+                    .max_capacity(PAGE_CACHE_BYTES)
+                    .weigher(|_, body: &Arc<PreparedBody>| body.weight())
+                    .build(),
+                page_builds: RenderSlots::new(CONCURRENT_PAGE_BUILDS),
                 refresh_lock: tokio::sync::Mutex::new(()),
                 settled: tokio::sync::watch::channel(0).0,
                 status: Mutex::new(RefreshStatus::default()),

@@ -18,6 +18,7 @@ mod media;
 mod meta_callbacks;
 mod oauth;
 mod ops;
+mod page_caches;
 mod paging;
 mod settings;
 mod storage;

@@ -61,8 +61,9 @@ export function parseValue(key, raw) {
   }
   if (key in CHOICES) return CHOICES[key].includes(raw) ? raw : undefined;
   if (key === 'gap') {
-    // A plain number means pixels; small lengths only, so a typo cannot blow up the layout.
-    const match = /^(\d{1,2}(?:\.\d+)?)(px|rem|em)?$/.exec(raw);
+    // A plain number means pixels; small lengths with two decimals at most, so a typo cannot
+    // blow up the layout.
+    const match = /^(\d{1,2}(?:\.\d{1,2})?)(px|rem|em)?$/.exec(raw);
     return match ? match[1] + (match[2] || 'px') : undefined;
   }
   // Flags: a bare attribute (data-lightbox) means true.

@@ -91,17 +91,27 @@ impl FeedService {
         };
         let current = current.clone();
         let page = page.clone();
-        // Visitors choose these parameters, so they get cheap compression: a caller cycling
-        // through them must not be able to keep the CPU busy.
+        // Visitors choose these parameters, so they get cheap compression, built a few at a
+        // time off the async workers: a caller cycling through them must not be able to keep
+        // the CPU busy or hold up other visitors' cache hits.
+        let builds = &self.inner.page_builds;
         self.inner
             .pages
             .get_with(key, async move {
-                Arc::new(PreparedBody::new_fast(document::render(
-                    &current.snapshot,
-                    &page,
-                    stale,
-                )))
+                let built = builds
+                    .run(move || {
+                        PreparedBody::new_fast(document::render(&current.snapshot, &page, stale))
+                    })
+                    .await;
+                Arc::new(built.unwrap_or_else(|| PreparedBody::new_fast(b"{}".to_vec())))
             })
             .await
+    }
+
+    /// Bytes the visitor-chosen pages hold now (pending evictions applied first), within
+    /// [`super::PAGE_CACHE_BYTES`].
+    pub async fn page_cache_bytes(&self) -> u64 {
+        self.inner.pages.run_pending_tasks().await;
+        self.inner.pages.weighted_size()
     }
 }

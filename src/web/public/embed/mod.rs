@@ -20,12 +20,15 @@ use chrono::{DateTime, Utc};
 
 use self::options::{EmbedOptions, EmbedQuery};
 use self::view::{HeaderView, TileView};
-use crate::feed::prepared::PreparedBody;
+use crate::feed::prepared::{PreparedBody, RenderSlots};
 use crate::web::AppState;
 use crate::web::WebError;
 
-/// Option sets kept rendered; each page is a few kilobytes.
-const CACHE_ENTRIES: u64 = 256;
+/// Bytes of rendered pages kept (every encoding counted): visitors choose the options, and a
+/// page of 100 posts weighs far more than one of 9, so the bound is in bytes.
+const CACHE_BYTES: u64 = 8 * 1024 * 1024;
+/// Pages rendered at once, each on a blocking thread (askama, then gzip and brotli).
+const CONCURRENT_RENDERS: usize = 2;
 /// Rendered pages also expire, so no copy of a disconnected account's posts outlives the
 /// disconnect by more than a few minutes even if nobody asks for /embed again (a new
 /// snapshot changes the key anyway; rendering again costs about a millisecond).
@@ -57,25 +60,48 @@ pub(crate) struct Rendered {
     csp: String,
 }
 
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Key {
     fetched_at: DateTime<Utc>,
     stale: bool,
     options: EmbedOptions,
 }
 
+impl Key {
+    /// Options that change nothing on this page are left out, so they cannot multiply the
+    /// copies kept: `lightbox` is accepted for parity with the widget, but the page has none.
+    fn new(fetched_at: DateTime<Utc>, stale: bool, options: EmbedOptions) -> Self {
+        let options = EmbedOptions {
+            lightbox: EmbedOptions::default().lightbox,
+            ..options
+        };
+        Self {
+            fetched_at,
+            stale,
+            options,
+        }
+    }
+}
+
 /// Rendered `/embed` pages; one per application, shared by its workers.
 pub(crate) struct EmbedPages {
     cache: moka::future::Cache<Key, Arc<Rendered>>,
+    renders: RenderSlots,
 }
 
 impl EmbedPages {
     pub(crate) fn new() -> Self {
         Self {
             cache: moka::future::Cache::builder()
-                .max_capacity(CACHE_ENTRIES)
+                .max_capacity(CACHE_BYTES)
+                .weigher(|_, page: &Arc<Rendered>| {
+                    page.body
+                        .weight()
+                        .saturating_add(u32::try_from(page.csp.len()).unwrap_or(u32::MAX))
+                })
                 .time_to_live(CACHE_TTL)
                 .build(),
+            renders: RenderSlots::new(CONCURRENT_RENDERS),
         }
     }
 }
@@ -100,22 +126,26 @@ pub(crate) async fn embed(
             }
         },
     };
-    let key = Key {
-        fetched_at: current.snapshot.fetched_at,
-        stale: state.feed.is_stale(&current),
+    let key = Key::new(
+        current.snapshot.fetched_at,
+        state.feed.is_stale(&current),
         options,
-    };
+    );
+    let policy = Policy::of(&state);
+    let options = key.options.clone();
     let rendered = pages
         .cache
-        .try_get_with(key.clone(), async {
-            let snapshot = &current.snapshot;
-            render(
-                &state,
-                &snapshot.feed.profile,
-                &snapshot.feed.posts,
-                &key.options,
-            )
-            .map(Arc::new)
+        .try_get_with(key, async {
+            pages
+                .renders
+                .run(move || {
+                    let feed = &current.snapshot.feed;
+                    render(&policy, &feed.profile, &feed.posts, &options)
+                })
+                .await
+                .ok_or_else(|| "the render stopped".to_owned())?
+                .map(Arc::new)
+                .map_err(|error| error.to_string())
         })
         .await
         .map_err(|error| WebError::Unexpected(anyhow::anyhow!("cannot render /embed: {error}")))?;
@@ -132,7 +162,7 @@ pub(crate) async fn embed(
 }
 
 fn render(
-    state: &AppState,
+    policy: &Policy,
     profile: &crate::feed::domain::Profile,
     posts: &[crate::feed::domain::Post],
     options: &EmbedOptions,
@@ -169,7 +199,7 @@ fn render(
         inline_css,
     };
     let html = page.render()?;
-    let csp = policy(state, &style_hash(&page.inline_css));
+    let csp = policy.with_style(&style_hash(&page.inline_css));
     Ok(Rendered {
         body: PreparedBody::new_fast(html.into_bytes()),
         csp,
@@ -185,17 +215,32 @@ fn style_hash(css: &str) -> String {
     )
 }
 
-/// The embed page's policy: its own stylesheet, script and the hashed style block; images
-/// only from igfeed (every image is proxied through `/media/…`, under `server.public_url`,
-/// which may name another origin than the one the frame was loaded from); framing by
-/// `embed.frame_ancestors`.
-fn policy(state: &AppState, style_hash: &str) -> String {
-    format!(
-        "default-src 'none'; img-src 'self' {} data:; style-src 'self' {style_hash}; \
-         script-src 'self'; frame-ancestors {}; base-uri 'none'; form-action 'none'",
-        state.public_url.origin().ascii_serialization(),
-        state.settings.embed.frame_ancestors_directive()
-    )
+/// What the embed page's policy is made of, taken from the settings before rendering moves to
+/// a blocking thread.
+struct Policy {
+    origin: String,
+    frame_ancestors: String,
+}
+
+impl Policy {
+    fn of(state: &AppState) -> Self {
+        Self {
+            origin: state.public_url.origin().ascii_serialization(),
+            frame_ancestors: state.settings.embed.frame_ancestors_directive(),
+        }
+    }
+
+    /// The embed page's policy: its own stylesheet, script and the hashed style block;
+    /// images only from igfeed (every image is proxied through `/media/…`, under
+    /// `server.public_url`, which may name another origin than the one the frame was loaded
+    /// from); framing by `embed.frame_ancestors`.
+    fn with_style(&self, style_hash: &str) -> String {
+        format!(
+            "default-src 'none'; img-src 'self' {} data:; style-src 'self' {style_hash}; \
+             script-src 'self'; frame-ancestors {}; base-uri 'none'; form-action 'none'",
+            self.origin, self.frame_ancestors
+        )
+    }
 }
 
 /// 503 with an empty page: an iframe shows nothing rather than an error text.
@@ -213,4 +258,30 @@ fn unavailable(state: &AppState) -> HttpResponse {
         ))
         .content_type("text/html; charset=utf-8")
         .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_that_change_nothing_are_not_part_of_the_key() {
+        let at = Utc::now();
+        let without = EmbedOptions {
+            lightbox: false,
+            ..EmbedOptions::default()
+        };
+        assert_eq!(
+            Key::new(at, false, without),
+            Key::new(at, false, EmbedOptions::default())
+        );
+        let wider = EmbedOptions {
+            columns: 4,
+            ..EmbedOptions::default()
+        };
+        assert_ne!(
+            Key::new(at, false, wider),
+            Key::new(at, false, EmbedOptions::default())
+        );
+    }
 }

@@ -151,7 +151,9 @@ fn flag(name: &str, raw: Option<String>) -> Result<Option<bool>, WebError> {
 }
 
 /// `8`, `8px`, `0.5rem`, `1em`: at most two integer digits, so a typo cannot explode the
-/// layout, and nothing but digits, a dot and the unit can reach the page's stylesheet.
+/// layout, at most two decimals, so a visitor cannot make the value (echoed in the page and
+/// part of the cache key) long, and nothing but digits, a dot and the unit can reach the
+/// page's stylesheet.
 fn gap(raw: &str) -> Result<String, WebError> {
     let digits = raw.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let unit = &raw[digits.len()..];
@@ -159,13 +161,13 @@ fn gap(raw: &str) -> Result<String, WebError> {
     let number_ok = (1..=2).contains(&int.len())
         && int.bytes().all(|b| b.is_ascii_digit())
         && (frac.is_empty() && !digits.ends_with('.')
-            || frac.bytes().all(|b| b.is_ascii_digit()) && !frac.is_empty());
+            || frac.bytes().all(|b| b.is_ascii_digit()) && (1..=2).contains(&frac.len()));
     match (number_ok, unit) {
         (true, "") => Ok(format!("{digits}px")),
         (true, "px" | "rem" | "em") => Ok(raw.to_owned()),
         _ => Err(bad(
             "gap",
-            "must be a length like 8, 8px, 0.5rem or 1em (under 100)",
+            "must be a length like 8, 8px, 0.5rem or 1em (under 100, at most two decimals)",
         )),
     }
 }

@@ -27,6 +27,7 @@ use crate::tasks::token_import;
 use crate::tasks::token_refresh::TokenKeeper;
 use crate::web::AppState;
 use crate::web::admin::AdminAccess;
+use crate::web::limits::enforce_request_limits;
 use crate::web::request_log::log_requests;
 
 /// A bound, not yet running igfeed server.
@@ -177,22 +178,37 @@ pub async fn open_services(
     Ok((state, lock))
 }
 
-/// Serves the routes on `listener` with the request log and the JSON error shape around them.
+/// Serves the routes on `listener` with the request log, the request limits and the JSON
+/// error shape around them.
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let shutdown_timeout = state.settings.server.shutdown_timeout.as_secs().max(1);
+    let (workers, per_worker) = connection_limits(state.settings.server.max_connections);
     let routes = crate::web::configure(&state.settings, state.admin.session_cookie());
     let server = HttpServer::new(move || {
         App::new()
             .wrap(crate::web::error::json_for_bare_client_errors())
+            .wrap(from_fn(enforce_request_limits))
             .wrap(from_fn(log_requests))
             .app_data(state.clone())
             .configure(routes.clone())
     })
+    .workers(workers)
+    .max_connections(per_worker)
     .shutdown_timeout(shutdown_timeout)
     .listen(listener)
     .context("cannot start the HTTP server")?
     .run();
     Ok(server)
+}
+
+/// Worker threads and connections per worker for `server.max_connections` in all: actix's
+/// limit is per worker (each stops accepting when full, and the listener pauses once all
+/// are), so the total is split, rounded up. There are never more workers than connections,
+/// or a small limit would be multiplied by the core count.
+fn connection_limits(max_connections: usize) -> (usize, usize) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = cores.min(max_connections).max(1);
+    (workers, max_connections.div_ceil(workers))
 }
 
 fn start_tasks(state: &web::Data<AppState>) -> Tasks {

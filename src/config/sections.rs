@@ -9,6 +9,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::units::byte_size;
 use crate::telemetry::LogFormat;
 
 /// Where igfeed listens and how it is reached from outside.
@@ -27,6 +28,18 @@ pub struct ServerSettings {
     /// Reverse proxies (IP addresses or CIDR ranges) whose `X-Forwarded-For` is believed.
     #[serde(deserialize_with = "list_or_comma_separated")]
     pub trusted_proxies: Vec<String>,
+    /// Connections served at once, across all worker threads; further clients wait in the
+    /// kernel's accept queue, so a flood cannot exhaust igfeed's file descriptors.
+    pub max_connections: usize,
+    /// Time a request body has to arrive in full, counted from the end of its head: bodies
+    /// igfeed reads are small forms, and one sent a byte at a time would otherwise hold its
+    /// connection forever (408).
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
+    /// Largest total size of a request's header fields (431 above it); actix reads heads of
+    /// up to 128 KiB, so this is the limit that matters.
+    #[serde(deserialize_with = "byte_size")]
+    pub max_header_bytes: u64,
 }
 
 /// Access to `/admin`.

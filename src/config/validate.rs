@@ -19,6 +19,14 @@ const MIN_ADMIN_PASSWORD_LEN: usize = 8;
 /// Longest interval or timeout igfeed accepts: longer ones are typos (`200000000y`), and
 /// adding them to a date overflows.
 const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+/// More connections than this is a typo: each costs a file descriptor, and the kernel's
+/// open-file limit is far lower on most hosts.
+const MAX_CONNECTIONS: usize = 1_000_000;
+/// Browsers alone send more than this (user agent, accept lists, a few cookies).
+const MIN_HEADER_BYTES: u64 = 1024;
+/// actix's own read buffer ends at 128 KiB of head, request line included; a limit near it
+/// would never apply, and heads that large are abuse.
+const MAX_HEADER_BYTES: u64 = 64 * 1024;
 
 pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
     let server = &settings.server;
@@ -37,6 +45,19 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
         }
     }
     positive("server.shutdown_timeout", server.shutdown_timeout)?;
+    if !(1..=MAX_CONNECTIONS).contains(&server.max_connections) {
+        return Err(SettingsError::invalid(
+            "server.max_connections",
+            format!("must be between 1 and {MAX_CONNECTIONS}"),
+        ));
+    }
+    positive("server.body_timeout", server.body_timeout)?;
+    if !(MIN_HEADER_BYTES..=MAX_HEADER_BYTES).contains(&server.max_header_bytes) {
+        return Err(SettingsError::invalid(
+            "server.max_header_bytes",
+            "must be between 1KB and 64KB (actix refuses heads over 128KB by itself)",
+        ));
+    }
 
     if settings.storage.dir.as_os_str().is_empty() {
         return Err(SettingsError::invalid("storage.dir", "must not be empty"));

@@ -23,6 +23,10 @@ pub mod codes {
     pub const BAD_PATH: &str = "bad-path";
     /// The request body is over the route's limit.
     pub const TOO_LARGE: &str = "payload-too-large";
+    /// The request's header fields are over `server.max_header_bytes`.
+    pub const HEADERS_TOO_LARGE: &str = "request-header-fields-too-large";
+    /// The request body did not arrive within `server.body_timeout`.
+    pub const REQUEST_TIMEOUT: &str = "request-timeout";
     /// The route exists but does not take this method (`Allow` lists those it takes).
     pub const METHOD_NOT_ALLOWED: &str = "method-not-allowed";
     /// Refused by a layer before any handler (e.g. a CORS preflight from an unlisted origin).

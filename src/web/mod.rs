@@ -5,6 +5,7 @@ pub mod admin;
 pub mod client_ip;
 pub mod error;
 mod health;
+pub mod limits;
 mod meta_callbacks;
 pub(crate) mod oauth;
 pub(crate) mod ops;

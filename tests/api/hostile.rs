@@ -22,6 +22,7 @@ use super::helpers::{TestApp, TestEnv};
 mod admin;
 mod embed;
 mod feed;
+mod limits;
 mod media;
 mod meta;
 mod oauth;

@@ -118,6 +118,31 @@ fn every_mistake_is_one_line_naming_the_key() {
         (None, &[("IGFEED__FEED__MAX_POSTS", "0")], "feed.max_posts"),
         (
             None,
+            &[("IGFEED__SERVER__MAX_CONNECTIONS", "0")],
+            "server.max_connections",
+        ),
+        (
+            None,
+            &[("IGFEED__SERVER__MAX_CONNECTIONS", "many")],
+            "max_connections",
+        ),
+        (
+            None,
+            &[("IGFEED__SERVER__BODY_TIMEOUT", "0s")],
+            "server.body_timeout",
+        ),
+        (
+            None,
+            &[("IGFEED__SERVER__MAX_HEADER_BYTES", "100B")],
+            "server.max_header_bytes",
+        ),
+        (
+            None,
+            &[("IGFEED__SERVER__MAX_HEADER_BYTES", "1MB")],
+            "server.max_header_bytes",
+        ),
+        (
+            None,
             &[("IGFEED__TOKEN__CHECK_INTERVAL", "0s")],
             "token.check_interval",
         ),

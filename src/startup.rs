@@ -171,6 +171,7 @@ pub async fn open_services(
         refresh_trigger: RefreshTrigger::default(),
         token_keeper,
         deletions,
+        meta_replays: Default::default(),
         alerts,
         metrics,
         pending_authorizations: Default::default(),

@@ -74,3 +74,28 @@ async fn status_exits_1_with_a_clear_message_when_unreachable() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot reach igfeed"), "{stderr}");
 }
+
+#[tokio::test]
+async fn status_will_not_send_the_ops_token_over_plain_http_off_the_machine() {
+    const TOKEN: &str = "an-ops-token-of-at-least-32-characters";
+    // 192.0.2.1 (TEST-NET-1) is never reachable: old code would try it and time out.
+    let output = tokio::task::spawn_blocking(|| {
+        Command::new(env!("CARGO_BIN_EXE_igfeed"))
+            .env_remove("IGFEED_CONFIG")
+            .env("IGFEED__OPS__TOKEN", TOKEN)
+            .env("NO_COLOR", "1")
+            .args(["status", "--url", "http://192.0.2.1:9/"])
+            .output()
+            .expect("igfeed status runs")
+    })
+    .await
+    .expect("joined");
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("refusing to send ops.token over plain http to 192.0.2.1"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+}

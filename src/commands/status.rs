@@ -18,6 +18,11 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Prints the state of the account, the token and the feed; fails when not ready.
 pub fn run(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<()> {
+    if settings.ops.token.is_some()
+        && let Some(url) = &url
+    {
+        check_token_destination(url)?;
+    }
     let url = readyz_url(settings, url)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -29,6 +34,32 @@ pub fn run(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<()> {
         bail!("igfeed at {url} cannot serve a feed yet");
     }
     Ok(())
+}
+
+/// Refuses to send `ops.token` where anyone on the network path could read it: to a plain
+/// http URL other than this machine's loopback. The token opens `/readyz` details and
+/// `/metrics`; over https, or over loopback, only the server sees it. (Without `--url` the
+/// request goes to the local server's own `server.host`, which never leaves the machine.)
+/// The error names the problem and the fixes, never the token.
+fn check_token_destination(url: &url::Url) -> anyhow::Result<()> {
+    if url.scheme() == "https" || is_loopback(url) {
+        return Ok(());
+    }
+    let host = url.host_str().unwrap_or("?");
+    bail!(
+        "refusing to send ops.token over plain {} to {host}, where the network could read it: use an https URL, run igfeed status on the server itself (loopback), or unset IGFEED__OPS__TOKEN",
+        url.scheme()
+    )
+}
+
+/// `127.0.0.0/8`, `::1` (also as `::ffff:127.x.y.z`) or `localhost`.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.to_canonical().is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
 }
 
 /// `url` (a base like `https://feed.example.com`, or the `/readyz` URL itself) or the local

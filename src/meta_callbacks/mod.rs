@@ -2,9 +2,12 @@
 //!
 //! Meta signs each request with the Instagram app secret ([`signed_request`]); igfeed acts
 //! only on a verified request naming the connected account, and keeps a bounded,
-//! identifier-free record of deletion requests for their status page ([`deletions`]).
+//! identifier-free record of deletion requests for their status page ([`deletions`]). A
+//! signature alone does not stop a captured request being posted again, so requests are
+//! acted on only while fresh, and once ([`replay`]).
 
 pub mod deletions;
+pub mod replay;
 pub mod signed_request;
 
 use std::path::Path;
@@ -14,6 +17,7 @@ use crate::feed::FeedService;
 use crate::storage::StorageError;
 
 pub use deletions::{ConfirmationCode, DeletionLog, DeletionRecord, Outcome};
+pub use replay::{Callback, Claim, Refused, ReplayGuard};
 pub use signed_request::{Payload, SignedRequestError, verify};
 
 /// Whether `user_id` names the connected account, by any id Instagram gave for it.

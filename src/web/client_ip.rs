@@ -4,6 +4,7 @@
 //! proxies appended. So it is read only when the TCP peer is one of `server.trusted_proxies`,
 //! and then from the right: the right-most address that is not a trusted proxy is the first
 //! hop we did not operate, i.e. the client. Anything further left could be forged.
+//! `X-Forwarded-Proto` is believed on the same terms ([`forwarded_https`]).
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -15,6 +16,24 @@ use ipnet::IpNet;
 use crate::net::parse_trusted_proxy;
 
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+
+/// Whether a trusted proxy says the client reached it over https (`X-Forwarded-Proto:
+/// https`), as a TLS-terminating proxy in front of igfeed does. From any other peer the header
+/// is ignored: the caller wrote it. With several values (a chain of proxies appending), the
+/// first is the one facing the client.
+pub fn forwarded_https(req: &HttpRequest, trusted: &[IpNet]) -> bool {
+    let Some(peer) = req.peer_addr().map(|p| p.ip().to_canonical()) else {
+        return false;
+    };
+    if !is_trusted(peer, trusted) {
+        return false;
+    }
+    req.headers()
+        .get(X_FORWARDED_PROTO)
+        .and_then(|value| value.as_bytes().split(|&b| b == b',').next())
+        .is_some_and(|proto| proto.trim_ascii().eq_ignore_ascii_case(b"https"))
+}
 
 /// The client's address: the TCP peer, or — only when the peer is a trusted proxy — the
 /// right-most untrusted address in `X-Forwarded-For`. `None` when the connection has no IP
@@ -131,6 +150,31 @@ mod tests {
         for (peer, forwarded, expected, why) in cases {
             let found = client_ip(&request(peer, forwarded), &trusted);
             assert_eq!(found, expected.parse().ok(), "{why}");
+        }
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_can_say_the_client_used_https() {
+        let trusted = nets(&["127.0.0.1"]);
+        let cases: &[(&str, Option<&str>, bool)] = &[
+            ("127.0.0.1:1", Some("https"), true),
+            ("127.0.0.1:1", Some("HTTPS"), true),
+            ("127.0.0.1:1", Some(" https , http"), true),
+            ("127.0.0.1:1", Some("http"), false),
+            ("127.0.0.1:1", Some("http, https"), false),
+            ("127.0.0.1:1", None, false),
+            ("203.0.113.9:1", Some("https"), false),
+        ];
+        for (peer, proto, expected) in cases {
+            let mut req = TestRequest::default().peer_addr(peer.parse().expect("peer"));
+            if let Some(proto) = proto {
+                req = req.insert_header((X_FORWARDED_PROTO, *proto));
+            }
+            assert_eq!(
+                forwarded_https(&req.to_http_request(), &trusted),
+                *expected,
+                "{peer} {proto:?}"
+            );
         }
     }
 

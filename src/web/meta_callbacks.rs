@@ -2,7 +2,9 @@
 //! deletion status page `GET /instagram/data-deletion/{code}`.
 //!
 //! Anyone can reach these URLs, so nothing happens unless the `signed_request` verifies with
-//! the app secret; a refused request changes nothing and says why in the usual JSON error.
+//! the app secret, is fresh and has not been acted on before
+//! ([`crate::meta_callbacks::replay`]); a refused request changes nothing and says why in the
+//! usual JSON error.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
@@ -12,7 +14,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::{WebError, codes, json_error};
-use crate::meta_callbacks::{self, ConfirmationCode, DeletionRecord, Outcome, Payload};
+use crate::meta_callbacks::{
+    self, Callback, Claim, ConfirmationCode, DeletionRecord, Outcome, Payload, Refused,
+};
 use crate::web::AppState;
 
 /// Error codes of these routes.
@@ -21,6 +25,12 @@ pub mod meta_codes {
     pub const BAD_SIGNED_REQUEST: &str = "bad-signed-request";
     /// `instagram.app_secret` is not set, so no request can be verified.
     pub const NOT_CONFIGURED: &str = "app-secret-not-configured";
+    /// Correctly signed but issued outside the freshness window (or past its `expires`).
+    pub const STALE: &str = "stale-signed-request";
+    /// Correctly signed but dated beyond the clock skew allowance.
+    pub const FUTURE: &str = "signed-request-from-the-future";
+    /// Correctly signed and fresh, but already acted on.
+    pub const REPLAYED: &str = "replayed-signed-request";
 }
 
 /// Bodies above this are refused before they are read: Meta's are well under 1 KB.
@@ -75,6 +85,29 @@ fn verified(state: &AppState, form: &CallbackForm) -> Result<Payload, WebError> 
     })
 }
 
+/// Verifies the request and reserves it against replays, or explains why not. The claim is
+/// kept by the caller once the request was acted on.
+fn verified_once<'a>(
+    state: &'a AppState,
+    form: &CallbackForm,
+    callback: Callback,
+) -> Result<(Payload, Claim<'a>), WebError> {
+    let payload = verified(state, form)?;
+    let claim = state
+        .meta_replays
+        .claim(callback, &form.signed_request, &payload, state.clock.now())
+        .map_err(|refused| {
+            tracing::warn!(error = %refused, ?callback, "refused a signed Meta callback");
+            let (status, code) = match refused {
+                Refused::Stale => (StatusCode::BAD_REQUEST, meta_codes::STALE),
+                Refused::FromTheFuture => (StatusCode::BAD_REQUEST, meta_codes::FUTURE),
+                Refused::Replayed => (StatusCode::CONFLICT, meta_codes::REPLAYED),
+            };
+            WebError::client(status, code, refused.to_string())
+        })?;
+    Ok((payload, claim))
+}
+
 /// Forgets the connected account if the request names it; returns whether it did.
 async fn forget_if_connected(state: &AppState, payload: &Payload) -> Result<bool, WebError> {
     if !meta_callbacks::is_connected_user(&state.credentials, &payload.user_id) {
@@ -99,7 +132,7 @@ async fn deauthorize(
     state: web::Data<AppState>,
     form: web::Form<CallbackForm>,
 ) -> Result<HttpResponse, WebError> {
-    let payload = verified(&state, &form)?;
+    let (payload, claim) = verified_once(&state, &form, Callback::Deauthorize)?;
     let status = if forget_if_connected(&state, &payload).await? {
         tracing::warn!("Instagram access was removed by the account owner; igfeed disconnected");
         "disconnected"
@@ -107,6 +140,7 @@ async fn deauthorize(
         tracing::info!("deauthorization for an account igfeed does not hold; nothing to do");
         "nothing-stored"
     };
+    claim.keep();
     Ok(no_store(HttpResponse::Ok()).json(json!({ "status": status })))
 }
 
@@ -116,7 +150,7 @@ async fn data_deletion(
     state: web::Data<AppState>,
     form: web::Form<CallbackForm>,
 ) -> Result<HttpResponse, WebError> {
-    let payload = verified(&state, &form)?;
+    let (payload, claim) = verified_once(&state, &form, Callback::DataDeletion)?;
     let requested_at = state.clock.now();
     let outcome = if forget_if_connected(&state, &payload).await? {
         tracing::warn!("data deletion requested: the connected account's data was deleted");
@@ -125,6 +159,8 @@ async fn data_deletion(
         tracing::info!("data deletion for an account igfeed does not hold; nothing to delete");
         Outcome::NothingStored
     };
+    // Kept once the data is gone: a failure to record it below does not undo the deletion.
+    claim.keep();
     let record = DeletionRecord {
         code: ConfirmationCode::generate(),
         requested_at,

@@ -38,6 +38,8 @@ pub struct AppState {
     pub token_keeper: TokenKeeper,
     /// Meta's data-deletion requests, for their status page.
     pub deletions: crate::meta_callbacks::DeletionLog,
+    /// Meta callbacks acted on within their freshness window, so a replay is refused.
+    pub meta_replays: crate::meta_callbacks::ReplayGuard,
     /// Conditions that need the owner: shown on the status page, sent to the webhook.
     pub alerts: crate::alerts::Alerts,
     /// `Cache-Control` of `/feed.json`, computed once.

@@ -182,6 +182,51 @@ async fn the_session_cookie_is_http_only_lax_and_secure_only_over_https() {
     }
 }
 
+/// Behind a TLS-terminating proxy the browser speaks https even when `server.public_url` was
+/// left at http: the cookie must be `Secure` then, but only on the word of a trusted proxy.
+#[tokio::test]
+async fn the_session_cookie_is_secure_behind_a_trusted_https_proxy() {
+    // (trusted_proxies, X-Forwarded-Proto, Secure expected); the test client is 127.0.0.1.
+    let cases = [
+        ("127.0.0.1", Some("https"), true),
+        ("127.0.0.1", Some("http"), false),
+        ("127.0.0.1", None, false),
+        ("10.0.0.0/8", Some("https"), false),
+    ];
+    for (trusted, proto, secure) in cases {
+        let (_env, app) = app_with(&[
+            ("IGFEED__ADMIN__PASSWORD", PASSWORD),
+            ("IGFEED__SERVER__TRUSTED_PROXIES", trusted),
+        ])
+        .await;
+        let browser = Browser::new(&app);
+        let mut request = browser
+            .http
+            .post(format!("{}/admin/login", browser.base))
+            .form(&[("password", PASSWORD)]);
+        if let Some(proto) = proto {
+            request = request.header("X-Forwarded-Proto", proto);
+        }
+        let response = request.send().await.expect("igfeed answers");
+        assert_eq!(location(&response), "/admin", "logged in");
+        let cookie = session_cookie(response.headers());
+        assert_eq!(
+            cookie.contains("; Secure"),
+            secure,
+            "trusted {trusted}, proto {proto:?}: {cookie}"
+        );
+        assert_eq!(
+            cookie.matches("Secure").count(),
+            usize::from(secure),
+            "{cookie}"
+        );
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn admin_routes_refuse_callers_without_a_session() {
     let (_env, app) = app_with_password().await;

@@ -2,12 +2,14 @@
 //! and that a refused one deletes nothing.
 
 mod refused;
+mod replayed;
 
 use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use hmac::{Hmac, KeyInit as _, Mac as _};
+use igfeed::clock::Clock as _;
 use sha2::Sha256;
 
 use super::helpers::{TestApp, TestEnv, hours, wait_until};
@@ -46,12 +48,18 @@ fn sign_with(secret: &str, json: &str) -> String {
     format!("{signature}.{payload}")
 }
 
-fn payload(user_id: &str) -> String {
-    format!(r#"{{"user_id":"{user_id}","algorithm":"HMAC-SHA256","issued_at":1634206592}}"#)
+/// The payload Meta sends about `user_id`, issued at `issued_at` (Unix seconds).
+fn payload_at(user_id: &str, issued_at: i64) -> String {
+    format!(r#"{{"user_id":"{user_id}","algorithm":"HMAC-SHA256","issued_at":{issued_at}}}"#)
+}
+
+/// The payload Meta sends about `user_id`, issued just now by the test clock.
+fn payload(env: &TestEnv, user_id: &str) -> String {
+    payload_at(user_id, env.clock.now().timestamp())
 }
 
 fn signed(env: &TestEnv, user_id: &str) -> String {
-    sign_with(&env.config.app_secret, &payload(user_id))
+    sign_with(&env.config.app_secret, &payload(env, user_id))
 }
 
 async fn post(app: &TestApp, path: &str, signed_request: &str) -> reqwest::Response {
@@ -158,7 +166,7 @@ async fn padded_base64_is_accepted_too() {
     let (env, app) = connected().await;
     let (_, user_id) = env.sandbox.account_ids();
     // Both parts padded, the signature over the padded payload, as a lenient sender might.
-    let mut json = payload(&user_id);
+    let mut json = payload(&env, &user_id);
     while json.len().is_multiple_of(3) {
         json.push(' ');
     }

@@ -128,3 +128,34 @@ fn hidden_details_say_how_to_see_them() {
     let text = render(&url("https://feed.example.com/readyz"), &readiness);
     assert!(text.contains("ops.token"), "{text}");
 }
+
+#[test]
+fn the_ops_token_goes_only_over_https_or_loopback() {
+    for (raw, allowed) in [
+        ("https://feed.example.com", true),
+        ("https://203.0.113.9:8443/readyz", true),
+        ("http://127.0.0.1:8080", true),
+        ("http://127.1.2.3:8080", true),
+        ("http://[::1]:8080", true),
+        ("http://[::ffff:127.0.0.1]:8080", true),
+        ("http://localhost:8080", true),
+        ("http://LOCALHOST:8080", true),
+        ("http://feed.example.com", false),
+        ("http://203.0.113.9:8080", false),
+        ("http://[2001:db8::1]:8080", false),
+        ("http://localhost.evil.example", false),
+        ("http://127.0.0.1.nip.io", false),
+        ("ftp://127.0.0.2", true),
+    ] {
+        let checked = check_token_destination(&url(raw));
+        assert_eq!(checked.is_ok(), allowed, "{raw}: {checked:?}");
+        if let Err(error) = checked {
+            let message = error.to_string();
+            assert!(
+                message.contains("refusing to send ops.token over plain http")
+                    && !message.contains('\n'),
+                "{message}"
+            );
+        }
+    }
+}

@@ -5,7 +5,12 @@ use std::time::Duration;
 use actix_session::SessionMiddleware;
 use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
 use actix_session::storage::CookieSessionStore;
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, Key, SameSite};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderValue, SET_COOKIE};
+use actix_web::middleware::Next;
+use actix_web::web;
 use anyhow::Context as _;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -16,6 +21,7 @@ use super::headers::content_security_policy;
 use crate::auth::{AdminSecret, DeviceCookies, LoginThrottle, SessionRegistry};
 use crate::config::Settings;
 use crate::storage::StateDir;
+use crate::web::AppState;
 
 /// Name of the admin session cookie.
 pub const COOKIE_NAME: &str = "igfeed_admin";
@@ -86,7 +92,8 @@ impl AdminAccess {
 
     /// The known-device cookie for a browser that just logged in: `device` again (its expiry
     /// renewed) if it had a valid one, else a new device. HttpOnly, SameSite=Strict, sent
-    /// only to the login form, Secure like the session cookie.
+    /// only to the login form, Secure like the session cookie (also when a trusted proxy says
+    /// https: [`secure_behind_https_proxy`]).
     pub(crate) fn device_cookie(&self, known: Option<String>) -> Cookie<'static> {
         let value = known.unwrap_or_else(|| self.devices.issue());
         Cookie::build(DEVICE_COOKIE_NAME, value)
@@ -98,6 +105,11 @@ impl AdminAccess {
             .finish()
     }
 
+    /// Whether every session cookie is `Secure` already (`server.public_url` is https).
+    pub(crate) fn cookie_always_secure(&self) -> bool {
+        self.cookie.secure
+    }
+
     /// The session cookie's key and settings, for [`SessionCookie::middleware`].
     pub fn session_cookie(&self) -> SessionCookie {
         self.cookie.clone()
@@ -106,7 +118,8 @@ impl AdminAccess {
 
 impl SessionCookie {
     /// The session cookie layer: encrypted and signed, HttpOnly, SameSite=Lax, Secure when
-    /// igfeed is reached over https, and kept by the browser for `admin.session_lifetime`.
+    /// `server.public_url` is https (and, per request, behind a trusted TLS-terminating proxy:
+    /// [`secure_behind_https_proxy`]), and kept by the browser for `admin.session_lifetime`.
     /// The lifetime is also enforced on the server (see `session.rs`): a browser's max-age
     /// is only advice to the browser, not to someone who copied the cookie.
     ///
@@ -129,6 +142,49 @@ impl SessionCookie {
                     .session_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
             )
             .build()
+    }
+}
+
+/// Marks the session cookie `Secure` on responses to requests a trusted proxy says arrived
+/// over https (see [`crate::web::client_ip::forwarded_https`]), when `server.public_url` did
+/// not already make it so. An operator who puts igfeed behind a TLS proxy but leaves
+/// `public_url` at its http default would otherwise hand out a cookie the browser may later
+/// send over plain http. Wraps the session layer (see `admin_resource`), whose cookie
+/// settings are fixed when it is built, so it can only add the attribute afterwards.
+pub async fn secure_behind_https_proxy(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let upgrade = req.app_data::<web::Data<AppState>>().is_some_and(|state| {
+        !state.admin.cookie_always_secure()
+            && crate::web::client_ip::forwarded_https(req.request(), &state.trusted_proxies)
+    });
+    let mut response = next.call(req).await?;
+    if upgrade {
+        let headers = response.headers_mut();
+        let cookies: Vec<HeaderValue> = headers.get_all(SET_COOKIE).cloned().collect();
+        headers.remove(SET_COOKIE);
+        for cookie in cookies {
+            headers.append(SET_COOKIE, made_secure(cookie));
+        }
+    }
+    Ok(response)
+}
+
+/// `value` with `; Secure` added when it sets the session or the known-device cookie without
+/// it; any other header is returned untouched.
+fn made_secure(value: HeaderValue) -> HeaderValue {
+    let Ok(text) = value.to_str() else {
+        return value;
+    };
+    match Cookie::parse(text) {
+        Ok(cookie)
+            if matches!(cookie.name(), COOKIE_NAME | DEVICE_COOKIE_NAME)
+                && cookie.secure() != Some(true) =>
+        {
+            HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(value)
+        }
+        _ => value,
     }
 }
 

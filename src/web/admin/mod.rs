@@ -57,6 +57,10 @@ pub fn admin_resource(
     web::resource(paths.to_vec())
         .wrap(admin_headers())
         .wrap(session.middleware())
+        // Outside the session layer, so it sees the cookie that layer sets.
+        .wrap(actix_web::middleware::from_fn(
+            access::secure_behind_https_proxy,
+        ))
 }
 
 /// Registers the admin routes this module owns. Without an admin secret every `/admin` URL

@@ -1,5 +1,7 @@
 //! Meta's callbacks: odd signed requests delete nothing.
 
+use igfeed::clock::Clock as _;
+
 use super::*;
 
 /// `<sig>.<payload>` over `encoded_payload` exactly as given, signature unpadded base64url.
@@ -24,14 +26,16 @@ async fn meta_callbacks_refuse_odd_signed_requests_and_delete_nothing() {
     let c = Connected::start(&[]).await;
     let secret = c.env.config.app_secret.clone();
     let (_, user_id) = c.env.sandbox.account_ids();
+    // Issued now: a request that gets past the signature must also be fresh to be acted on.
+    let now = c.env.clock.now().timestamp();
     let json = |algorithm: &str| {
-        format!(r#"{{"user_id":"{user_id}","algorithm":"{algorithm}","issued_at":1634206592}}"#)
+        format!(r#"{{"user_id":"{user_id}","algorithm":"{algorithm}","issued_at":{now}}}"#)
     };
     let good = sign_json(&secret, &json("HMAC-SHA256"));
     let (good_sig, good_payload) = good.split_once('.').expect("dot");
     let filler = "f".repeat(5000);
     let bulky = format!(
-        r#"{{"user_id":"{user_id}","algorithm":"HMAC-SHA256","issued_at":1,"x":"{filler}"}}"#
+        r#"{{"user_id":"{user_id}","algorithm":"HMAC-SHA256","issued_at":{now},"x":"{filler}"}}"#
     );
     let mut cases: Vec<(String, &str)> = vec![
         (sign_json(&secret, &json("none")), "algorithm none"),

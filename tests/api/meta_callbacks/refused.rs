@@ -18,7 +18,7 @@ async fn refused_requests_answer_400_or_413_and_delete_nothing() {
     let cases: Vec<(&str, String, u16)> = vec![
         (
             "wrong secret",
-            sign_with("not the app secret", &payload(&user_id)),
+            sign_with("not the app secret", &payload(&env, &user_id)),
             400,
         ),
         (

@@ -224,6 +224,19 @@ async fn the_session_cookie_is_secure_behind_a_trusted_https_proxy() {
             cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
             "{cookie}"
         );
+        let device = response
+            .headers()
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("igfeed_device="))
+            .expect("the known-device cookie is set")
+            .to_owned();
+        assert_eq!(
+            device.contains("; Secure"),
+            secure,
+            "the known-device cookie too: {device}"
+        );
     }
 }
 

@@ -21,5 +21,6 @@ mod ops;
 mod paging;
 mod settings;
 mod storage;
+mod tasks;
 mod tls;
 mod widget;

@@ -40,7 +40,7 @@ pub async fn import_token(
             issued
                 .expires_in
                 .and_then(|d| TimeDelta::from_std(d).ok())
-                .map(|d| now + d),
+                .and_then(|d| now.checked_add_signed(d)),
         ),
         None => (token, None, None),
     };
@@ -103,7 +103,7 @@ pub async fn connect_with_code(
         expires_at: long
             .expires_in
             .and_then(|d| TimeDelta::from_std(d).ok())
-            .map(|d| now + d),
+            .and_then(|d| now.checked_add_signed(d)),
         last_refresh_attempt: None,
         state: TokenState::Active,
     };

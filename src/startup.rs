@@ -23,7 +23,8 @@ use crate::metrics::Metrics;
 use crate::storage::{DirLock, StateDir};
 use crate::tasks::Tasks;
 use crate::tasks::feed_refresh::{self, RefreshTrigger};
-use crate::tasks::token_import;
+use crate::tasks::supervisor::{TaskHealth, TaskName};
+use crate::tasks::token_import::{self, Import};
 use crate::tasks::token_refresh::TokenKeeper;
 use crate::web::AppState;
 use crate::web::admin::AdminAccess;
@@ -157,6 +158,7 @@ pub async fn open_services(
         dir,
         public_url.clone(),
     )?;
+    let task_health = TaskHealth::new(metrics.clone(), clock.clone());
     let state = AppState {
         feed_cache_control: crate::web::feed_cache_control(&settings),
         settings,
@@ -174,6 +176,7 @@ pub async fn open_services(
         meta_replays: Default::default(),
         alerts,
         metrics,
+        task_health,
         pending_authorizations: Default::default(),
     };
     Ok((state, lock))
@@ -212,38 +215,51 @@ fn connection_limits(max_connections: usize) -> (usize, usize) {
     (workers, max_connections.div_ceil(workers))
 }
 
+/// Starts the background tasks, each supervised: a panic restarts it (see
+/// [`crate::tasks::supervisor`]).
 fn start_tasks(state: &web::Data<AppState>) -> Tasks {
-    let mut tasks = Tasks::default();
+    let mut tasks = Tasks::new(state.task_health.clone());
     let settings = &state.settings;
     if let Some(token) = settings.instagram.access_token.clone()
         && state.credentials.current().is_none()
     {
-        tasks.spawn(token_import::import_configured(
-            state.instagram.clone(),
-            state.credentials.clone(),
-            state.clock.clone(),
+        let import = Import {
+            instagram: state.instagram.clone(),
+            store: state.credentials.clone(),
+            clock: state.clock.clone(),
+            feed: state.feed.clone(),
             token,
-            settings.token.check_interval.min(Duration::from_secs(60)),
-            state.refresh_trigger.clone(),
-        ));
+            retry: settings.token.check_interval.min(Duration::from_secs(60)),
+            trigger: state.refresh_trigger.clone(),
+        };
+        tasks.spawn(TaskName::TokenImport, move || {
+            token_import::import_configured(import.clone())
+        });
     } else if settings.instagram.access_token.is_some() {
         tracing::info!("a token is already stored; instagram.access_token is ignored");
     }
-    tasks.spawn(feed_refresh::run(
+    let (feed, media, trigger) = (
         state.feed.clone(),
         state.media.clone(),
         state.refresh_trigger.clone(),
-        settings.feed.refresh_interval,
-        state.clock.clone(),
-    ));
-    tasks.spawn(
-        state
-            .token_keeper
-            .clone()
-            .run(settings.token.check_interval),
     );
+    let (interval, clock) = (settings.feed.refresh_interval, state.clock.clone());
+    tasks.spawn(TaskName::FeedRefresh, move || {
+        feed_refresh::run(
+            feed.clone(),
+            media.clone(),
+            trigger.clone(),
+            interval,
+            clock.clone(),
+        )
+    });
+    let (keeper, check_interval) = (state.token_keeper.clone(), settings.token.check_interval);
+    tasks.spawn(TaskName::TokenRefresh, move || {
+        keeper.clone().run(check_interval)
+    });
     if state.alerts.has_webhook() {
-        tasks.spawn(state.alerts.clone().run(settings.alerts.check_interval));
+        let (alerts, interval) = (state.alerts.clone(), settings.alerts.check_interval);
+        tasks.spawn(TaskName::Alerts, move || alerts.clone().run(interval));
     }
     tasks
 }

@@ -188,6 +188,18 @@ fn details_lines(out: &mut String, d: &Details) {
         }
         (None, None) => {}
     }
+    for task in &d.tasks {
+        let state = if task.keeps_dying {
+            "KEEPS DYING"
+        } else {
+            "restarted after a panic"
+        };
+        let _ = writeln!(
+            out,
+            "task:       {} {state} (restarted {} times): {}",
+            task.task, task.restarts, task.last_panic
+        );
+    }
 }
 
 fn token_lines(out: &mut String, t: &Token) {

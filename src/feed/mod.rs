@@ -11,4 +11,4 @@ pub mod service;
 mod text;
 
 pub use fetch::fetch_snapshot;
-pub use service::{FeedConfig, FeedError, FeedService, ImageLinks};
+pub use service::{FeedConfig, FeedError, FeedService, ImageLinks, Importing, RefreshStatus};

@@ -9,6 +9,17 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+/// The longest wait igfeed takes from a rate limit (`X-Business-Use-Case-Usage`'s
+/// `estimated_time_to_regain_access`, `Retry-After`): Instagram's usage windows span a day,
+/// and a larger or absurd number must neither stall the feed for longer nor overflow the
+/// arithmetic of the tasks that wait.
+pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+/// A rate limit's wait as igfeed takes it: at most [`MAX_RATE_LIMIT_WAIT`].
+pub(crate) fn bounded_wait(wait: Duration) -> Duration {
+    wait.min(MAX_RATE_LIMIT_WAIT)
+}
+
 /// An Instagram call that failed; Display is safe to log and show (no token, no URL).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -239,7 +250,7 @@ pub(crate) fn regain_access_after(header: &str) -> Option<Duration> {
         .flatten()
         .filter_map(|entry| entry.get("estimated_time_to_regain_access")?.as_u64())
         .max()?;
-    (minutes > 0).then(|| Duration::from_secs(minutes.saturating_mul(60)))
+    (minutes > 0).then(|| bounded_wait(Duration::from_secs(minutes.saturating_mul(60))))
 }
 
 /// Bounds an upstream message: one line, at most 300 characters.

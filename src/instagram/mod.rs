@@ -15,13 +15,18 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-pub use error::ApiError;
+pub use error::{ApiError, MAX_RATE_LIMIT_WAIT};
 pub use oauth::authorization_code;
 pub use retry::RetryPolicy;
 pub use wire::{Media, MediaType, Profile};
 
 use crate::config::InstagramSettings;
 use transport::Transport;
+
+/// The longest token lifetime igfeed believes. Instagram's long-lived tokens live 60 days;
+/// a larger `expires_in` is not true, and one no date can hold once panicked the token keeper
+/// right after Instagram had replaced the token, losing the new value.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// The read scope of the Instagram API with Instagram Login.
 pub const SCOPE: &str = "instagram_business_basic";

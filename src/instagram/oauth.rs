@@ -128,7 +128,9 @@ fn issued_token(
             .permissions
             .map(Permissions::into_vec)
             .unwrap_or_default(),
-        expires_in: body.expires_in.map(Duration::from_secs),
+        expires_in: body
+            .expires_in
+            .map(|seconds| Duration::from_secs(seconds).min(super::MAX_TOKEN_LIFETIME)),
     })
 }
 
@@ -143,6 +145,19 @@ mod tests {
         for bad in ["", "#_", "a b", "a&b=c", "<script>"] {
             assert!(clean_code(bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn an_absurd_lifetime_is_bounded() {
+        let body = serde_json::json!({"access_token": "IGAAx", "expires_in": u64::MAX});
+        let issued = issued_token(body, &[]).expect("a token");
+        assert_eq!(
+            issued.expires_in,
+            Some(crate::instagram::MAX_TOKEN_LIFETIME)
+        );
+        let body = serde_json::json!({"access_token": "IGAAx", "expires_in": 5_183_944});
+        let issued = issued_token(body, &[]).expect("a token");
+        assert_eq!(issued.expires_in, Some(Duration::from_secs(5_183_944)));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use secrecy::SecretString;
 
-use super::error::{ApiError, classify_body, classify_status, scrub};
+use super::error::{ApiError, bounded_wait, classify_body, classify_status, scrub};
 use super::retry::RetryPolicy;
 
 /// Instagram's largest legitimate answer (100 posts with children) is far below this.
@@ -130,7 +130,7 @@ fn with_retry_after(error: ApiError, headers: &HeaderMap) -> ApiError {
             code,
             retry_after: header_str(headers, RETRY_AFTER.as_str())
                 .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs),
+                .map(|seconds| bounded_wait(Duration::from_secs(seconds))),
             message,
         },
         other => other,

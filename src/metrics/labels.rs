@@ -27,6 +27,13 @@ pub(super) struct CallLabels {
     pub outcome: &'static str,
 }
 
+/// `igfeed_task_restarts_total` labels: the supervised tasks' names, a fixed set kept by
+/// the caller.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct TaskLabels {
+    pub task: &'static str,
+}
+
 /// The method as a label: the standard ones by name, anything else (HTTP allows any token as
 /// a method) as `other`.
 pub fn method_label(method: &str) -> &'static str {

@@ -20,7 +20,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use labels::{CallLabels, RequestLabels, RouteLabels};
+use labels::{CallLabels, RequestLabels, RouteLabels, TaskLabels};
 
 pub use labels::{UNMATCHED_ROUTE, method_label};
 
@@ -48,6 +48,7 @@ struct Inner {
     instagram_calls: Family<CallLabels, Counter>,
     cache_hits: Counter,
     cache_misses: Counter,
+    task_restarts: Family<TaskLabels, Counter>,
 }
 
 /// Values computed from the application's state at scrape time; `None` leaves the series out
@@ -106,6 +107,12 @@ impl Metrics {
             "/feed.json requests that found no snapshot and needed a load",
             cache_misses.clone(),
         );
+        let task_restarts = Family::<TaskLabels, Counter>::default();
+        registry.register(
+            "igfeed_task_restarts",
+            "Background tasks restarted after a panic, by task",
+            task_restarts.clone(),
+        );
         Self {
             inner: Arc::new(Inner {
                 registry,
@@ -114,6 +121,7 @@ impl Metrics {
                 instagram_calls,
                 cache_hits,
                 cache_misses,
+                task_restarts,
             }),
         }
     }
@@ -141,6 +149,20 @@ impl Metrics {
         self.inner
             .instagram_calls
             .get_or_create(&CallLabels { endpoint, outcome })
+            .inc();
+    }
+
+    /// Shows `task`'s restart counter at 0 before its first restart. `task` comes from a
+    /// small fixed set the caller keeps (the supervised tasks' names).
+    pub fn register_task(&self, task: &'static str) {
+        let _ = self.inner.task_restarts.get_or_create(&TaskLabels { task });
+    }
+
+    /// Counts one restart of `task` after a panic.
+    pub fn record_task_restart(&self, task: &'static str) {
+        self.inner
+            .task_restarts
+            .get_or_create(&TaskLabels { task })
             .inc();
     }
 

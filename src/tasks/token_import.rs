@@ -6,48 +6,76 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret as _, SecretString};
 
+use super::due::Due;
 use super::feed_refresh::RefreshTrigger;
 use crate::clock::SharedClock;
 use crate::connection::{ImportError, import_token};
 use crate::credentials::CredentialStore;
+use crate::feed::FeedService;
 use crate::instagram::{ApiError, InstagramClient};
 
-/// Imports `token`, retrying every `retry` while Instagram fails transiently (and waiting out
-/// a rate limit); asks for a feed refresh once it is stored. Any other refusal is final.
-pub async fn import_configured(
-    instagram: InstagramClient,
-    store: CredentialStore,
-    clock: SharedClock,
-    token: SecretString,
-    retry: Duration,
-    trigger: RefreshTrigger,
-) {
-    loop {
-        let attempt = import_token(
-            &instagram,
-            &store,
-            &clock,
-            SecretString::from(token.expose_secret().to_owned()),
-        )
-        .await;
-        match attempt {
-            Ok(_) => {
-                trigger.refresh_soon();
-                return;
-            }
-            Err(ImportError::Rejected(error @ ApiError::Transient { .. })) => {
-                tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
-                tokio::time::sleep(retry).await;
-            }
-            // Instagram said how long to stay away; calling sooner only extends the limit.
-            Err(ImportError::Rejected(error @ ApiError::RateLimited { retry_after, .. })) => {
-                tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
-                tokio::time::sleep(retry_after.unwrap_or_default().max(retry)).await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "instagram.access_token was not imported");
-                return;
-            }
+/// What the import needs, cloned for each (re)start of the task.
+#[derive(Clone)]
+pub struct Import {
+    /// The upstream client.
+    pub instagram: InstagramClient,
+    /// Where the imported token goes.
+    pub store: CredentialStore,
+    /// The process's clock.
+    pub clock: SharedClock,
+    /// Visitors wait for the feed while an attempt runs; it learns when one ends.
+    pub feed: FeedService,
+    /// The token configured.
+    pub token: SecretString,
+    /// Pause between attempts while Instagram fails transiently.
+    pub retry: Duration,
+    /// Asked for a feed refresh once the token is stored.
+    pub trigger: RefreshTrigger,
+}
+
+/// Imports the token, retrying every `retry` while Instagram fails transiently (and waiting
+/// out a rate limit); asks for a feed refresh once it is stored. Any other refusal is final.
+///
+/// The first attempt is marked as running on the feed before the future is first polled, so
+/// the first visitors after a start wait for the feed like on any cold cache instead of
+/// hearing `not-connected` from a server that is about to be connected.
+pub fn import_configured(import: Import) -> impl Future<Output = ()> + Send + 'static {
+    let mut first = Some(import.feed.importing());
+    async move {
+        loop {
+            let attempt = first.take().unwrap_or_else(|| import.feed.importing());
+            let result = import_token(
+                &import.instagram,
+                &import.store,
+                &import.clock,
+                SecretString::from(import.token.expose_secret().to_owned()),
+            )
+            .await;
+            let wait = match result {
+                Ok(_) => {
+                    // Before the attempt ends: waiting visitors then wait on for this load.
+                    import.trigger.refresh_soon();
+                    return;
+                }
+                Err(ImportError::Rejected(error @ ApiError::Transient { .. })) => {
+                    tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
+                    import.retry
+                }
+                // Instagram said how long to stay away; calling sooner only extends the limit.
+                Err(ImportError::Rejected(error @ ApiError::RateLimited { retry_after, .. })) => {
+                    tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
+                    retry_after.unwrap_or_default().max(import.retry)
+                }
+                Err(error) => {
+                    tracing::error!(%error, "instagram.access_token was not imported");
+                    return;
+                }
+            };
+            // Visitors hear at once while no attempt runs, as after a failed load.
+            drop(attempt);
+            Due::after(&import.clock, wait)
+                .wait(&import.clock, import.retry)
+                .await;
         }
     }
 }

@@ -139,7 +139,7 @@ impl TokenKeeper {
                 renewed.expires_at = issued
                     .expires_in
                     .and_then(|d| TimeDelta::from_std(d).ok())
-                    .map(|d| now + d);
+                    .and_then(|d| now.checked_add_signed(d));
                 renewed.last_refresh_attempt = Some(now);
                 self.store(previous, renewed.clone()).await?;
                 self.set_error(None);

@@ -10,6 +10,7 @@ use crate::feed::FeedService;
 use crate::instagram::InstagramClient;
 use crate::metrics::Metrics;
 use crate::tasks::feed_refresh::RefreshTrigger;
+use crate::tasks::supervisor::TaskHealth;
 use crate::tasks::token_refresh::TokenKeeper;
 
 /// What every request handler may read; `startup` builds it once and hands it to the routes.
@@ -48,6 +49,8 @@ pub struct AppState {
     pub pending_authorizations: super::oauth::pending::PendingAuthorizations,
     /// This application's counters (per instance: tests run many apps in one process).
     pub metrics: Metrics,
+    /// Panics of the background tasks, for `/readyz` details.
+    pub task_health: TaskHealth,
 }
 
 /// `Cache-Control` of `/feed.json`: `public, max-age=…, stale-while-revalidate=…`, so caches

@@ -22,5 +22,6 @@ mod page_caches;
 mod paging;
 mod settings;
 mod storage;
+mod tasks;
 mod tls;
 mod widget;

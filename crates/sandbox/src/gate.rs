@@ -56,7 +56,7 @@ fn outage(surface: Surface) -> HttpResponse {
     }
 }
 
-fn rate_limited(surface: Surface, code: i64, regain_minutes: u32) -> HttpResponse {
+fn rate_limited(surface: Surface, code: i64, regain_minutes: u64) -> HttpResponse {
     let message = if code == 80002 {
         "There have been too many calls to this Instagram account. Wait a bit and try again."
     } else {

@@ -145,6 +145,12 @@ impl RunningSandbox {
         self.state.lock().shape = shape;
     }
 
+    /// Makes the token endpoints announce `expires_in` seconds (`None`: the real remaining
+    /// lifetime), whatever the token's real lifetime: clients must survive absurd values.
+    pub fn set_announced_expires_in(&self, expires_in: Option<u64>) {
+        self.state.lock().announced_expires_in = expires_in;
+    }
+
     /// Calls received per endpoint since start or the last reset.
     pub fn stats(&self) -> Stats {
         self.state.lock().stats.clone()

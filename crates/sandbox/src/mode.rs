@@ -21,8 +21,9 @@ pub enum Mode {
     RateLimited {
         /// The Graph error code: 4 (app limit) or 80002 (Instagram account limit).
         code: i64,
-        /// What `estimated_time_to_regain_access` says, in minutes.
-        regain_minutes: u32,
+        /// What `estimated_time_to_regain_access` says, in minutes. Any `u64`, so a test
+        /// can send absurd values and watch a client survive them.
+        regain_minutes: u64,
     },
     /// Every token presented is treated as invalidated (190/460).
     TokenRevoked,
@@ -83,7 +84,7 @@ pub(crate) struct ModeRequest {
     mode: ModeName,
     delay_ms: Option<u64>,
     code: Option<i64>,
-    regain_minutes: Option<u32>,
+    regain_minutes: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,4 +134,13 @@ impl TryFrom<ModeRequest> for Mode {
 pub(crate) struct ShapeRequest {
     /// The shape to switch to.
     pub(crate) shape: BodyShape,
+}
+
+/// The JSON body of `POST /_sandbox/expires-in`: what the token endpoints announce as
+/// `expires_in` instead of the token's real remaining lifetime (`null` = the truth).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExpiresInRequest {
+    /// Seconds to announce.
+    pub(crate) expires_in: Option<u64>,
 }

@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     pub(crate) tokens: TokenStore,
     pub(crate) timeline: Timeline,
     pub(crate) stats: Stats,
+    /// `expires_in` the token endpoints announce instead of the truth, when set.
+    pub(crate) announced_expires_in: Option<u64>,
 }
 
 impl SandboxState {
@@ -50,6 +52,7 @@ impl SandboxState {
                 tokens: TokenStore::default(),
                 timeline,
                 stats: Stats::default(),
+                announced_expires_in: None,
             }),
         }
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 use crate::config::Sources;
-use crate::web::ops::details::{Account, Feed, RECONNECT_FIX, Reconnect};
+use crate::web::ops::details::{Account, Feed, RECONNECT_FIX, Reconnect, TaskTrouble};
 
 fn settings(env: &[(&str, &str)]) -> Settings {
     let env: HashMap<String, String> = env
@@ -79,6 +79,7 @@ fn an_imported_token_says_its_age_is_unknown() {
                 last_success: Some(at()),
                 ..Feed::default()
             },
+            tasks: Vec::new(),
         }),
     };
     let text = render(&url("http://127.0.0.1:8080/readyz"), &readiness);
@@ -158,4 +159,28 @@ fn the_ops_token_goes_only_over_https_or_loopback() {
             );
         }
     }
+}
+
+#[test]
+fn a_task_that_keeps_dying_is_named() {
+    let readiness = Readiness {
+        status: READY.into(),
+        details: Some(Details {
+            connection: "connected".into(),
+            tasks: vec![TaskTrouble {
+                task: "feed_refresh".into(),
+                restarts: 4,
+                panics_in_a_row: 4,
+                keeps_dying: true,
+                last_panic: "overflow when adding duration to instant".into(),
+                last_panic_at: Some(at()),
+            }],
+            ..Details::default()
+        }),
+    };
+    let text = render(&url("http://127.0.0.1:8080/readyz"), &readiness);
+    assert!(
+        text.contains("task:       feed_refresh KEEPS DYING (restarted 4 times)"),
+        "{text}"
+    );
 }

@@ -77,7 +77,11 @@ impl FeedService {
                     .last_attempt
                     .is_some_and(|t| t >= current.snapshot.fetched_at)
         });
-        failed_since || age > delta(self.inner.config.refresh_interval) * 2
+        failed_since
+            || age
+                > delta(self.inner.config.refresh_interval)
+                    .checked_mul(2)
+                    .unwrap_or(TimeDelta::MAX)
     }
 
     /// What the latest refresh did.

@@ -37,6 +37,27 @@ pub struct Details {
     pub token: Option<Token>,
     /// The served snapshot and the refresher's latest outcome.
     pub feed: Feed,
+    /// Background tasks that panicked since the start (restarted each time); empty when all
+    /// is well. Older servers leave it out.
+    #[serde(default)]
+    pub tasks: Vec<TaskTrouble>,
+}
+
+/// A background task that panicked and was restarted.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct TaskTrouble {
+    /// `feed_refresh`, `token_refresh`, `token_import` or `alerts`.
+    pub task: String,
+    /// Restarts since the process started.
+    pub restarts: u64,
+    /// Panics without a long healthy run in between.
+    pub panics_in_a_row: u32,
+    /// Whether it keeps dying (several panics in a row): its work is not getting done.
+    pub keeps_dying: bool,
+    /// The latest panic's message.
+    pub last_panic: String,
+    /// When it happened.
+    pub last_panic_at: Option<DateTime<Utc>>,
 }
 
 /// The connected account's names.
@@ -129,7 +150,7 @@ pub(crate) async fn gather(state: &AppState) -> Readiness {
         last_error: refresh.last_error,
         consecutive_failures: refresh.consecutive_failures,
     };
-    let details = match credentials {
+    let mut details = match credentials {
         None => Details {
             connection: "not-connected".into(),
             feed,
@@ -137,6 +158,19 @@ pub(crate) async fn gather(state: &AppState) -> Readiness {
         },
         Some(c) => connected(&c, now, state.token_keeper.last_error(), profile_name, feed),
     };
+    details.tasks = state
+        .task_health
+        .troubles()
+        .into_iter()
+        .map(|t| TaskTrouble {
+            task: t.task.as_str().to_owned(),
+            restarts: t.restarts,
+            panics_in_a_row: t.panics_in_a_row,
+            keeps_dying: t.keeps_dying(),
+            last_panic: t.last_panic.clone(),
+            last_panic_at: Some(t.last_panic_at),
+        })
+        .collect();
     Readiness {
         status: if current.is_some() { READY } else { NOT_READY }.into(),
         details: Some(details),
@@ -169,6 +203,7 @@ fn connected(
         }),
         connection: connection.into(),
         reconnect,
+        tasks: Vec::new(),
         token: Some(Token {
             source: match c.source {
                 TokenSource::Imported => "imported",

@@ -12,7 +12,11 @@ const DAY: u64 = 24 * 3600;
 
 #[tokio::test]
 async fn expired_urls_are_renewed_by_the_refresher_without_broken_answers() {
-    let env = TestEnv::start().await;
+    let mut env = TestEnv::start().await;
+    // The refresher judges its schedule by the wall clock, so a jump of days past the
+    // interval brings a refresh, which renews every URL at once: this test is about single
+    // URLs renewed between refreshes, so none comes due within the jump.
+    env.set("IGFEED__FEED__REFRESH_INTERVAL", "30d");
     let (app, _) = env.spawn_connected().await;
     let urls = image_urls(&app).await;
     let (cached, fresh) = (&urls[0], &urls[1]);
@@ -75,6 +79,8 @@ async fn a_cdn_refusing_everything_gives_cached_bytes_or_a_json_503() {
 async fn a_week_later_every_image_in_the_feed_still_loads() {
     let mut env = TestEnv::start().await;
     env.set("IGFEED__FEED__MAX_POSTS", "12");
+    // No refresh due within the week (see above): every URL must be renewed one by one.
+    env.set("IGFEED__FEED__REFRESH_INTERVAL", "30d");
     let (app, _) = env.spawn_connected().await;
     env.advance(Duration::from_secs(7 * DAY));
     env.sandbox.reset_stats();

@@ -170,3 +170,57 @@ async fn tls_is_served_with_a_generated_ca() {
     assert_eq!(body["username"], "sandbox.studio");
     h.sandbox.stop().await;
 }
+
+#[tokio::test]
+async fn token_lifetimes_and_regain_times_can_be_absurd() {
+    let h = Harness::start().await;
+    let (status, _) = post_json(
+        &h,
+        "_sandbox/expires-in",
+        r#"{"expires_in":10000000000000}"#,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let token = h
+        .sandbox
+        .issue_token(TokenKind::LongLived, Duration::from_secs(90_000));
+    let (status, body) = h
+        .get_json(&format!(
+            "refresh_access_token?grant_type=ig_refresh_token&access_token={token}"
+        ))
+        .await;
+    assert_eq!(
+        (status, body["expires_in"].as_u64()),
+        (200, Some(10_000_000_000_000))
+    );
+    post_json(&h, "_sandbox/expires-in", r#"{"expires_in":null}"#).await;
+    let token = h
+        .sandbox
+        .issue_token(TokenKind::LongLived, Duration::from_secs(90_000));
+    let (_, body) = h
+        .get_json(&format!(
+            "refresh_access_token?grant_type=ig_refresh_token&access_token={token}"
+        ))
+        .await;
+    assert_eq!(
+        body["expires_in"].as_i64(),
+        Some(60 * 24 * 3600),
+        "the truth again"
+    );
+
+    h.sandbox.set_mode(Mode::RateLimited {
+        code: 4,
+        regain_minutes: u64::MAX,
+    });
+    let response = h.get(&format!("v23.0/me?access_token={token}")).await;
+    let usage: Value = serde_json::from_str(
+        response.headers()["x-business-use-case-usage"]
+            .to_str()
+            .expect("ASCII"),
+    )
+    .expect("JSON header");
+    assert_eq!(
+        usage["17841405793187218"][0]["estimated_time_to_regain_access"].as_u64(),
+        Some(u64::MAX)
+    );
+}

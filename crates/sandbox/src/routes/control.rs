@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::errors::control_error;
-use crate::mode::{Mode, ModeRequest, ShapeRequest, TokenKind};
+use crate::mode::{ExpiresInRequest, Mode, ModeRequest, ShapeRequest, TokenKind};
 use crate::posts::Post;
 use crate::state::SandboxState;
 
@@ -15,6 +15,7 @@ use crate::state::SandboxState;
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/_sandbox/mode", web::post().to(set_mode))
         .route("/_sandbox/shape", web::post().to(set_shape))
+        .route("/_sandbox/expires-in", web::post().to(set_expires_in))
         .route("/_sandbox/stats", web::get().to(stats))
         .route("/_sandbox/stats/reset", web::post().to(reset_stats))
         .route("/_sandbox/tokens", web::post().to(issue_token))
@@ -46,6 +47,18 @@ async fn set_shape(body: web::Bytes, state: web::Data<SandboxState>) -> HttpResp
         Ok(request) => {
             state.lock().shape = request.shape;
             HttpResponse::Ok().json(json!({ "shape": request.shape }))
+        }
+        Err(message) => control_error(&message),
+    }
+}
+
+/// Makes the token endpoints misreport `expires_in`, so tests can check what a client does
+/// with a lifetime it cannot represent.
+async fn set_expires_in(body: web::Bytes, state: web::Data<SandboxState>) -> HttpResponse {
+    match parse::<ExpiresInRequest>(&body) {
+        Ok(request) => {
+            state.lock().announced_expires_in = request.expires_in;
+            HttpResponse::Ok().json(json!({ "expires_in": request.expires_in }))
         }
         Err(message) => control_error(&message),
     }

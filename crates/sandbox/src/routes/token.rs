@@ -99,14 +99,20 @@ pub(super) async fn long_lived(
         Err(response) => return response,
     };
     match issue(req, state, pairs, grant) {
-        Ok(issued) => ok_json(
-            &json!({
-                "access_token": issued.value,
-                "token_type": "bearer",
-                "expires_in": issued.expires_in,
-            }),
-            truncate,
-        ),
+        Ok(issued) => {
+            let expires_in: Value = match state.lock().announced_expires_in {
+                Some(announced) => announced.into(),
+                None => issued.expires_in.into(),
+            };
+            ok_json(
+                &json!({
+                    "access_token": issued.value,
+                    "token_type": "bearer",
+                    "expires_in": expires_in,
+                }),
+                truncate,
+            )
+        }
         Err(error) => error.response(),
     }
 }

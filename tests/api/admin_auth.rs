@@ -62,6 +62,12 @@ impl Browser {
         self.post("/admin/login", &[("password", password)]).await
     }
 
+    /// Logs in as if relayed by a trusted proxy for `address`.
+    async fn login_from(&self, password: &str, address: &str) -> reqwest::Response {
+        self.post_from("/admin/login", &[("password", password)], Some(address))
+            .await
+    }
+
     /// The CSRF token of the logged-in admin page.
     async fn csrf_token(&self) -> String {
         let page = self.get("/admin").await;
@@ -97,13 +103,24 @@ fn location(response: &reqwest::Response) -> &str {
 }
 
 fn session_cookie(headers: &HeaderMap) -> String {
+    set_cookie(headers, "igfeed_admin").expect("the login sets the session cookie")
+}
+
+/// The known-device cookie a login set, attributes included.
+fn device_cookie(headers: &HeaderMap) -> String {
+    set_cookie(headers, "igfeed_device").expect("a login leaves a known-device cookie")
+}
+
+fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("igfeed_admin="))
-        .expect("the login sets the session cookie")
-        .to_owned()
+        .find(|c| {
+            c.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('='))
+        })
+        .map(str::to_owned)
 }
 
 #[tokio::test]
@@ -224,14 +241,7 @@ async fn the_session_cookie_is_secure_behind_a_trusted_https_proxy() {
             cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
             "{cookie}"
         );
-        let device = response
-            .headers()
-            .get_all(reqwest::header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("igfeed_device="))
-            .expect("the known-device cookie is set")
-            .to_owned();
+        let device = device_cookie(response.headers());
         assert_eq!(
             device.contains("; Secure"),
             secure,

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{RETRY_AFTER, SET_COOKIE};
+use reqwest::header::RETRY_AFTER;
 
-use super::{Browser, PASSWORD, app_with, app_with_password};
+use super::{Browser, PASSWORD, app_with, app_with_password, device_cookie};
 
 #[tokio::test]
 async fn the_sixth_failure_in_a_minute_is_refused_even_with_the_right_password() {
@@ -48,31 +48,13 @@ async fn one_clients_lockout_does_not_lock_out_another_behind_a_trusted_proxy() 
     .await;
     let attacker = Browser::new(&app);
     for _ in 0..5 {
-        attacker
-            .post_from(
-                "/admin/login",
-                &[("password", "guess")],
-                Some("198.51.100.1"),
-            )
-            .await;
+        attacker.login_from("guess", "198.51.100.1").await;
     }
-    let locked = attacker
-        .post_from(
-            "/admin/login",
-            &[("password", PASSWORD)],
-            Some("198.51.100.1"),
-        )
-        .await;
+    let locked = attacker.login_from(PASSWORD, "198.51.100.1").await;
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
 
     let owner = Browser::new(&app);
-    let response = owner
-        .post_from(
-            "/admin/login",
-            &[("password", PASSWORD)],
-            Some("203.0.113.5"),
-        )
-        .await;
+    let response = owner.login_from(PASSWORD, "203.0.113.5").await;
     assert_eq!(
         response.status(),
         StatusCode::SEE_OTHER,
@@ -86,17 +68,9 @@ async fn x_forwarded_for_from_an_untrusted_peer_is_ignored() {
     let browser = Browser::new(&app);
     for n in 0..5 {
         let forged = format!("198.51.100.{n}");
-        browser
-            .post_from("/admin/login", &[("password", "guess")], Some(&forged))
-            .await;
+        browser.login_from("guess", &forged).await;
     }
-    let response = browser
-        .post_from(
-            "/admin/login",
-            &[("password", PASSWORD)],
-            Some("203.0.113.5"),
-        )
-        .await;
+    let response = browser.login_from(PASSWORD, "203.0.113.5").await;
     assert_eq!(
         response.status(),
         StatusCode::TOO_MANY_REQUESTS,
@@ -114,22 +88,9 @@ async fn a_browser_that_logged_in_before_gets_in_during_a_distributed_flood() {
     ])
     .await;
     let owner = Browser::new(&app);
-    let first = owner
-        .post_from(
-            "/admin/login",
-            &[("password", PASSWORD)],
-            Some("203.0.113.9"),
-        )
-        .await;
+    let first = owner.login_from(PASSWORD, "203.0.113.9").await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
-    let device_cookie = first
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("igfeed_device="))
-        .expect("a login leaves a known-device cookie")
-        .to_owned();
+    let device_cookie = device_cookie(first.headers());
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/admin/login"] {
         assert!(device_cookie.contains(attribute), "{device_cookie}");
     }
@@ -139,21 +100,11 @@ async fn a_browser_that_logged_in_before_gets_in_during_a_distributed_flood() {
     let attacker = Browser::new(&app);
     for n in 0..60 {
         attacker
-            .post_from(
-                "/admin/login",
-                &[("password", "guess")],
-                Some(&format!("198.51.100.{}", n % 12 + 1)),
-            )
+            .login_from("guess", &format!("198.51.100.{}", n % 12 + 1))
             .await;
     }
     let stranger = Browser::new(&app);
-    let refused = stranger
-        .post_from(
-            "/admin/login",
-            &[("password", PASSWORD)],
-            Some("203.0.113.5"),
-        )
-        .await;
+    let refused = stranger.login_from(PASSWORD, "203.0.113.5").await;
     assert_eq!(
         refused.status(),
         StatusCode::TOO_MANY_REQUESTS,
@@ -179,13 +130,7 @@ async fn a_browser_that_logged_in_before_gets_in_during_a_distributed_flood() {
         "an unsigned device cookie is no device"
     );
 
-    let back = owner
-        .post_from(
-            "/admin/login",
-            &[("password", PASSWORD)],
-            Some("203.0.113.9"),
-        )
-        .await;
+    let back = owner.login_from(PASSWORD, "203.0.113.9").await;
     assert_eq!(
         back.status(),
         StatusCode::SEE_OTHER,

@@ -30,6 +30,25 @@ fn form_head(app: &TestApp, path: &str, length: usize) -> Vec<u8> {
 
 /// Reads until igfeed closes the connection (an orderly close or a reset once the answer is
 /// out); fails if it is still open after `seconds`.
+/// A connection on which the head of a form POST announcing `length` bytes has been sent,
+/// and no body yet.
+async fn start_form_post(
+    app: &TestApp,
+    path: &str,
+    length: usize,
+) -> (
+    tokio::net::tcp::OwnedReadHalf,
+    tokio::net::tcp::OwnedWriteHalf,
+) {
+    let stream = TcpStream::connect(host(app)).await.expect("connects");
+    let (read, mut write) = stream.into_split();
+    write
+        .write_all(&form_head(app, path, length))
+        .await
+        .expect("head sent");
+    (read, write)
+}
+
 async fn read_until_closed(stream: &mut tokio::net::tcp::OwnedReadHalf, seconds: u64) -> Raw {
     let mut bytes = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(seconds), async {
@@ -71,12 +90,7 @@ async fn a_body_that_never_arrives_gets_408_and_the_connection_closes() {
     let (env, app) = with_short_body_timeout().await;
     for path in FORM_ROUTES {
         let what = format!("POST {path} announcing 1000 bytes and sending none");
-        let stream = TcpStream::connect(host(&app)).await.expect("connects");
-        let (mut read, mut write) = stream.into_split();
-        write
-            .write_all(&form_head(&app, path, 1000))
-            .await
-            .expect("head sent");
+        let (mut read, write) = start_form_post(&app, path, 1000).await;
         let started = Instant::now();
         let answer = read_until_closed(&mut read, 10).await;
         assert_timed_out(&answer, &what);
@@ -97,12 +111,7 @@ async fn a_body_trickled_a_byte_at_a_time_gets_408_at_the_deadline() {
     let (env, app) = with_short_body_timeout().await;
     for path in FORM_ROUTES {
         let what = format!("POST {path} sending one byte every 200 ms");
-        let stream = TcpStream::connect(host(&app)).await.expect("connects");
-        let (mut read, mut write) = stream.into_split();
-        write
-            .write_all(&form_head(&app, path, 1000))
-            .await
-            .expect("head sent");
+        let (mut read, mut write) = start_form_post(&app, path, 1000).await;
         // Keeps the connection busy the way a slowloris client does, until igfeed hangs up.
         let trickle = tokio::spawn(async move {
             for _ in 0..1000 {
@@ -129,12 +138,7 @@ async fn form_posts_within_the_body_deadline_are_served() {
     // A slow body that still arrives in time is read, not refused.
     for path in FORM_ROUTES {
         let body = b"password=wrong-password&signed_request=a.b";
-        let stream = TcpStream::connect(host(&app)).await.expect("connects");
-        let (mut read, mut write) = stream.into_split();
-        write
-            .write_all(&form_head(&app, path, body.len()))
-            .await
-            .expect("head sent");
+        let (mut read, mut write) = start_form_post(&app, path, body.len()).await;
         for part in body.chunks(15) {
             tokio::time::sleep(Duration::from_millis(100)).await;
             write.write_all(part).await.expect("part sent");

@@ -185,18 +185,37 @@ fn clear_data<T: DeserializeOwned>(
 }
 
 /// Blanks every quoted string in a serde message: a type error on a string field would
-/// otherwise quote the field's value, and that value may be the token.
+/// otherwise quote the field's value, and that value may be the token. serde writes the value
+/// with Rust's escapes, so a `\"` inside it does not end the quote.
 fn redact(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
-    for (i, part) in message.split('"').enumerate() {
-        // Odd parts are the insides of quotes.
-        out.push_str(if i % 2 == 1 { "\"…" } else { part });
-        if i % 2 == 1 {
-            out.push('"');
+    let mut chars = message.chars();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (false, '"') => {
+                out.push_str("\"…");
+                quoted = true;
+            }
+            (false, c) => out.push(c),
+            (true, '\\') => {
+                chars.next();
+            }
+            (true, '"') => {
+                out.push('"');
+                quoted = false;
+            }
+            (true, _) => {}
         }
+    }
+    if quoted {
+        out.push('"');
     }
     out
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {
@@ -210,5 +229,13 @@ mod tests {
             r#"invalid type: string "…", expected u64 at line 1 column 20"#
         );
         assert_eq!(redact("missing field `x`"), "missing field `x`");
+    }
+
+    /// Found by the property tests: serde writes a quote inside a value as `\"`, which ended
+    /// the blanking early and showed the rest of the value.
+    #[test]
+    fn redact_blanks_values_holding_escaped_quotes() {
+        let message = r#"invalid type: string "IGAA\"secret\\", expected u64"#;
+        assert_eq!(redact(message), r#"invalid type: string "…", expected u64"#);
     }
 }

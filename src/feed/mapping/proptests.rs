@@ -45,6 +45,9 @@ fn caption() -> impl Strategy<Value = Value> {
                 "https://x.com/[#@]?[a-z]{1,5}",
                 "\\PC{0,6}",
                 "#[\\p{L}\\p{M}0-9_]{1,6}",
+                // The same tag or handle again in another case.
+                prop::sample::select(&["#Sunset", "#sunset", "#SUNSET", "@Maria.Lens", "@maria.lens"][..])
+                    .prop_map(str::to_owned),
             ],
             0..8,
         )

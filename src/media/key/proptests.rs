@@ -39,6 +39,8 @@ proptest! {
         tail in prop_oneof![
             "((profile|video|[0-9]{0,6}|\\.\\.|%2e|0)/){0,3}(profile|video|[0-9]{0,6}|\\.\\.)",
             "\\PC{0,40}",
+            // Other spellings of real paths: leading zeros, an explicit first index.
+            "(profile|0?[0-9]{1,3})(/0?[0-9]{1,2})?/(0?[0-9]{1,4}|video)",
         ]
     ) {
         if let Ok(parsed) = parse(&tail) {

@@ -134,6 +134,9 @@ proptest! {
                 prop_assert!((1..=100).contains(&options.limit));
                 prop_assert!((1..=8).contains(&options.columns));
                 if let Some(gap) = &options.gap {
+                    let number = gap.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+                    let number: f64 = number.parse().map_err(|_| TestCaseError::fail(format!("{gap:?}")))?;
+                    prop_assert!(number < 100.0, "{:?}", gap);
                     prop_assert!(gap.len() <= 8, "{:?}", gap);
                     prop_assert!(gap.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b.is_ascii_lowercase()), "{:?}", gap);
                 }

@@ -186,30 +186,44 @@ fn clear_data<T: DeserializeOwned>(
 
 /// Blanks every quoted string in a serde message: a type error on a string field would
 /// otherwise quote the field's value, and that value may be the token. serde writes the value
-/// with Rust's escapes, so a `\"` inside it does not end the quote.
+/// with Rust's escapes, so a `\"` inside it does not end the quote. An enum value serde does
+/// not know is named in backticks (`unknown variant `…``), and is blanked too; the other
+/// backticked names (`missing field `x``, the expected variants) are igfeed's own and stay.
 fn redact(message: &str) -> String {
+    /// Where the scan is: in plain text, in a quoted value, or in an unknown variant's name.
+    enum In {
+        Text,
+        Quote,
+        Variant,
+    }
     let mut out = String::with_capacity(message.len());
     let mut chars = message.chars();
-    let mut quoted = false;
+    let mut at = In::Text;
     while let Some(c) = chars.next() {
-        match (quoted, c) {
-            (false, '"') => {
+        match (&at, c) {
+            (In::Text, '"') => {
                 out.push_str("\"…");
-                quoted = true;
+                at = In::Quote;
             }
-            (false, c) => out.push(c),
-            (true, '\\') => {
+            (In::Text, '`') if out.ends_with("unknown variant ") => {
+                out.push_str("`…");
+                at = In::Variant;
+            }
+            (In::Text, c) => out.push(c),
+            (In::Quote, '\\') => {
                 chars.next();
             }
-            (true, '"') => {
-                out.push('"');
-                quoted = false;
+            (In::Quote, '"') | (In::Variant, '`') => {
+                out.push(c);
+                at = In::Text;
             }
-            (true, _) => {}
+            (In::Quote | In::Variant, _) => {}
         }
     }
-    if quoted {
-        out.push('"');
+    match at {
+        In::Quote => out.push('"'),
+        In::Variant => out.push('`'),
+        In::Text => {}
     }
     out
 }
@@ -229,6 +243,17 @@ mod tests {
             r#"invalid type: string "…", expected u64 at line 1 column 20"#
         );
         assert_eq!(redact("missing field `x`"), "missing field `x`");
+    }
+
+    /// Found by the property tests: serde names an enum value it does not know in backticks,
+    /// not quotes, so a token in a `source` or `state` field was shown.
+    #[test]
+    fn redact_blanks_unknown_variant_names() {
+        let message = "unknown variant `IGAAsecret`, expected `active` or `needs_reconnect`";
+        assert_eq!(
+            redact(message),
+            "unknown variant `…`, expected `active` or `needs_reconnect`"
+        );
     }
 
     /// Found by the property tests: serde writes a quote inside a value as `\"`, which ended

@@ -68,6 +68,9 @@ impl DeviceCookies {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

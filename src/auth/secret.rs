@@ -91,6 +91,9 @@ pub fn random_hex(bytes: usize) -> String {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -62,6 +62,9 @@ pub(crate) fn u32_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u32
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::parse_bytes;
 

@@ -261,6 +261,9 @@ fn is_graph_version(version: &str) -> bool {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::is_graph_version;
 

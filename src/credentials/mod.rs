@@ -12,4 +12,6 @@ pub use model::{Credentials, TokenSource, TokenState};
 pub use store::{CREDENTIALS_FILE, CredentialStore};
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

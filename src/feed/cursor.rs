@@ -64,4 +64,6 @@ fn is_post_id(id: &str) -> bool {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -180,4 +180,6 @@ fn non_empty(value: Option<String>) -> Option<String> {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 pub(crate) mod tests;

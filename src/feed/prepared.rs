@@ -304,4 +304,6 @@ fn opaque(etag: &str) -> Option<&str> {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -318,4 +318,6 @@ pub(crate) fn scrub(error: ApiError, secrets: &[&SecretString]) -> ApiError {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -108,11 +108,20 @@ fn issued_token(
     secrets: &[&SecretString],
 ) -> Result<IssuedToken, ApiError> {
     let body: TokenBody = serde_json::from_value(unwrap_data(body)).map_err(|e| {
-        // serde's message may quote a value; make sure it cannot quote a secret.
+        // serde's message may quote a value, with Rust's escapes (`"` as `\"`): make sure it
+        // cannot quote a secret in either spelling.
         let reason = secrets
             .iter()
-            .fold(format!("unexpected token body ({e})"), |text, s| {
-                text.replace(s.expose_secret(), "[redacted]")
+            .map(|s| s.expose_secret())
+            .filter(|s| !s.is_empty())
+            .fold(format!("unexpected token body ({e})"), |text, secret| {
+                let quoted = format!("{secret:?}");
+                let escaped = quoted
+                    .strip_prefix('"')
+                    .and_then(|q| q.strip_suffix('"'))
+                    .unwrap_or(secret);
+                text.replace(secret, "[redacted]")
+                    .replace(escaped, "[redacted]")
             });
         ApiError::Malformed { reason }
     })?;
@@ -133,6 +142,9 @@ fn issued_token(
             .map(|seconds| Duration::from_secs(seconds).min(super::MAX_TOKEN_LIFETIME)),
     })
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {
@@ -166,5 +178,24 @@ mod tests {
         let body = serde_json::json!({"access_token": 5, "note": "IGAAsecretvalue"});
         let err = issued_token(body, &[&secret]).expect_err("bad body");
         assert!(!err.to_string().contains("IGAAsecretvalue"), "{err}");
+    }
+
+    /// Found by the property tests: serde quotes a value with Rust's escapes, so a secret
+    /// holding `"` or `\` appeared (escaped) in the message, past the plain-text replace.
+    #[test]
+    fn a_token_body_error_never_quotes_a_secret_spelled_with_escapes() {
+        for secret in [
+            "IGAAhead\"tail",
+            "IGAAhead\\tail",
+            "IGAAhead\ntail",
+            "IGAAhead\u{301}tail",
+        ] {
+            let secret = SecretString::from(secret);
+            let body = serde_json::json!({"access_token": "IGAAnew", "expires_in": secret.expose_secret()});
+            let err = issued_token(body, &[&secret])
+                .expect_err("bad body")
+                .to_string();
+            assert!(!err.contains("head") && !err.contains("tail"), "{err}");
+        }
     }
 }

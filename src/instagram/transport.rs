@@ -163,3 +163,6 @@ fn describe_transport_error(error: reqwest::Error) -> ApiError {
     };
     ApiError::Transient { reason }
 }
+
+#[cfg(test)]
+mod proptests;

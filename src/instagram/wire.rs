@@ -258,4 +258,6 @@ pub fn parse_timestamp(raw: &str) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

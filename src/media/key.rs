@@ -126,6 +126,9 @@ fn digits(raw: &str, max: usize) -> Option<&str> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

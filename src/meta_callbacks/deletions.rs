@@ -148,6 +148,9 @@ impl DeletionLog {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::StorageSettings;

@@ -124,4 +124,6 @@ fn short(message: &str) -> String {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

@@ -64,6 +64,9 @@ pub fn is_allowed(patterns: &[HostPattern], url: &url::Url) -> bool {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -185,18 +185,51 @@ fn clear_data<T: DeserializeOwned>(
 }
 
 /// Blanks every quoted string in a serde message: a type error on a string field would
-/// otherwise quote the field's value, and that value may be the token.
+/// otherwise quote the field's value, and that value may be the token. serde writes the value
+/// with Rust's escapes, so a `\"` inside it does not end the quote. An enum value serde does
+/// not know is named in backticks (`unknown variant `…``), and is blanked too; the other
+/// backticked names (`missing field `x``, the expected variants) are igfeed's own and stay.
 fn redact(message: &str) -> String {
+    /// Where the scan is: in plain text, in a quoted value, or in an unknown variant's name.
+    enum In {
+        Text,
+        Quote,
+        Variant,
+    }
     let mut out = String::with_capacity(message.len());
-    for (i, part) in message.split('"').enumerate() {
-        // Odd parts are the insides of quotes.
-        out.push_str(if i % 2 == 1 { "\"…" } else { part });
-        if i % 2 == 1 {
-            out.push('"');
+    let mut chars = message.chars();
+    let mut at = In::Text;
+    while let Some(c) = chars.next() {
+        match (&at, c) {
+            (In::Text, '"') => {
+                out.push_str("\"…");
+                at = In::Quote;
+            }
+            (In::Text, '`') if out.ends_with("unknown variant ") => {
+                out.push_str("`…");
+                at = In::Variant;
+            }
+            (In::Text, c) => out.push(c),
+            (In::Quote, '\\') => {
+                chars.next();
+            }
+            (In::Quote, '"') | (In::Variant, '`') => {
+                out.push(c);
+                at = In::Text;
+            }
+            (In::Quote | In::Variant, _) => {}
         }
+    }
+    match at {
+        In::Quote => out.push('"'),
+        In::Variant => out.push('`'),
+        In::Text => {}
     }
     out
 }
+
+#[cfg(test)]
+mod proptests;
 
 #[cfg(test)]
 mod tests {
@@ -210,5 +243,24 @@ mod tests {
             r#"invalid type: string "…", expected u64 at line 1 column 20"#
         );
         assert_eq!(redact("missing field `x`"), "missing field `x`");
+    }
+
+    /// Found by the property tests: serde names an enum value it does not know in backticks,
+    /// not quotes, so a token in a `source` or `state` field was shown.
+    #[test]
+    fn redact_blanks_unknown_variant_names() {
+        let message = "unknown variant `IGAAsecret`, expected `active` or `needs_reconnect`";
+        assert_eq!(
+            redact(message),
+            "unknown variant `…`, expected `active` or `needs_reconnect`"
+        );
+    }
+
+    /// Found by the property tests: serde writes a quote inside a value as `\"`, which ended
+    /// the blanking early and showed the rest of the value.
+    #[test]
+    fn redact_blanks_values_holding_escaped_quotes() {
+        let message = r#"invalid type: string "IGAA\"secret\\", expected u64"#;
+        assert_eq!(redact(message), r#"invalid type: string "…", expected u64"#);
     }
 }

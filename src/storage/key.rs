@@ -70,6 +70,9 @@ fn decode_base64(raw: &str) -> Option<Zeroizing<Vec<u8>>> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -79,6 +79,9 @@ fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;

@@ -80,6 +80,9 @@ impl PendingAuthorizations {
 }
 
 #[cfg(test)]
+mod proptests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -101,3 +101,6 @@ fn unavailable(error: FeedError) -> WebError {
     };
     WebError::unavailable(code, message)
 }
+
+#[cfg(test)]
+mod proptests;

@@ -221,6 +221,8 @@ impl EmbedOptions {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod widget_parity;

@@ -116,9 +116,13 @@ fn the_default_max_dimension_fits_what_instagram_serves() {
     let defaults = params(settings.media.max_dimension);
     let portrait = render(&jpeg(1440, 1800), &defaults, "s").expect("renders");
     assert_eq!((portrait.width, portrait.height), (1440, 1800));
-    let reason = render(&jpeg(1000, 4100), &defaults, "s")
-        .expect_err("refused")
-        .to_string();
+    let reason = match render(&jpeg(1000, 4100), &defaults, "s") {
+        Ok(accepted) => panic!(
+            "a {}×{} original was accepted",
+            accepted.width, accepted.height
+        ),
+        Err(refused) => refused.to_string(),
+    };
     assert!(
         reason.contains("1000×4100") && reason.contains("media.max_dimension"),
         "{reason}"

@@ -5,7 +5,9 @@
 //! ```text
 //! visitor ─► /media/{post}/{size} ─► memory (moka, bytes budget) ─► disk (LRU budget)
 //!                                      └─ miss: one download per image (single flight),
-//!                                         every width derived from it
+//!                                         every width derived from it; a failure is
+//!                                         answered from memory for a short while
+//! visitor ─► /media/{post}/video ─► CDN stream (capped in number and in time)
 //! refresher ─► prefetch new posts ─► renew expired URLs via the Graph API ─► republish links
 //! ```
 //! Visitors never cause a Graph call: an expired URL is queued for the refresher

@@ -55,9 +55,8 @@ async fn streams_beyond_the_cap_are_told_to_retry_until_a_place_frees() {
     for stream in &held {
         assert_eq!(stream.status(), 200, "the stream started");
     }
-    let started = Instant::now();
+    // Queued, it would have waited for a held stream's deadline and then been a 200.
     let busy = get(&app, &url, None).await;
-    assert!(started.elapsed() < Duration::from_secs(1), "not queued");
     assert_eq!(busy.status(), 503);
     assert_eq!(header(&busy, "retry-after"), "5");
     let body: Value = busy.json().await.expect("a JSON error");

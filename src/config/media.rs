@@ -46,6 +46,13 @@ pub struct MediaSettings {
     pub download_timeout: Duration,
     /// Stream videos through igfeed (`/media/{post}/video`) instead of linking the permalink.
     pub proxy_video: bool,
+    /// Video streams at once: each holds a CDN connection for minutes, so beyond this a
+    /// visitor is told to retry instead of every stream slowing down.
+    pub max_video_streams: usize,
+    /// Longest life of one video stream, so a stalled CDN or a visitor that stopped reading
+    /// cannot hold a stream's place for ever.
+    #[serde(with = "humantime_serde")]
+    pub video_stream_timeout: Duration,
 }
 
 pub(super) fn validate(media: &MediaSettings) -> Result<(), SettingsError> {
@@ -79,10 +86,25 @@ pub(super) fn validate(media: &MediaSettings) -> Result<(), SettingsError> {
             "must be at least 1KB",
         ));
     }
-    if !(64..=20_000).contains(&media.max_dimension) {
+    // Below the profile picture's 320 px nothing would be served; above 8000 the decoder's
+    // memory ceiling refuses the image anyway.
+    if !(320..=8000).contains(&media.max_dimension) {
         return Err(SettingsError::invalid(
             "media.max_dimension",
-            "must be between 64 and 20000",
+            "must be between 320 and 8000",
+        ));
+    }
+    if !(1..=1024).contains(&media.max_video_streams) {
+        return Err(SettingsError::invalid(
+            "media.max_video_streams",
+            "must be between 1 and 1024",
+        ));
+    }
+    super::validate::positive("media.video_stream_timeout", media.video_stream_timeout)?;
+    if media.video_stream_timeout > Duration::from_secs(3600) {
+        return Err(SettingsError::invalid(
+            "media.video_stream_timeout",
+            "must be at most 1h",
         ));
     }
     if !(1..=100).contains(&media.jpeg_quality) {

@@ -20,6 +20,12 @@ pub enum MediaError {
     /// The CDN URL expired and the image was never downloaded; the refresher renews it.
     #[error("this image is being renewed; try again shortly")]
     Renewing,
+    /// Every video stream is taken (`media.max_video_streams`).
+    #[error("too many videos are streaming right now; try again shortly")]
+    Busy,
+    /// The CDN cannot serve the requested byte range; the video's length, when it said.
+    #[error("the requested range is not within the video")]
+    RangeNotSatisfiable(Option<u64>),
     /// Instagram's CDN failed or answered something unacceptable.
     #[error("Instagram's CDN did not deliver this media")]
     Upstream(String),

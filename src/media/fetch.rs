@@ -27,6 +27,9 @@ pub enum FetchError {
     /// The file exceeds `media.max_source_bytes`.
     #[error("the CDN file exceeds media.max_source_bytes")]
     TooLarge,
+    /// The CDN answered 416 to the visitor's range; the file's length, when it said.
+    #[error("the CDN cannot serve the requested range")]
+    RangeNotSatisfiable(Option<u64>),
     /// Network trouble or a CDN error that may pass.
     #[error("the CDN could not be reached: {0}")]
     Upstream(String),
@@ -86,6 +89,8 @@ impl Cdn {
     }
 
     /// Starts streaming a video, passing the visitor's `Range` on; the caller streams the body.
+    /// Only a 200 or 206 with a video type is returned: a CDN's 416 (or any error) body never
+    /// reaches a visitor.
     pub async fn video(
         &self,
         url: &str,
@@ -98,17 +103,16 @@ impl Cdn {
             request = request.header(RANGE, range);
         }
         let response = request.send().await.map_err(describe)?;
+        if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+            return Err(FetchError::RangeNotSatisfiable(unsatisfied_length(
+                response.headers(),
+            )));
+        }
         check_status(
             response.status(),
-            &[
-                StatusCode::OK,
-                StatusCode::PARTIAL_CONTENT,
-                StatusCode::RANGE_NOT_SATISFIABLE,
-            ],
+            &[StatusCode::OK, StatusCode::PARTIAL_CONTENT],
         )?;
-        if response.status() != StatusCode::RANGE_NOT_SATISFIABLE {
-            expect_type(&response, "video/")?;
-        }
+        expect_type(&response, "video/")?;
         Ok(response)
     }
 
@@ -129,6 +133,12 @@ pub fn expires_at(url: &url::Url) -> Option<DateTime<Utc>> {
     let (_, hex) = url.query_pairs().find(|(key, _)| key == "oe")?;
     let seconds = i64::from_str_radix(&hex, 16).ok()?;
     DateTime::from_timestamp(seconds, 0)
+}
+
+/// The length a 416's `Content-Range: bytes */<length>` states.
+fn unsatisfied_length(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let value = headers.get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
+    value.trim().strip_prefix("bytes */")?.parse().ok()
 }
 
 fn check_status(status: StatusCode, ok: &[StatusCode]) -> Result<(), FetchError> {

@@ -83,33 +83,7 @@ impl MediaService {
         })
     }
 
-    /// Starts streaming the video of `target`, passing `range` upstream.
-    pub async fn video(
-        &self,
-        target: &Target,
-        range: Option<&str>,
-    ) -> Result<reqwest::Response, MediaError> {
-        if !self.inner.proxy_video {
-            return Err(MediaError::VideoOff);
-        }
-        let resolved = self.resolve(target).await?;
-        let url = resolved.video.as_deref().ok_or(MediaError::NotFound)?;
-        match self
-            .inner
-            .cdn
-            .video(url, range, self.inner.clock.now())
-            .await
-        {
-            Ok(response) => Ok(response),
-            Err(FetchError::Expired) => {
-                self.queue_heal(&resolved.heal_id);
-                Err(MediaError::Renewing)
-            }
-            Err(error) => Err(MediaError::Upstream(error.to_string())),
-        }
-    }
-
-    async fn resolve(&self, target: &Target) -> Result<Resolved, MediaError> {
+    pub(super) async fn resolve(&self, target: &Target) -> Result<Resolved, MediaError> {
         let current = self.inner.feed.peek().ok_or(MediaError::NotFound)?;
         resolve(&current.snapshot, target).ok_or(MediaError::NotFound)
     }
@@ -175,6 +149,9 @@ impl MediaService {
         if inner.dead.lock().is_ok_and(|dead| dead.contains(src)) {
             return fallback(MediaError::Renewing);
         }
+        if let Some(error) = inner.failures.get(src, inner.clock.now()) {
+            return fallback(error);
+        }
         let _permit = inner
             .work
             .acquire()
@@ -191,7 +168,7 @@ impl MediaService {
             }
             Err(error) => {
                 tracing::warn!(key = %r.key, error = %error, "media download failed");
-                return fallback(MediaError::Upstream(error.to_string()));
+                return fallback(self.failed(src, error.to_string()));
             }
         };
         let params = inner.params.clone();
@@ -204,7 +181,7 @@ impl MediaService {
             Ok(rendition) => rendition,
             Err(error) => {
                 tracing::warn!(key = %r.key, error = %error, "media refused");
-                return fallback(MediaError::Upstream(error.to_string()));
+                return fallback(self.failed(src, error.to_string()));
             }
         };
         if self.epoch() != epoch {
@@ -222,6 +199,14 @@ impl MediaService {
         Ok(Arc::new(rendition))
     }
 
+    /// Remembers that the original at `src` failed, so it is not downloaded again at once.
+    fn failed(&self, src: &str, detail: String) -> MediaError {
+        let error = MediaError::Upstream(detail);
+        let inner = &self.inner;
+        inner.failures.record(src, error.clone(), inner.clock.now());
+        error
+    }
+
     /// Publishes what the original taught (sizes, version) with the next republish.
     fn remember(&self, key: &str, rendition: &Rendition) {
         let known = Known {
@@ -236,7 +221,7 @@ impl MediaService {
         }
     }
 
-    fn queue_heal(&self, id: &str) {
+    pub(super) fn queue_heal(&self, id: &str) {
         if self.inner.heal.queue(id, self.inner.clock.now()) {
             self.inner.wake.notify_one();
         }

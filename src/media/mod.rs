@@ -5,7 +5,9 @@
 //! ```text
 //! visitor ─► /media/{post}/{size} ─► memory (moka, bytes budget) ─► disk (LRU budget)
 //!                                      └─ miss: one download per image (single flight),
-//!                                         every width derived from it
+//!                                         every width derived from it; a failure is
+//!                                         answered from memory for a short while
+//! visitor ─► /media/{post}/video ─► CDN stream (capped in number and in time)
 //! refresher ─► prefetch new posts ─► renew expired URLs via the Graph API ─► republish links
 //! ```
 //! Visitors never cause a Graph call: an expired URL is queued for the refresher
@@ -13,6 +15,7 @@
 
 mod disk;
 mod error;
+mod failures;
 mod fetch;
 mod heal;
 pub mod key;
@@ -21,6 +24,7 @@ mod load;
 mod maintain;
 mod render;
 mod rendition;
+mod video;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -35,13 +39,16 @@ pub use fetch::{Cdn, FetchError};
 pub use links::MediaLinks;
 pub use render::{RenderParams, render};
 pub use rendition::{Rendition, scaled};
+pub use video::VideoStream;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::feed::FeedService;
 use crate::storage::StorageError;
 use disk::DiskCache;
+use failures::RecentFailures;
 use heal::HealQueue;
+use video::VideoLimits;
 
 /// The media cache directory under `storage.dir` (resized copies of the account's images).
 pub const MEDIA_DIR: &str = "media";
@@ -85,8 +92,11 @@ struct Inner {
     work: Semaphore,
     prefetch_concurrency: usize,
     proxy_video: bool,
+    video: VideoLimits,
     /// CDN URLs that answered "expired", so visitors do not retry them until renewed.
     dead: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Originals that failed otherwise, answered from memory for a short while.
+    failures: RecentFailures,
 }
 
 impl MediaService {
@@ -149,7 +159,13 @@ impl MediaService {
                 work: Semaphore::new(MAX_WORK),
                 prefetch_concurrency: media.prefetch_concurrency,
                 proxy_video: media.proxy_video,
+                video: VideoLimits {
+                    streams: Arc::new(Semaphore::new(media.max_video_streams)),
+                    deadline: media.video_stream_timeout,
+                    first_byte: media.download_timeout,
+                },
                 dead: Default::default(),
+                failures: RecentFailures::default(),
             }),
         })
     }
@@ -169,6 +185,7 @@ impl MediaService {
         if let Ok(mut dead) = inner.dead.lock() {
             dead.clear();
         }
+        inner.failures.clear();
         let disk = inner.disk.clone();
         if let Err(error) = tokio::task::spawn_blocking(move || disk.clear()).await {
             tracing::error!(%error, "could not clear the media cache on disk");

@@ -14,7 +14,8 @@ use super::rendition::{Encoded, Rendition, scaled};
 
 /// Bumped whenever resizing or encoding changes, so every content-versioned URL changes too.
 const RENDER_VERSION: &str = "r1";
-/// Decoder memory ceiling; an 8000×8000 RGBA image needs 256 MB.
+/// Decoder memory ceiling; an 8000×8000 RGBA image (the largest `media.max_dimension`
+/// allows) needs 256 MB.
 const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 
 /// What to produce.
@@ -34,6 +35,16 @@ pub enum RenderError {
     /// Not a JPEG, PNG or WebP image.
     #[error("the CDN answer is not a JPEG, PNG or WebP image")]
     NotAnImage,
+    /// Wider or taller than `media.max_dimension`: more than Instagram serves.
+    #[error("the original is {width}×{height} px, beyond media.max_dimension ({max_dimension} px)")]
+    TooLarge {
+        /// The original's width.
+        width: u32,
+        /// The original's height.
+        height: u32,
+        /// The setting it exceeds.
+        max_dimension: u32,
+    },
     /// Too many pixels, or a corrupt file.
     #[error("the image cannot be decoded within limits: {0}")]
     Decode(String),
@@ -48,7 +59,9 @@ pub fn render(
     params: &RenderParams,
     source_tag: &str,
 ) -> Result<Rendition, RenderError> {
-    let upright = decode(original, params.max_dimension)?;
+    // One owned reference every width is resized from: `resize_exact` borrows it, so no
+    // width costs a copy of the decoded original (48 MB for 4000×4000).
+    let upright = DynamicImage::ImageRgb8(decode(original, params.max_dimension)?);
     let (width, height) = (upright.width(), upright.height());
     let mut variants: Vec<Encoded> = Vec::new();
     for &size in &params.sizes {
@@ -58,13 +71,14 @@ pub fn render(
         }
         // DynamicImage's methods are compiled (optimised) inside `image`; the generic
         // `imageops::resize` would be instantiated here, five times slower in debug builds.
-        let bytes = if w == width {
-            encode(&upright, params.quality)?
-        } else {
-            let resized = DynamicImage::ImageRgb8(upright.clone())
-                .resize_exact(w, h, FilterType::Lanczos3)
-                .into_rgb8();
-            encode(&resized, params.quality)?
+        // Every width from the original (Lanczos3), never from the previous smaller result,
+        // which would compound the filter's blur.
+        let bytes = match upright.as_rgb8() {
+            Some(same) if w == width => encode(same, params.quality)?,
+            _ => encode(
+                &upright.resize_exact(w, h, FilterType::Lanczos3).into_rgb8(),
+                params.quality,
+            )?,
         };
         variants.push(Encoded {
             width: w,
@@ -99,13 +113,20 @@ fn decode(original: &[u8], max_dimension: u32) -> Result<RgbImage, RenderError> 
         return Err(RenderError::NotAnImage);
     }
     let mut limits = Limits::default();
-    limits.max_image_width = Some(max_dimension);
-    limits.max_image_height = Some(max_dimension);
     limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
     let mut decoder = reader
         .into_decoder()
         .map_err(|e| RenderError::Decode(e.to_string()))?;
+    // Read from the header, before a single pixel is decoded (image bombs).
+    let (width, height) = decoder.dimensions();
+    if width.max(height) > max_dimension {
+        return Err(RenderError::TooLarge {
+            width,
+            height,
+            max_dimension,
+        });
+    }
     // A broken EXIF block is no reason to refuse the picture: show it as stored.
     let orientation = decoder
         .orientation()

@@ -4,6 +4,7 @@ mod budgets;
 mod expiry;
 mod lifecycle;
 mod refusals;
+mod video;
 
 use std::time::{Duration, Instant};
 

@@ -148,6 +148,21 @@ fn every_mistake_is_one_line_naming_the_key() {
         ),
         (
             None,
+            &[("IGFEED__MEDIA__MAX_DIMENSION", "100")],
+            "media.max_dimension",
+        ),
+        (
+            None,
+            &[("IGFEED__MEDIA__MAX_VIDEO_STREAMS", "0")],
+            "media.max_video_streams",
+        ),
+        (
+            None,
+            &[("IGFEED__MEDIA__VIDEO_STREAM_TIMEOUT", "2h")],
+            "media.video_stream_timeout",
+        ),
+        (
+            None,
             &[("IGFEED__FEED__REFRESH_INTERVAL", "200000000y")],
             "feed.refresh_interval",
         ),

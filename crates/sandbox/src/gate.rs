@@ -40,9 +40,11 @@ pub(crate) async fn enter(
             regain_minutes,
         } => Err(rate_limited(surface, code, regain_minutes)),
         Mode::Malformed => Ok(Truncate(true)),
-        Mode::Healthy | Mode::TokenRevoked | Mode::TokenExpired | Mode::CdnExpired => {
-            Ok(Truncate(false))
-        }
+        Mode::Healthy
+        | Mode::TokenRevoked
+        | Mode::TokenExpired
+        | Mode::CdnExpired
+        | Mode::CdnStalled => Ok(Truncate(false)),
     }
 }
 

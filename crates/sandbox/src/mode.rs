@@ -31,6 +31,9 @@ pub enum Mode {
     TokenExpired,
     /// The CDN answers 403 "URL signature expired" for every image.
     CdnExpired,
+    /// The CDN sends the head and the first bytes of every file, then nothing more until the
+    /// client gives up (a stalled edge server).
+    CdnStalled,
     /// API calls answer HTTP 200 with a truncated JSON body.
     Malformed,
 }
@@ -46,6 +49,7 @@ impl Mode {
             Mode::TokenRevoked => "token-revoked",
             Mode::TokenExpired => "token-expired",
             Mode::CdnExpired => "cdn-expired",
+            Mode::CdnStalled => "cdn-stalled",
             Mode::Malformed => "malformed",
         }
     }
@@ -97,6 +101,7 @@ enum ModeName {
     TokenRevoked,
     TokenExpired,
     CdnExpired,
+    CdnStalled,
     Malformed,
 }
 
@@ -123,6 +128,7 @@ impl TryFrom<ModeRequest> for Mode {
             ModeName::TokenRevoked => Mode::TokenRevoked,
             ModeName::TokenExpired => Mode::TokenExpired,
             ModeName::CdnExpired => Mode::CdnExpired,
+            ModeName::CdnStalled => Mode::CdnStalled,
             ModeName::Malformed => Mode::Malformed,
         })
     }

@@ -120,7 +120,11 @@ fn non_images_and_image_bombs_are_refused() {
     };
     assert!(matches!(
         render(&jpeg(1080, 1080, None), &tight, "s"),
-        Err(RenderError::Decode(_))
+        Err(RenderError::TooLarge {
+            width: 1080,
+            height: 1080,
+            max_dimension: 1000
+        })
     ));
 }
 

@@ -4,12 +4,11 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::TryStreamExt as _;
 use serde::Deserialize;
 
 use crate::feed::prepared::etag_matches;
 use crate::media::key::{self, Variant};
-use crate::media::{MediaError, Served};
+use crate::media::{MediaError, Served, VideoStream};
 use crate::web::AppState;
 use crate::web::error::json_error;
 
@@ -27,6 +26,10 @@ pub mod codes {
     pub const MEDIA_RENEWING: &str = "media-renewing";
     /// Instagram's CDN failed or sent something unacceptable.
     pub const MEDIA_UPSTREAM: &str = "media-upstream";
+    /// Every video stream (`media.max_video_streams`) is taken.
+    pub const VIDEO_STREAMS_BUSY: &str = "video-streams-busy";
+    /// The requested byte range is not within the video.
+    pub const RANGE_NOT_SATISFIABLE: &str = "range-not-satisfiable";
 }
 
 /// A content-versioned URL is cached for a year; a URL with another version (an old page)
@@ -37,6 +40,8 @@ const UNVERSIONED: &str = "public, max-age=300";
 const VIDEO_CACHE: &str = "public, max-age=86400";
 /// Seconds until an image being renewed is worth asking for again.
 const RENEWING_RETRY_SECS: u32 = 10;
+/// Seconds until a video stream may be free again: players retry on their own.
+const BUSY_RETRY_SECS: u32 = 5;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct VersionQuery {
@@ -113,9 +118,8 @@ fn image(req: &HttpRequest, served: Served) -> HttpResponse {
 
 /// Streams the CDN's answer through, chunk by chunk, with the headers a player needs for
 /// seeking; nothing is buffered whole.
-fn video(upstream: reqwest::Response) -> HttpResponse {
-    let status =
-        StatusCode::from_u16(upstream.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+fn video(upstream: VideoStream) -> HttpResponse {
+    let status = StatusCode::from_u16(upstream.status()).unwrap_or(StatusCode::BAD_GATEWAY);
     let mut response = HttpResponse::build(status);
     for name in [
         "content-type",
@@ -131,11 +135,7 @@ fn video(upstream: reqwest::Response) -> HttpResponse {
         }
     }
     response.insert_header((header::CACHE_CONTROL, VIDEO_CACHE));
-    let mut response = response.streaming(
-        upstream
-            .bytes_stream()
-            .map_err(|_| std::io::Error::other("the CDN stream broke")),
-    );
+    let mut response = response.streaming(upstream.into_body());
     common_headers(response.headers_mut());
     response
 }
@@ -160,6 +160,11 @@ fn error(error: MediaError) -> HttpResponse {
         MediaError::NotFound => (StatusCode::NOT_FOUND, codes::MEDIA_NOT_FOUND),
         MediaError::VideoOff => (StatusCode::NOT_FOUND, codes::VIDEO_DISABLED),
         MediaError::Renewing => (StatusCode::SERVICE_UNAVAILABLE, codes::MEDIA_RENEWING),
+        MediaError::Busy => (StatusCode::SERVICE_UNAVAILABLE, codes::VIDEO_STREAMS_BUSY),
+        MediaError::RangeNotSatisfiable(_) => (
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            codes::RANGE_NOT_SATISFIABLE,
+        ),
         MediaError::Upstream(detail) => {
             tracing::warn!(%detail, "media not served");
             (StatusCode::BAD_GATEWAY, codes::MEDIA_UPSTREAM)
@@ -178,10 +183,21 @@ fn error(error: MediaError) -> HttpResponse {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if status == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(RENEWING_RETRY_SECS));
+    let headers = response.headers_mut();
+    match error {
+        MediaError::Renewing => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(RENEWING_RETRY_SECS));
+        }
+        MediaError::Busy => {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_SECS));
+        }
+        // What RFC 9110 asks of a 416: the length, so a player can ask again within it.
+        MediaError::RangeNotSatisfiable(Some(length)) => {
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{length}")) {
+                headers.insert(header::CONTENT_RANGE, value);
+            }
+        }
+        _ => {}
     }
     response
 }

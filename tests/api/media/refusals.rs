@@ -1,5 +1,6 @@
 //! Not an open proxy: only the feed's images, strict paths, JSON errors.
 
+use igfeed_sandbox::Mode;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::{feed, image_urls, items, load};
@@ -110,6 +111,42 @@ async fn only_allowed_hosts_and_bounded_originals_are_downloaded() {
         let body: serde_json::Value = response.json().await.expect("a JSON error");
         assert_eq!(body["error"]["code"], "media-upstream", "{key}={value}");
         assert_eq!(env.sandbox.stats().calls.cdn, cdn_calls, "{key}={value}");
+        app.stop().await;
+    }
+}
+
+/// A broken original (too large, or a CDN that stalls past `media.download_timeout`) is
+/// downloaded once per short window, whoever asks; after the window it is tried again.
+#[tokio::test]
+async fn a_failed_original_is_not_downloaded_again_for_a_while() {
+    for (key, value, mode) in [
+        ("IGFEED__MEDIA__MAX_SOURCE_BYTES", "1KB", Mode::Healthy),
+        ("IGFEED__MEDIA__DOWNLOAD_TIMEOUT", "300ms", Mode::CdnStalled),
+    ] {
+        let mut env = TestEnv::start().await;
+        env.set(key, value);
+        let (app, _) = env.spawn_connected().await;
+        let url = image_urls(&app).await.swap_remove(0);
+        env.sandbox.set_mode(mode);
+        env.sandbox.reset_stats();
+        for _ in 0..5 {
+            let response = app.http.get(&url).send().await.expect("answers");
+            assert_eq!(response.status(), 502, "{key}={value}");
+            let body: serde_json::Value = response.json().await.expect("a JSON error");
+            assert_eq!(body["error"]["code"], "media-upstream", "{key}={value}");
+        }
+        assert_eq!(
+            env.sandbox.stats().calls.cdn,
+            1,
+            "{key}={value}: one download"
+        );
+        env.advance(std::time::Duration::from_secs(31));
+        assert_eq!(load(&app, &url).await.0, 502, "{key}={value}");
+        assert_eq!(
+            env.sandbox.stats().calls.cdn,
+            2,
+            "{key}={value}: tried again after the window"
+        );
         app.stop().await;
     }
 }

@@ -40,11 +40,12 @@ pub(super) async fn serve(req: HttpRequest, state: web::Data<SandboxState>) -> H
     let Some(asset) = Asset::from_path(req.path()) else {
         return not_found();
     };
+    if state.mode() == Mode::CdnStalled {
+        return stalled(&asset);
+    }
     if let Asset::Video(id) = &asset {
         return match picture_spec(&state, &Asset::Thumbnail(id.clone())) {
-            Some(_) => HttpResponse::Ok()
-                .content_type("video/mp4")
-                .body(VIDEO_STUB),
+            Some(_) => video(&req),
             None => not_found(),
         };
     }
@@ -60,6 +61,61 @@ pub(super) async fn serve(req: HttpRequest, state: web::Data<SandboxState>) -> H
             .body(bytes),
         _ => HttpResponse::InternalServerError().finish(),
     }
+}
+
+/// The video stub, or the one byte range asked for (206), or Instagram's 416 with its HTML
+/// body for a range beyond the file. Other range forms are ignored, as HTTP allows.
+fn video(req: &HttpRequest) -> HttpResponse {
+    let length = VIDEO_STUB.len() as u64;
+    let range = req
+        .headers()
+        .get("range")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.strip_prefix("bytes="))
+        .filter(|spec| !spec.contains(','))
+        .and_then(|spec| spec.split_once('-'));
+    let Some((first, last)) = range else {
+        return HttpResponse::Ok()
+            .content_type("video/mp4")
+            .insert_header(("Accept-Ranges", "bytes"))
+            .body(VIDEO_STUB);
+    };
+    let bounds = match (first.trim().parse::<u64>(), last.trim().parse::<u64>()) {
+        (Ok(first), Ok(last)) if first <= last => Some((first, last.min(length - 1))),
+        (Ok(first), Err(_)) if last.trim().is_empty() => Some((first, length - 1)),
+        (Err(_), Ok(suffix)) if first.trim().is_empty() && suffix > 0 => {
+            Some((length.saturating_sub(suffix), length - 1))
+        }
+        _ => None,
+    };
+    match bounds {
+        Some((first, last)) if first < length => HttpResponse::PartialContent()
+            .content_type("video/mp4")
+            .insert_header(("Accept-Ranges", "bytes"))
+            .insert_header(("Content-Range", format!("bytes {first}-{last}/{length}")))
+            .body(&VIDEO_STUB[first as usize..=last as usize]),
+        _ => HttpResponse::build(StatusCode::RANGE_NOT_SATISFIABLE)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Content-Range", format!("bytes */{length}")))
+            .body("<html><body><h1>416 Requested Range Not Satisfiable</h1></body></html>"),
+    }
+}
+
+/// The head and first bytes of `asset`, then silence until the client hangs up.
+fn stalled(asset: &Asset) -> HttpResponse {
+    let (kind, first): (&str, &'static [u8]) = match asset {
+        Asset::Video(_) => ("video/mp4", &VIDEO_STUB[..8]),
+        _ => ("image/jpeg", b"\xFF\xD8\xFF"),
+    };
+    let first = futures_util::stream::once(async move {
+        Ok::<_, std::io::Error>(actix_web::web::Bytes::from_static(first))
+    });
+    HttpResponse::Ok()
+        .content_type(kind)
+        .streaming(futures_util::StreamExt::chain(
+            first,
+            futures_util::stream::pending(),
+        ))
 }
 
 /// What the picture for `asset` shows, if that asset belongs to a published post.

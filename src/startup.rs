@@ -28,6 +28,7 @@ use crate::tasks::token_import::{self, Import};
 use crate::tasks::token_refresh::TokenKeeper;
 use crate::web::AppState;
 use crate::web::admin::AdminAccess;
+use crate::web::api::ApiAccess;
 use crate::web::limits::enforce_request_limits;
 use crate::web::request_log::log_requests;
 
@@ -159,6 +160,10 @@ pub async fn open_services(
         public_url.clone(),
     )?;
     let task_health = TaskHealth::new(metrics.clone(), clock.clone());
+    let api = ApiAccess::new(
+        settings.admin.api_token.clone(),
+        settings.admin.login_attempts_per_minute,
+    );
     let state = AppState {
         feed_cache_control: crate::web::feed_cache_control(&settings),
         settings,
@@ -166,6 +171,7 @@ pub async fn open_services(
         clock,
         public_url,
         admin,
+        api,
         trusted_proxies,
         credentials,
         feed,

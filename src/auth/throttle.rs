@@ -11,6 +11,10 @@
 //!
 //! An attempt is counted as a failure *before* the password is checked and forgiven when it
 //! turns out right, so a burst of parallel requests cannot slip past the limit.
+//!
+//! The admin API uses a throttle of its own without the global cap
+//! ([`LoginThrottle::per_client_only`]): its token is long and random and cheap to check, so
+//! a cap on everyone together would only let a flood lock the owner's scripts out.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
@@ -40,6 +44,9 @@ struct Windows {
     global: VecDeque<DateTime<Utc>>,
 }
 
+/// Clients with failures remembered at once when there is no global cap; a new client is
+/// refused while this many others failed within the window.
+const MAX_TRACKED_CLIENTS: usize = 4096;
 /// Known devices whose failures are remembered at once before empty entries are dropped.
 /// Only browsers igfeed signed a cookie for are devices, so this is rarely reached.
 const MAX_TRACKED_DEVICES: usize = 1024;
@@ -94,6 +101,15 @@ impl LoginThrottle {
         }
     }
 
+    /// Allows `per_client` failures per client per minute, with no cap on all clients
+    /// together (see the module docs).
+    pub fn per_client_only(per_client: u32) -> Self {
+        Self {
+            global_limit: usize::MAX,
+            ..Self::new(per_client)
+        }
+    }
+
     /// Admits an attempt from `client` at `now`, counting it as a failure until
     /// [`forgive`](Self::forgive) says otherwise; or refuses it when the client or everyone
     /// together is over the limit. A refused attempt must not have its password checked, so
@@ -116,15 +132,24 @@ impl LoginThrottle {
             return Err(throttled(global, now));
         }
         // Every live per-client entry is also in `global`, so at most `global_limit` clients
-        // have any: dropping the empty ones keeps the map that small.
-        if per_client.len() > self.global_limit {
+        // have any: dropping the empty ones keeps the map that small. Without a global cap,
+        // the map is kept to MAX_TRACKED_CLIENTS by refusing newcomers while it is full.
+        let most_clients = self.global_limit.min(MAX_TRACKED_CLIENTS);
+        if per_client.len() > most_clients {
             per_client.retain(|_, failures| {
                 prune(failures, now);
                 !failures.is_empty()
             });
         }
+        if per_client.len() >= MAX_TRACKED_CLIENTS && !per_client.contains_key(&key) {
+            return Err(Throttled {
+                retry_after: Duration::from_secs(1),
+            });
+        }
         per_client.entry(key).or_default().push_back(now);
-        global.push_back(now);
+        if self.global_limit != usize::MAX {
+            global.push_back(now);
+        }
         Ok(Attempt {
             counted: Counted::Client(key),
             at: now,
@@ -209,6 +234,31 @@ mod tests {
 
     fn ip(s: &str) -> Option<IpAddr> {
         s.parse().ok()
+    }
+
+    #[test]
+    fn without_a_global_cap_a_flood_from_many_addresses_refuses_only_them() {
+        let (capped, uncapped) = (LoginThrottle::new(2), LoginThrottle::per_client_only(2));
+        let now = Utc::now();
+        for n in 0..200u32 {
+            let client = ip(&format!("10.0.{}.{}", n / 256, n % 256));
+            let _ = capped.admit(client, now);
+            for _ in 0..2 {
+                assert!(uncapped.admit(client, now).is_ok(), "client {n}");
+            }
+            assert!(
+                uncapped.admit(client, now).is_err(),
+                "client {n} over its limit"
+            );
+        }
+        assert!(
+            capped.admit(ip("192.0.2.9"), now).is_err(),
+            "the login throttle's global cap is reached"
+        );
+        assert!(
+            uncapped.admit(ip("192.0.2.9"), now).is_ok(),
+            "the owner's address is not refused for the others' failures"
+        );
     }
 
     #[test]

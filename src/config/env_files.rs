@@ -10,8 +10,9 @@ const FILE_SUFFIX: &str = "_FILE";
 
 /// The settings that may come from a file: the secrets. (Not every `…_FILE` name is an
 /// indirection: `instagram.extra_ca_file` is a path setting of its own.)
-const SECRETS: [&str; 7] = [
+const SECRETS: [&str; 8] = [
     "IGFEED__ADMIN__PASSWORD",
+    "IGFEED__ADMIN__API_TOKEN",
     "IGFEED__ADMIN__PASSWORD_HASH",
     "IGFEED__INSTAGRAM__APP_SECRET",
     "IGFEED__INSTAGRAM__ACCESS_TOKEN",

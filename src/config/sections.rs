@@ -53,8 +53,11 @@ pub struct AdminSettings {
     /// How long an admin login lasts.
     #[serde(with = "humantime_serde")]
     pub session_lifetime: Duration,
-    /// Failed logins allowed per client address per minute before 429.
+    /// Failed logins allowed per client address per minute before 429 (also failed admin
+    /// API requests, counted apart).
     pub login_attempts_per_minute: u32,
+    /// Bearer token of the admin API (`/api/v1/…`); unset, the API is off (404).
+    pub api_token: Option<SecretString>,
 }
 
 /// Warnings sent to the owner.

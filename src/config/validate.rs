@@ -14,6 +14,8 @@ const MAX_REFRESH_AFTER: Duration = Duration::from_secs(50 * 24 * 3600);
 const MAX_POSTS: usize = 10_000;
 /// The operator token guards detailed status; it must not be guessable.
 const MIN_OPS_TOKEN_LEN: usize = 16;
+/// The admin API token opens what the owner can do; it must not be guessable either.
+const MIN_API_TOKEN_LEN: usize = 24;
 /// An admin secret shorter than this is guessable despite login throttling.
 const MIN_ADMIN_PASSWORD_LEN: usize = 8;
 /// Longest interval or timeout igfeed accepts: longer ones are typos (`200000000y`), and
@@ -105,6 +107,23 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
             "ops.token",
             format!("must be at least {MIN_OPS_TOKEN_LEN} characters"),
         ));
+    }
+    if let Some(token) = &settings.admin.api_token {
+        let token = token.expose_secret();
+        if token.chars().count() < MIN_API_TOKEN_LEN {
+            return Err(SettingsError::invalid(
+                "admin.api_token",
+                format!(
+                    "must be at least {MIN_API_TOKEN_LEN} characters (e.g. `openssl rand -hex 32`)"
+                ),
+            ));
+        }
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(SettingsError::invalid(
+                "admin.api_token",
+                "must be a single word without spaces (it travels in an HTTP header)",
+            ));
+        }
     }
     for origin in &settings.cors.allowed_origins {
         if !is_origin(origin) {

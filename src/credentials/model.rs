@@ -100,6 +100,16 @@ impl Credentials {
         ids
     }
 
+    /// The id the account is known by: the professional account id (`user_id`), which
+    /// Meta's callbacks and the code exchange name, else whichever id Instagram gave.
+    pub fn account_id(&self) -> Option<&str> {
+        [&self.user_id, &self.token_user_id, &self.app_scoped_id]
+            .into_iter()
+            .flatten()
+            .next()
+            .map(String::as_str)
+    }
+
     /// Time since Instagram issued or last extended the token; `None` when unknown. Never
     /// negative, even if the clock was set back.
     pub fn age(&self, now: DateTime<Utc>) -> Option<TimeDelta> {

@@ -2,6 +2,7 @@
 //! binary and the tests, so tests exercise exactly what production serves.
 
 pub mod admin;
+pub mod api;
 pub mod client_ip;
 pub mod error;
 mod health;
@@ -29,9 +30,11 @@ pub fn configure(
     let origins = settings.cors.allowed_origins.clone();
     let embed_pages = public::embed_pages();
     let configured = settings.admin.password.is_some() || settings.admin.password_hash.is_some();
+    let api_enabled = settings.admin.api_token.is_some();
     move |cfg| {
         public::configure(cfg, &origins, &embed_pages);
         admin::configure(cfg, configured, &cookie);
+        api::configure(cfg, api_enabled);
         oauth::configure(cfg, &cookie);
         common(cfg);
     }

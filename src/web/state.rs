@@ -25,6 +25,8 @@ pub struct AppState {
     pub public_url: url::Url,
     /// Admin login: secret, session cookie, live sessions, throttle.
     pub admin: super::admin::AdminAccess,
+    /// The admin API's token and its throttle.
+    pub api: super::api::ApiAccess,
     /// `server.trusted_proxies`, parsed once (see [`super::client_ip`]).
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The token and account ids.

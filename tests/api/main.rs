@@ -1,5 +1,6 @@
 //! Integration tests over real HTTP on loopback: igfeed and the Instagram sandbox on port 0.
 
+mod admin_api;
 mod admin_auth;
 mod alerts;
 mod cdn;

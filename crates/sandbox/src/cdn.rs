@@ -19,8 +19,8 @@ pub(crate) enum Asset {
     Thumbnail(String),
     /// The video file itself.
     Video(String),
-    /// The account's profile picture.
-    Profile,
+    /// The profile picture of the account with this index.
+    Profile(u64),
 }
 
 impl Asset {
@@ -30,17 +30,26 @@ impl Asset {
             Asset::Picture(id) => format!("cdn/v/t51.2885-15/{id}_n.jpg"),
             Asset::Thumbnail(id) => format!("cdn/v/t51.2885-15/{id}_thumb_n.jpg"),
             Asset::Video(id) => format!("cdn/o1/v/t16/f2/m86/{id}_video.mp4"),
-            Asset::Profile => "cdn/v/t51.2885-19/profile_n.jpg".to_owned(),
+            // The first account's picture keeps the name it had when there was one account.
+            Asset::Profile(0) => "cdn/v/t51.2885-19/profile_n.jpg".to_owned(),
+            Asset::Profile(account) => format!("cdn/v/t51.2885-19/profile{account}_n.jpg"),
         }
     }
 
     /// Recognises the asset from the last segment of a request path.
     pub(crate) fn from_path(path: &str) -> Option<Asset> {
         let name = path.rsplit('/').next()?;
-        if name == "profile_n.jpg" {
-            return Some(Asset::Profile);
-        }
         let digits = |id: &str| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+        if let Some(account) = name
+            .strip_prefix("profile")
+            .and_then(|rest| rest.strip_suffix("_n.jpg"))
+        {
+            return match account {
+                "" => Some(Asset::Profile(0)),
+                n if digits(n) => n.parse().ok().map(Asset::Profile),
+                _ => None,
+            };
+        }
         if let Some(id) = name.strip_suffix("_thumb_n.jpg").filter(|id| digits(id)) {
             return Some(Asset::Thumbnail(id.to_owned()));
         }
@@ -174,7 +183,7 @@ mod tests {
         let signer = Signer::new();
         let base = url::Url::parse("http://127.0.0.1:9/").expect("base");
         let now = Utc::now();
-        let url = signer.url(&base, &Asset::Profile, now + TimeDelta::days(5));
+        let url = signer.url(&base, &Asset::Profile(0), now + TimeDelta::days(5));
         let (path, query) = split(&url);
         let longer = query.replace("oe=", "oe=F");
         let other = signer.url(&base, &Asset::Picture("1".into()), now + TimeDelta::days(5));
@@ -195,11 +204,21 @@ mod tests {
             Asset::Picture("1".into()),
             Asset::Thumbnail("2".into()),
             Asset::Video("3".into()),
-            Asset::Profile,
+            Asset::Profile(0),
+            Asset::Profile(7),
         ] {
             assert_eq!(Asset::from_path(&format!("/{}", asset.path())), Some(asset));
         }
-        for junk in ["/cdn/x_n.jpg", "/cdn/_n.jpg", "/cdn/", "", "/cdn/1.png"] {
+        let junk = [
+            "/cdn/x_n.jpg",
+            "/cdn/_n.jpg",
+            "/cdn/",
+            "",
+            "/cdn/1.png",
+            "/cdn/profilex_n.jpg",
+            "/cdn/profile99999999999999999999999_n.jpg",
+        ];
+        for junk in junk {
             assert_eq!(Asset::from_path(junk), None, "{junk}");
         }
     }

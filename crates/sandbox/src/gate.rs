@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use super::errors::{GraphError, oauth_error};
 use super::mode::Mode;
-use super::posts::USER_ID;
 use super::state::SandboxState;
 
 /// Which envelope an endpoint's errors use.
@@ -38,7 +37,11 @@ pub(crate) async fn enter(
         Mode::RateLimited {
             code,
             regain_minutes,
-        } => Err(rate_limited(surface, code, regain_minutes)),
+        } => {
+            // The usage header is keyed by an account id; which one matters to no client.
+            let user_id = state.lock().accounts.first().user_id();
+            Err(rate_limited(surface, code, regain_minutes, user_id))
+        }
         Mode::Malformed => Ok(Truncate(true)),
         Mode::Healthy
         | Mode::TokenRevoked
@@ -58,7 +61,7 @@ fn outage(surface: Surface) -> HttpResponse {
     }
 }
 
-fn rate_limited(surface: Surface, code: i64, regain_minutes: u64) -> HttpResponse {
+fn rate_limited(surface: Surface, code: i64, regain_minutes: u64, user_id: u64) -> HttpResponse {
     let message = if code == 80002 {
         "There have been too many calls to this Instagram account. Wait a bit and try again."
     } else {
@@ -66,7 +69,7 @@ fn rate_limited(surface: Surface, code: i64, regain_minutes: u64) -> HttpRespons
     };
     let mut usage = serde_json::Map::new();
     usage.insert(
-        USER_ID.to_string(),
+        user_id.to_string(),
         json!([{
             "type": "instagram",
             "call_count": 100,

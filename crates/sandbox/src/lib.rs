@@ -9,6 +9,7 @@
 //! that), and it shares nothing with igfeed but `igfeed-base` (the clock, secret comparison).
 #![warn(missing_docs, clippy::unwrap_used)]
 
+mod accounts;
 mod cdn;
 mod errors;
 mod fields;
@@ -42,8 +43,9 @@ use chrono::TimeDelta;
 use igfeed_base::clock::SharedClock;
 use url::Url;
 
+pub use accounts::{AccountIds, AccountSpec};
 pub use mode::{BodyShape, Mode, TokenKind};
-pub use settings::SandboxConfig;
+pub use settings::{SECOND_USERNAME, SandboxConfig};
 pub use stats::{Calls, Stats};
 
 use state::SandboxState;
@@ -114,14 +116,19 @@ pub async fn spawn(
     })
 }
 
-/// Mints a token of `kind` issued `age` ago by the sandbox's clock.
-fn issue_token(state: &SandboxState, kind: TokenKind, age: Duration) -> String {
+/// Mints a token of `kind` for the account at `account`, issued `age` ago by the sandbox's
+/// clock.
+fn issue_token(state: &SandboxState, account: u64, kind: TokenKind, age: Duration) -> String {
     let now = state.now();
     let age = TimeDelta::from_std(age).unwrap_or(TimeDelta::MAX);
     let issued_at = now
         .checked_sub_signed(age)
         .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
-    state.lock().tokens.issue_token(kind, issued_at, now).value
+    state
+        .lock()
+        .tokens
+        .issue_token(account, kind, issued_at, now)
+        .value
 }
 
 impl RunningSandbox {
@@ -161,11 +168,23 @@ impl RunningSandbox {
         self.state.lock().stats = Stats::default();
     }
 
-    /// A valid token of `kind` issued `age` ago, as if the whole OAuth flow had run then.
+    /// A valid token of the first account, of `kind`, issued `age` ago, as if the whole
+    /// OAuth flow had run then.
     ///
     /// An age beyond the kind's lifetime yields an already expired token.
     pub fn issue_token(&self, kind: TokenKind, age: Duration) -> String {
-        issue_token(&self.state, kind, age)
+        issue_token(&self.state, 0, kind, age)
+    }
+
+    /// Like [`Self::issue_token`], for the account called `username` (`None`: no such account).
+    pub fn issue_token_for(
+        &self,
+        username: &str,
+        kind: TokenKind,
+        age: Duration,
+    ) -> Option<String> {
+        let index = self.state.lock().accounts.by_username(username)?.index;
+        Some(issue_token(&self.state, index, kind, age))
     }
 
     /// Invalidates every token issued so far (they answer 190/460 from now on).
@@ -173,21 +192,54 @@ impl RunningSandbox {
         self.state.lock().tokens.revoke_all();
     }
 
-    /// Publishes a new newest post, dated now by the clock, and returns its media id.
+    /// Invalidates the tokens of the account called `username` only; false if there is none.
+    pub fn revoke_tokens_of(&self, username: &str) -> bool {
+        let mut inner = self.state.lock();
+        let Some(index) = inner.accounts.by_username(username).map(|a| a.index) else {
+            return false;
+        };
+        inner.tokens.revoke_account(index);
+        true
+    }
+
+    /// Publishes a new newest post on the first account, dated now by the clock, and returns
+    /// its media id.
     pub fn add_post(&self) -> String {
+        self.add_post_to(accounts::FIRST_USERNAME)
+            .unwrap_or_default()
+    }
+
+    /// Publishes a new newest post on the account called `username`; `None` if there is none.
+    pub fn add_post_to(&self, username: &str) -> Option<String> {
         let now = self.state.now();
-        let seed = self.state.lock().timeline.add(now);
-        posts::Post::build(seed, now).id
+        let mut inner = self.state.lock();
+        let index = inner.accounts.by_username(username)?.index;
+        let seed = inner.accounts.get_mut(index)?.timeline.add(now);
+        Some(posts::Post::build(seed, now).id)
     }
 
-    /// Trims the oldest posts or adds older history until the account has `n` posts.
+    /// Trims the oldest posts or adds older history until the first account has `n` posts.
     pub fn set_post_count(&self, n: usize) {
-        self.state.lock().timeline.resize(n);
+        if let Some(first) = self.state.lock().accounts.get_mut(0) {
+            first.timeline.resize(n);
+        }
     }
 
-    /// The account's app-scoped id (`/me` `id`) and professional id (`user_id`).
+    /// The first account's app-scoped id (`/me` `id`) and professional id (`user_id`).
     pub fn account_ids(&self) -> (String, String) {
-        (posts::APP_SCOPED_ID.to_owned(), posts::USER_ID.to_string())
+        let ids = self.state.lock().accounts.first().ids();
+        (ids.app_scoped_id, ids.user_id)
+    }
+
+    /// Every account's ids, in creation order.
+    pub fn accounts(&self) -> Vec<AccountIds> {
+        self.state.lock().accounts.iter().map(|a| a.ids()).collect()
+    }
+
+    /// Adds an account whose history ends now; the error names what is wrong with `spec`.
+    pub fn add_account(&self, spec: &AccountSpec) -> Result<AccountIds, String> {
+        let now = self.state.now();
+        self.state.lock().accounts.add(spec, now).map(|a| a.ids())
     }
 
     /// Stops accepting connections, lets requests in flight finish, and waits for the end.

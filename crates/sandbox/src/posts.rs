@@ -1,23 +1,19 @@
-//! The one sandbox account and its posts, generated deterministically from a seed per post.
+//! The accounts' posts, generated deterministically from a seed per post.
 //!
-//! Posts are not stored: the timeline keeps only (seed, time) pairs, newest first, and
-//! [`Post::build`] derives everything else, so tests see the same feed on every run.
+//! Posts are not stored: each account's timeline keeps only (seed, time) pairs, newest first,
+//! and [`Post::build`] derives everything else, so tests see the same feed on every run. A
+//! seed is the account's base (see [`SEED_SPAN`]) plus a local seed; the local seed decides
+//! the post's shape, so every account has the same mix of images, albums and reels.
 
 use chrono::{DateTime, Utc};
 
-/// The account's username.
-pub(crate) const USERNAME: &str = "sandbox.studio";
-/// The account's display name.
-pub(crate) const NAME: &str = "Sandbox Studio";
-/// The app-scoped id `/me` returns as `id`.
-pub(crate) const APP_SCOPED_ID: &str = "26931234567890123";
-/// The professional account id (`user_id`), larger than 2^53 like the real ones.
-pub(crate) const USER_ID: u64 = 17_841_405_793_187_218;
+use super::accounts::SEED_SPAN;
 
 const MEDIA_ID_BASE: u64 = 17_900_000_000_000_000;
 const MEDIA_ID_STEP: u64 = 1_009;
 const CHILD_ID_BASE: u64 = 17_950_000_000_000_000;
-/// Seeds of posts published through `add_post` start here; generated history stays below.
+/// Local seeds of posts published through `add_post` start here; generated history stays
+/// below.
 pub(crate) const ADDED_SEED_BASE: u64 = 1_000_000;
 
 /// `media_type` of a post or carousel child.
@@ -99,8 +95,9 @@ impl Post {
     /// Derives the post for `seed` published at `timestamp`.
     pub(crate) fn build(seed: u64, timestamp: DateTime<Utc>) -> Post {
         let h = mix(seed);
-        let added = seed >= ADDED_SEED_BASE;
-        let (kind, reel) = match (added, seed) {
+        let local = seed % SEED_SPAN;
+        let added = local >= ADDED_SEED_BASE;
+        let (kind, reel) = match (added, local) {
             (true, _) => (Kind::Image, false),
             (_, 2) => (Kind::Carousel, false),
             (_, 3) | (_, 8) => (Kind::Video, true),
@@ -113,16 +110,16 @@ impl Post {
                 _ => (Kind::Video, true),
             },
         };
-        let aspect = match (seed, (h >> 8) % 3) {
+        let aspect = match (local, (h >> 8) % 3) {
             (1 | 2, _) => Aspect::Portrait,
             (_, 0) => Aspect::Square,
             (_, 1) => Aspect::Portrait,
             _ => Aspect::Landscape,
         };
-        let caption = match seed {
+        let caption = match local {
             _ if added => Some(format!(
                 "Fresh from the sandbox ✨ post +{} #new",
-                seed - ADDED_SEED_BASE
+                local - ADDED_SEED_BASE
             )),
             1 => Some(
                 "Hello from the sandbox! 👋🌈 Shot with @sandbox.friend at #igfeed #launch 🚀"
@@ -132,14 +129,14 @@ impl Post {
             6 => None,
             _ => Some(CAPTIONS[((h >> 32) % CAPTIONS.len() as u64) as usize].to_owned()),
         };
-        let alt_text = (kind == Kind::Image && (seed == 1 || (h >> 40).is_multiple_of(3)))
+        let alt_text = (kind == Kind::Image && (local == 1 || (h >> 40).is_multiple_of(3)))
             .then(|| format!("A colour field with the number {} drawn on it", label(seed)));
         let children = if kind == Kind::Carousel {
             let count = 2 + (h >> 16) % 4;
             (1..=count)
                 .map(|c| Child {
                     id: (CHILD_ID_BASE + seed * 10 + c).to_string(),
-                    kind: if (seed == 2 && c == 2) || (h >> (20 + c)).is_multiple_of(4) {
+                    kind: if (local == 2 && c == 2) || (h >> (20 + c)).is_multiple_of(4) {
                         Kind::Video
                     } else {
                         Kind::Image
@@ -154,10 +151,10 @@ impl Post {
             id: (MEDIA_ID_BASE + seed * MEDIA_ID_STEP).to_string(),
             kind,
             reel,
-            has_media_url: seed != 8,
+            has_media_url: local != 8,
             caption,
             alt_text,
-            like_count: (seed != 7).then_some(12 + (h >> 44) % 900),
+            like_count: (local != 7).then_some(12 + (h >> 44) % 900),
             comments_count: (h >> 54) % 40,
             shortcode: shortcode(h),
             timestamp,
@@ -173,12 +170,14 @@ impl Post {
     }
 }
 
-/// What the images of a post show: its rank in the generated history, or `+n` for added ones.
+/// What the images of a post show: its rank in its account's generated history, or `+n` for
+/// added ones.
 pub(crate) fn label(seed: u64) -> String {
-    if seed >= ADDED_SEED_BASE {
-        format!("+{}", seed - ADDED_SEED_BASE)
+    let local = seed % SEED_SPAN;
+    if local >= ADDED_SEED_BASE {
+        format!("+{}", local - ADDED_SEED_BASE)
     } else {
-        seed.to_string()
+        local.to_string()
     }
 }
 

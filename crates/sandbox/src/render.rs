@@ -3,11 +3,12 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
+use super::accounts::Identity;
 use super::cdn::{Asset, Signer};
 use super::errors::GraphError;
 use super::fields::Field;
 use super::mode::BodyShape;
-use super::posts::{self, Child, Kind, Post};
+use super::posts::{Child, Kind, Post};
 
 /// Fields an IG media node has (INSTAGRAM.md §5); anything else is error 100.
 const MEDIA_FIELDS: &[&str] = &[
@@ -77,8 +78,9 @@ pub(crate) fn check_profile_fields(fields: &[Field]) -> Result<(), GraphError> {
     }
 }
 
-/// Builds node JSON with CDN URLs that expire at one instant.
+/// Builds one account's node JSON with CDN URLs that expire at one instant.
 pub(crate) struct Renderer<'a> {
+    pub(crate) account: &'a Identity,
     pub(crate) signer: &'a Signer,
     pub(crate) base: &'a url::Url,
     pub(crate) cdn_expiry: DateTime<Utc>,
@@ -112,7 +114,7 @@ impl Renderer<'_> {
                 "permalink" => Some(post.permalink().into()),
                 "shortcode" => Some(post.shortcode.clone().into()),
                 "timestamp" => Some(ig_time(post.timestamp).into()),
-                "username" => Some(posts::USERNAME.into()),
+                "username" => Some(self.account.username.clone().into()),
                 "like_count" => post.like_count.map(Value::from),
                 "comments_count" => Some(post.comments_count.into()),
                 "alt_text" => post.alt_text.clone().map(Value::from),
@@ -148,7 +150,7 @@ impl Renderer<'_> {
                 "thumbnail_url" => (child.kind == Kind::Video)
                     .then(|| self.cdn(Asset::Thumbnail(child.id.clone()))),
                 "timestamp" => Some(ig_time(child.timestamp).into()),
-                "username" => Some(posts::USERNAME.into()),
+                "username" => Some(self.account.username.clone().into()),
                 _ => None,
             };
             if let Some(value) = value {
@@ -168,15 +170,16 @@ impl Renderer<'_> {
     /// The `/me` node in the requested shape.
     pub(crate) fn profile(&self, fields: &[Field], media_count: usize, shape: BodyShape) -> Value {
         let mut out = Map::new();
-        out.insert("id".to_owned(), posts::APP_SCOPED_ID.into());
+        let account = self.account;
+        out.insert("id".to_owned(), account.app_scoped_id.clone().into());
         for field in fields {
             let value: Value = match field.name.as_str() {
-                "user_id" if shape == BodyShape::FlatNumericIds => posts::USER_ID.into(),
-                "user_id" => posts::USER_ID.to_string().into(),
-                "username" => posts::USERNAME.into(),
-                "name" => posts::NAME.into(),
+                "user_id" if shape == BodyShape::FlatNumericIds => account.user_id.into(),
+                "user_id" => account.user_id.to_string().into(),
+                "username" => account.username.clone().into(),
+                "name" => account.name.clone().into(),
                 "account_type" => "Business".into(),
-                "profile_picture_url" => self.cdn(Asset::Profile),
+                "profile_picture_url" => self.cdn(Asset::Profile(account.index)),
                 "followers_count" => 1_234.into(),
                 "follows_count" => 321.into(),
                 "media_count" => media_count.into(),
@@ -215,7 +218,10 @@ mod tests {
     fn only_requested_and_present_fields_are_returned() {
         let signer = Signer::new();
         let base = url::Url::parse("http://127.0.0.1:1/").expect("base");
+        let accounts = crate::accounts::Accounts::new(&[], Utc::now());
+        let account = accounts.first().identity();
         let renderer = Renderer {
+            account: &account,
             signer: &signer,
             base: &base,
             cdn_expiry: Utc::now(),

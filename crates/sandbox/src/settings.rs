@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::accounts::{AccountSpec, FIRST_USERNAME};
+
 /// Settings of one sandbox instance.
 #[derive(Clone)]
 pub struct SandboxConfig {
@@ -13,8 +15,11 @@ pub struct SandboxConfig {
     /// Registered redirect URIs; matched exactly, except that a trailing `/` more or less is
     /// tolerated because Meta may add one.
     pub redirect_uris: Vec<String>,
-    /// How many posts the account has at start.
+    /// How many posts the first account (`sandbox.studio`) has at start.
     pub post_count: usize,
+    /// The accounts after the first, offered on the consent page too (more can be added
+    /// while the sandbox runs: `POST /_sandbox/accounts`).
+    pub other_accounts: Vec<AccountSpec>,
     /// Serve HTTPS with a freshly generated CA (see `RunningSandbox::ca_pem`).
     pub tls: bool,
     /// How long signed CDN URLs stay valid after the Graph answer that carried them.
@@ -31,9 +36,22 @@ impl Default for SandboxConfig {
                 "http://localhost:8080/auth/instagram/callback".to_owned(),
             ],
             post_count: 36,
+            other_accounts: vec![AccountSpec::new(SECOND_USERNAME, 12)],
             tls: false,
             cdn_url_ttl: Duration::from_secs(5 * 24 * 3600),
         }
+    }
+}
+
+/// The second account every default sandbox has, so two accounts can be connected.
+pub const SECOND_USERNAME: &str = "harness.cafe";
+
+impl SandboxConfig {
+    /// Every account to create at start, the first one first.
+    pub(crate) fn account_specs(&self) -> Vec<AccountSpec> {
+        let mut specs = vec![AccountSpec::new(FIRST_USERNAME, self.post_count)];
+        specs.extend(self.other_accounts.iter().cloned());
+        specs
     }
 }
 
@@ -45,6 +63,7 @@ impl fmt::Debug for SandboxConfig {
             .field("app_secret", &"[redacted]")
             .field("redirect_uris", &self.redirect_uris)
             .field("post_count", &self.post_count)
+            .field("other_accounts", &self.other_accounts)
             .field("tls", &self.tls)
             .field("cdn_url_ttl", &self.cdn_url_ttl)
             .finish()

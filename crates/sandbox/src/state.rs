@@ -7,11 +7,11 @@ use igfeed_base::clock::SharedClock;
 use url::Url;
 
 use super::SandboxConfig;
+use super::accounts::Accounts;
 use super::cdn::Signer;
 use super::mode::{BodyShape, Mode};
 use super::picture::Pictures;
 use super::stats::{Endpoint, Stats};
-use super::timeline::Timeline;
 use super::tokens::{TokenError, TokenRecord, TokenStore};
 
 /// One sandbox instance, shared by its workers and its [`super::RunningSandbox`] handle.
@@ -30,7 +30,8 @@ pub(crate) struct Inner {
     pub(crate) mode: Mode,
     pub(crate) shape: BodyShape,
     pub(crate) tokens: TokenStore,
-    pub(crate) timeline: Timeline,
+    /// Every account with its posts; never empty.
+    pub(crate) accounts: Accounts,
     pub(crate) stats: Stats,
     /// `expires_in` the token endpoints announce instead of the truth, when set.
     pub(crate) announced_expires_in: Option<u64>,
@@ -39,7 +40,7 @@ pub(crate) struct Inner {
 impl SandboxState {
     /// A fresh sandbox whose history ends at the clock's "now".
     pub(crate) fn new(config: SandboxConfig, clock: SharedClock, base_url: Url) -> SandboxState {
-        let timeline = Timeline::new(clock.now(), config.post_count);
+        let accounts = Accounts::new(&config.account_specs(), clock.now());
         SandboxState {
             config,
             clock,
@@ -50,7 +51,7 @@ impl SandboxState {
                 mode: Mode::Healthy,
                 shape: BodyShape::default(),
                 tokens: TokenStore::default(),
-                timeline,
+                accounts,
                 stats: Stats::default(),
                 announced_expires_in: None,
             }),
@@ -96,6 +97,11 @@ impl SandboxState {
 }
 
 impl Inner {
+    /// The published post with this seed, whichever account it belongs to.
+    pub(crate) fn find_post(&self, seed: u64) -> Option<super::posts::Post> {
+        self.accounts.owner_of(seed)?.timeline.find(seed)
+    }
+
     /// Checks a token for a read, letting the token modes override a valid answer.
     pub(crate) fn check_token(
         &self,

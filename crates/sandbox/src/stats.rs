@@ -1,5 +1,7 @@
 //! Per-endpoint call counters, so tests can assert how often igfeed called Instagram.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 /// Calls received per endpoint since start or the last reset, failed ones included.
@@ -9,6 +11,9 @@ pub struct Stats {
     pub calls: Calls,
     /// Every request to the Graph host (token endpoints and reads, unknown paths included).
     pub graph_total: u64,
+    /// `GET /me/media` pages served per account (by username), with a valid token: how many
+    /// listing calls each account's feed cost.
+    pub media_list_by_account: BTreeMap<String, u64>,
 }
 
 /// One counter per endpoint.
@@ -49,6 +54,14 @@ pub(crate) enum Endpoint {
 }
 
 impl Stats {
+    /// Counts one `/me/media` page served for `username`.
+    pub(crate) fn record_listing(&mut self, username: &str) {
+        *self
+            .media_list_by_account
+            .entry(username.to_owned())
+            .or_default() += 1;
+    }
+
     /// Counts one call.
     pub(crate) fn record(&mut self, endpoint: Endpoint) {
         let calls = &mut self.calls;

@@ -1,4 +1,4 @@
-//! Which posts the account has and when each was published.
+//! Which posts an account has and when each was published.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -11,16 +11,19 @@ const SPACING: TimeDelta = TimeDelta::hours(3);
 #[derive(Debug)]
 pub(crate) struct Timeline {
     epoch: DateTime<Utc>,
+    /// Added to every local seed: the account's seed range (see `accounts::SEED_SPAN`).
+    base: u64,
     entries: Vec<(u64, DateTime<Utc>)>,
     next_rank: u64,
     added: u64,
 }
 
 impl Timeline {
-    /// `count` posts published before `epoch`, hours apart.
-    pub(crate) fn new(epoch: DateTime<Utc>, count: usize) -> Timeline {
+    /// `count` posts published before `epoch`, hours apart, their seeds counted from `base`.
+    pub(crate) fn new(epoch: DateTime<Utc>, count: usize, base: u64) -> Timeline {
         let mut timeline = Timeline {
             epoch,
+            base,
             entries: Vec::new(),
             next_rank: 1,
             added: 0,
@@ -35,17 +38,17 @@ impl Timeline {
         self.next_rank = self
             .entries
             .iter()
-            .map(|(seed, _)| *seed)
+            .map(|(seed, _)| *seed - self.base)
             .filter(|seed| *seed < ADDED_SEED_BASE)
             .max()
             .map_or(1, |seed| seed + 1);
         while self.entries.len() < count && self.next_rank < ADDED_SEED_BASE {
             let rank = self.next_rank;
-            let jitter = mix(rank) >> 24;
+            let jitter = mix(self.base + rank) >> 24;
             let at = self.epoch - SPACING * rank as i32
                 + TimeDelta::minutes((jitter % 50) as i64)
                 + TimeDelta::seconds(((jitter >> 8) % 60) as i64);
-            self.entries.push((rank, at));
+            self.entries.push((self.base + rank, at));
             self.next_rank += 1;
         }
     }
@@ -53,7 +56,7 @@ impl Timeline {
     /// Publishes a new newest post at `now` and returns its seed.
     pub(crate) fn add(&mut self, now: DateTime<Utc>) -> u64 {
         self.added += 1;
-        let seed = ADDED_SEED_BASE + self.added;
+        let seed = self.base + ADDED_SEED_BASE + self.added;
         self.entries.insert(0, (seed, now));
         seed
     }
@@ -77,7 +80,7 @@ mod tests {
     #[test]
     fn history_is_newest_first_and_stable_when_resized() {
         let now = Utc::now();
-        let mut timeline = Timeline::new(now, 36);
+        let mut timeline = Timeline::new(now, 36, 0);
         let entries = timeline.entries().to_vec();
         assert_eq!(entries.len(), 36);
         assert!(entries.windows(2).all(|w| w[0].1 > w[1].1), "newest first");

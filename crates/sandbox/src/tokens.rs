@@ -22,6 +22,8 @@ pub(crate) const REFRESH_MIN_AGE: TimeDelta = TimeDelta::hours(24);
 /// What the user approved on the consent page, kept until the code is exchanged.
 #[derive(Debug, Clone)]
 pub(crate) struct Grant {
+    /// The account that approved (its index, see `accounts`).
+    pub(crate) account: u64,
     pub(crate) client_id: String,
     pub(crate) redirect_uri: String,
     pub(crate) permissions: String,
@@ -31,6 +33,8 @@ pub(crate) struct Grant {
 /// One live token value.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenRecord {
+    /// Whose data the token reads (the account's index).
+    pub(crate) account: u64,
     pub(crate) kind: TokenKind,
     /// When it was issued or last refreshed: the 24-hour refresh rule counts from here.
     pub(crate) issued_at: DateTime<Utc>,
@@ -99,7 +103,7 @@ impl TokenStore {
         client_id: &str,
         redirect_uri: &str,
         now: DateTime<Utc>,
-    ) -> Result<(Issued, String), CodeError> {
+    ) -> Result<(Issued, Grant), CodeError> {
         let grant = self.codes.remove(code).ok_or(CodeError::NotFound)?;
         if now - grant.issued_at >= CODE_LIFETIME {
             return Err(CodeError::NotFound);
@@ -108,14 +112,15 @@ impl TokenStore {
             return Err(CodeError::RedirectMismatch);
         }
         Ok((
-            self.issue_token(TokenKind::ShortLived, now, now),
-            grant.permissions,
+            self.issue_token(grant.account, TokenKind::ShortLived, now, now),
+            grant,
         ))
     }
 
-    /// Mints a token of `kind` issued at `issued_at`, measured against `now`.
+    /// Mints a token of `kind` for `account`, issued at `issued_at`, measured against `now`.
     pub(crate) fn issue_token(
         &mut self,
+        account: u64,
         kind: TokenKind,
         issued_at: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -126,6 +131,7 @@ impl TokenStore {
         };
         let value = format!("IGAA{}", random_string(100));
         let record = TokenRecord {
+            account,
             kind,
             issued_at,
             expires_at: issued_at + lifetime,
@@ -160,10 +166,12 @@ impl TokenStore {
         short: &str,
         now: DateTime<Utc>,
     ) -> Result<Issued, TokenError> {
-        if self.check(short, now)?.kind != TokenKind::ShortLived {
+        let record = self.check(short, now)?;
+        if record.kind != TokenKind::ShortLived {
             return Err(TokenError::NotShortLived);
         }
-        Ok(self.issue_token(TokenKind::LongLived, now, now))
+        let account = record.account;
+        Ok(self.issue_token(account, TokenKind::LongLived, now, now))
     }
 
     /// Replaces a long-lived token at least a day old by a new value valid 60 days from now.
@@ -175,14 +183,23 @@ impl TokenStore {
         if now - record.issued_at < REFRESH_MIN_AGE {
             return Err(TokenError::TooEarly);
         }
+        let account = record.account;
         // The old value stops working: igfeed must store what comes back.
         self.tokens.remove(long);
-        Ok(self.issue_token(TokenKind::LongLived, now, now))
+        Ok(self.issue_token(account, TokenKind::LongLived, now, now))
     }
 
     /// Invalidates every token handed out so far (a password change, in Instagram's terms).
     pub(crate) fn revoke_all(&mut self) {
         self.tokens.values_mut().for_each(|t| t.revoked = true);
+    }
+
+    /// Invalidates the tokens of one account only (its owner removed the app).
+    pub(crate) fn revoke_account(&mut self, account: u64) {
+        self.tokens
+            .values_mut()
+            .filter(|t| t.account == account)
+            .for_each(|t| t.revoked = true);
     }
 }
 

@@ -6,6 +6,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 fn grant(now: DateTime<Utc>) -> Grant {
     Grant {
+        account: 0,
         client_id: "app".into(),
         redirect_uri: "http://localhost/cb".into(),
         permissions: "instagram_business_basic".into(),
@@ -22,7 +23,7 @@ fn a_code_works_once() {
         .redeem_code(&code, "app", "http://localhost/cb", now)
         .expect("first use succeeds");
     assert!(issued.value.starts_with("IGAA") && issued.value.len() > 100);
-    assert_eq!(perms, "instagram_business_basic");
+    assert_eq!(perms.permissions, "instagram_business_basic");
     assert_eq!(issued.expires_in, 3600, "short-lived tokens live an hour");
     let again = store.redeem_code(&code, "app", "http://localhost/cb", now);
     assert_eq!(again.err(), Some(CodeError::NotFound));
@@ -50,7 +51,7 @@ fn a_code_expires_after_an_hour() {
 #[test]
 fn short_lived_tokens_die_after_an_hour_and_exchange_once_alive() {
     let (mut store, now) = (TokenStore::default(), Utc::now());
-    let short = store.issue_token(TokenKind::ShortLived, now, now).value;
+    let short = store.issue_token(0, TokenKind::ShortLived, now, now).value;
     let long = store
         .exchange(&short, now)
         .expect("exchange of a live short token");
@@ -77,7 +78,7 @@ fn short_lived_tokens_die_after_an_hour_and_exchange_once_alive() {
 #[test]
 fn refresh_needs_a_day_old_live_long_token_and_replaces_the_value() {
     let (mut store, now) = (TokenStore::default(), Utc::now());
-    let long = store.issue_token(TokenKind::LongLived, now, now).value;
+    let long = store.issue_token(0, TokenKind::LongLived, now, now).value;
     assert_eq!(
         store.refresh(&long, now + TimeDelta::hours(23)).err(),
         Some(TokenError::TooEarly)
@@ -94,7 +95,7 @@ fn refresh_needs_a_day_old_live_long_token_and_replaces_the_value() {
         store.refresh(&fresh.value, dead),
         Err(TokenError::Expired { .. })
     ));
-    let short = store.issue_token(TokenKind::ShortLived, now, now).value;
+    let short = store.issue_token(0, TokenKind::ShortLived, now, now).value;
     assert_eq!(
         store.refresh(&short, now).err(),
         Some(TokenError::NotLongLived)
@@ -104,11 +105,38 @@ fn refresh_needs_a_day_old_live_long_token_and_replaces_the_value() {
 #[test]
 fn revoking_invalidates_every_token() {
     let (mut store, now) = (TokenStore::default(), Utc::now());
-    let long = store.issue_token(TokenKind::LongLived, now, now).value;
+    let long = store.issue_token(0, TokenKind::LongLived, now, now).value;
     store.revoke_all();
     assert_eq!(store.check(&long, now).err(), Some(TokenError::Revoked));
     assert_eq!(
         store.check("IGAAnope", now).err(),
         Some(TokenError::Unknown)
+    );
+}
+
+#[test]
+fn tokens_belong_to_their_account_through_exchange_and_refresh() {
+    let (mut store, now) = (TokenStore::default(), Utc::now());
+    let code = store.issue_code(Grant {
+        account: 3,
+        ..grant(now)
+    });
+    let (short, grant) = store
+        .redeem_code(&code, "app", "http://localhost/cb", now)
+        .expect("redeemed");
+    assert_eq!(grant.account, 3);
+    let long = store.exchange(&short.value, now).expect("exchanged");
+    let later = now + REFRESH_MIN_AGE;
+    let fresh = store.refresh(&long.value, later).expect("refreshed");
+    assert_eq!(store.check(&fresh.value, later).map(|t| t.account), Ok(3));
+    let other = store.issue_token(1, TokenKind::LongLived, now, now).value;
+    store.revoke_account(3);
+    assert_eq!(
+        store.check(&fresh.value, later).err(),
+        Some(TokenError::Revoked)
+    );
+    assert!(
+        store.check(&other, later).is_ok(),
+        "another account's token lives on"
     );
 }

@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
+
+use crate::auth::bearer_matches;
 
 /// Headers a reverse proxy adds when it forwards someone else's request.
 const FORWARDING_HEADERS: [&str; 3] = ["forwarded", "x-forwarded-for", "x-real-ip"];
@@ -45,21 +47,6 @@ pub(crate) fn allowed(caller: &Caller<'_>, ops_token: Option<&SecretString>) -> 
             .peer
             .is_some_and(|peer| peer.ip().to_canonical().is_loopback());
     local || bearer_matches(caller.authorization, ops_token)
-}
-
-/// `Authorization: Bearer <token>` compared in constant time. Both sides are hashed first so
-/// that neither the content nor the length of the configured token shows in the timing.
-fn bearer_matches(authorization: Option<&str>, ops_token: Option<&SecretString>) -> bool {
-    let (Some(header), Some(expected)) = (authorization, ops_token) else {
-        return false;
-    };
-    let Some((scheme, given)) = header.trim().split_once(' ') else {
-        return false;
-    };
-    if !scheme.eq_ignore_ascii_case("bearer") || expected.expose_secret().is_empty() {
-        return false;
-    }
-    igfeed_base::secret::secure_eq(given.trim().as_bytes(), expected.expose_secret().as_bytes())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! HTTP-level tests: a real sandbox on a loopback port, driven with reqwest.
 
+mod accounts;
 mod flow;
 mod modes;
 mod reads;
@@ -77,6 +78,12 @@ impl Harness {
 
     /// Runs the dialog with Allow and returns the code from the redirect.
     async fn authorize(&self, state: &str) -> String {
+        self.authorize_as(state, None).await
+    }
+
+    /// Runs the dialog with Allow as `account` (the preselected one when `None`) and returns
+    /// the code from the redirect.
+    async fn authorize_as(&self, state: &str, account: Option<&str>) -> String {
         let query = format!(
             "oauth/authorize?client_id=1000000000000001&redirect_uri={}&response_type=code\
              &scope=instagram_business_basic&state={state}",
@@ -85,6 +92,9 @@ impl Harness {
         let page = self.get(&query).await.text().await.expect("consent page");
         let mut form = hidden_fields(&page);
         form.push(("decision".into(), "allow".into()));
+        if let Some(account) = account {
+            form.push(("account".into(), account.into()));
+        }
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let response = self.post_form("oauth/authorize", &pairs).await;
         assert_eq!(response.status(), 302, "Allow redirects");
@@ -95,7 +105,13 @@ impl Harness {
 
     /// A long-lived token obtained through the whole OAuth flow.
     async fn long_token(&self) -> String {
-        let code = self.authorize("s").await;
+        self.long_token_of(None).await
+    }
+
+    /// A long-lived token of `account` (the preselected one when `None`) obtained through the
+    /// whole OAuth flow.
+    async fn long_token_of(&self, account: Option<&str>) -> String {
+        let code = self.authorize_as("s", account).await;
         let short = self.exchange_code(&code).await;
         let path = format!(
             "access_token?grant_type=ig_exchange_token&client_secret=sandbox-app-secret&access_token={short}"

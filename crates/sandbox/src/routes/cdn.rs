@@ -121,18 +121,20 @@ fn stalled(asset: &Asset) -> HttpResponse {
 /// What the picture for `asset` shows, if that asset belongs to a published post.
 fn picture_spec(state: &SandboxState, asset: &Asset) -> Option<Spec> {
     let (id, video) = match asset {
-        Asset::Profile => {
+        Asset::Profile(account) => {
+            let inner = state.lock();
+            let account = inner.accounts.iter().find(|a| a.index == *account)?;
             return Some(Spec {
                 label: String::new(),
                 width: 320,
                 height: 320,
-                seed: posts::USER_ID,
+                seed: account.user_id(),
             });
         }
         Asset::Picture(id) => (id, false),
         Asset::Thumbnail(id) | Asset::Video(id) => (id, true),
     };
-    let timeline = |seed| state.lock().timeline.find(seed);
+    let timeline = |seed| state.lock().find_post(seed);
     if let Some(seed) = posts::seed_of_media_id(id) {
         let post: Post = timeline(seed)?;
         let expected = if video { Kind::Video } else { Kind::Image };

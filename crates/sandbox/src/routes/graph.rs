@@ -32,12 +32,12 @@ pub(super) async fn dispatch(req: HttpRequest, state: web::Data<SandboxState>) -
         return GraphError::invalid(message).response();
     }
     let pairs = form_pairs(req.query_string().as_bytes());
-    let me = |s: &str| s == "me" || s == posts::APP_SCOPED_ID || s == posts::USER_ID.to_string();
+    let me = |s: &str| s == "me" || state.lock().accounts.iter().any(|a| a.is_named_by(s));
     let read = match segments.as_slice() {
         ["access_token"] => return long_lived(&req, &state, &pairs, Grant::Exchange).await,
         ["refresh_access_token"] => return long_lived(&req, &state, &pairs, Grant::Refresh).await,
-        [node] if me(node) => Read::Me,
-        [node, "media"] if me(node) => Read::MediaList,
+        [node] if me(node) => Read::Me(node.to_string()),
+        [node, "media"] if me(node) => Read::MediaList(node.to_string()),
         [id] if posts::seed_of_media_id(id).is_some() || posts::seed_of_child_id(id).is_some() => {
             Read::Item(id.to_string())
         }
@@ -67,10 +67,10 @@ fn is_version(segment: &str) -> bool {
     digits(major) && digits(minor)
 }
 
-/// The reads, resolved from the path.
+/// The reads, resolved from the path; `Me` and `MediaList` keep the node the path named.
 enum Read {
-    Me,
-    MediaList,
+    Me(String),
+    MediaList(String),
     Item(String),
     Children(String),
 }
@@ -78,8 +78,8 @@ enum Read {
 impl Read {
     fn endpoint(&self) -> Endpoint {
         match self {
-            Read::Me => Endpoint::Me,
-            Read::MediaList => Endpoint::MediaList,
+            Read::Me(_) => Endpoint::Me,
+            Read::MediaList(_) => Endpoint::MediaList,
             Read::Item(_) => Endpoint::MediaItem,
             Read::Children(_) => Endpoint::Children,
         }
@@ -95,17 +95,29 @@ fn serve(
 ) -> Result<Value, GraphError> {
     let token = token_of(req, pairs).ok_or_else(GraphError::missing_token)?;
     let now = state.now();
-    let (shape, entries) = {
-        let inner = state.lock();
-        inner
+    let (shape, account, entries) = {
+        let mut inner = state.lock();
+        let record = inner
             .check_token(&token, now)
             .map_err(|e| GraphError::token(&e, now))?;
-        (inner.shape, inner.timeline.entries().to_vec())
+        let account = inner.accounts.get(record.account);
+        // A user node is readable only by its own token, as on Instagram.
+        if let Read::Me(node) | Read::MediaList(node) = &read
+            && !account.is_named_by(node)
+        {
+            return Err(GraphError::unsupported_get(node));
+        }
+        let (identity, entries) = (account.identity(), account.timeline.entries().to_vec());
+        if let Read::MediaList(_) = read {
+            inner.stats.record_listing(&identity.username);
+        }
+        (inner.shape, identity, entries)
     };
     let fields =
         fields::parse(param(pairs, "fields").unwrap_or_default()).map_err(GraphError::invalid)?;
     let expiry = state.cdn_expiry();
     let renderer = Renderer {
+        account: &account,
         signer: &state.signer,
         base: &state.base_url,
         cdn_expiry: expiry,
@@ -117,7 +129,7 @@ fn serve(
             .ok_or_else(|| GraphError::unsupported_get(id))
     };
     match read {
-        Read::Me => {
+        Read::Me(_) => {
             check_profile_fields(&fields)?;
             Ok(renderer.profile(&fields, entries.len(), shape))
         }
@@ -136,7 +148,7 @@ fn serve(
             check_media_fields(&fields)?;
             Ok(json!({ "data": renderer.children(&find(&id)?, &fields) }))
         }
-        Read::MediaList => {
+        Read::MediaList(_) => {
             check_media_fields(&fields)?;
             let page = Page::select(&entries, pairs)?;
             let data: Vec<Value> = entries[page.start..page.end]

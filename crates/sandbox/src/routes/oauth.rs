@@ -9,7 +9,6 @@ use url::Url;
 use super::{form_pairs, param};
 use crate::errors::html_error;
 use crate::mode::Mode;
-use crate::posts::USERNAME;
 use crate::state::SandboxState;
 use crate::stats::Endpoint;
 use crate::tokens::Grant;
@@ -31,12 +30,13 @@ struct Authorize {
     state: Option<String>,
 }
 
-/// The consent screen.
+/// The consent screen: the person logged in may hold several accounts and picks the one that
+/// approves (the first is preselected).
 #[derive(Template)]
 #[template(path = "sandbox_consent.html")]
 struct Consent<'a> {
     app_id: &'a str,
-    username: &'a str,
+    usernames: Vec<String>,
     redirect_uri: &'a str,
     scope: &'a str,
     scopes: &'a [String],
@@ -55,9 +55,15 @@ pub(super) async fn dialog(req: HttpRequest, state: web::Data<SandboxState>) -> 
         Err(message) => return html_error(StatusCode::BAD_REQUEST, "Error", &message),
     };
     let scope = request.scopes.join(",");
+    let usernames = state
+        .lock()
+        .accounts
+        .iter()
+        .map(|a| a.username.clone())
+        .collect();
     let page = Consent {
         app_id: &request.client_id,
-        username: USERNAME,
+        usernames,
         redirect_uri: &request.redirect_uri,
         scope: &scope,
         scopes: &request.scopes,
@@ -91,7 +97,19 @@ pub(super) async fn decide(body: web::Bytes, state: web::Data<SandboxState>) -> 
     };
     match param(&pairs, "decision") {
         Some("allow") => {
-            let code = state.lock().tokens.issue_code(Grant {
+            let mut inner = state.lock();
+            // No choice sent (a client scripted before there were several accounts): the first.
+            let account = match param(&pairs, "account") {
+                None => inner.accounts.first().index,
+                Some(name) => match inner.accounts.by_username(name) {
+                    Some(account) => account.index,
+                    None => {
+                        return html_error(StatusCode::BAD_REQUEST, "Error", "Unknown account.");
+                    }
+                },
+            };
+            let code = inner.tokens.issue_code(Grant {
+                account,
                 client_id: request.client_id,
                 redirect_uri: request.redirect_uri.clone(),
                 permissions: request.scopes.join(","),

@@ -9,7 +9,6 @@ use super::{form_pairs, param, token_of};
 use crate::errors::{GraphError, oauth_error};
 use crate::gate::{Surface, enter, ok_json};
 use crate::mode::BodyShape;
-use crate::posts::USER_ID;
 use crate::state::SandboxState;
 use crate::stats::Endpoint;
 use crate::tokens::{CodeError, Issued, TokenError};
@@ -42,13 +41,16 @@ pub(super) async fn code_exchange(
     let now = state.now();
     let (redeemed, shape) = {
         let mut inner = state.lock();
-        let redeemed =
-            inner
-                .tokens
-                .redeem_code(get("code"), get("client_id"), get("redirect_uri"), now);
+        let redeemed = inner
+            .tokens
+            .redeem_code(get("code"), get("client_id"), get("redirect_uri"), now)
+            .map(|(issued, grant)| {
+                let user_id = inner.accounts.get(grant.account).user_id();
+                (issued, grant.permissions, user_id)
+            });
         (redeemed, inner.shape)
     };
-    let (issued, permissions) = match redeemed {
+    let (issued, permissions, user_id) = match redeemed {
         Ok(found) => found,
         Err(CodeError::NotFound) => return fail("Matching code was not found or was already used"),
         Err(CodeError::RedirectMismatch) => {
@@ -59,8 +61,8 @@ pub(super) async fn code_exchange(
         }
     };
     let user_id: Value = match shape {
-        BodyShape::FlatNumericIds => USER_ID.into(),
-        BodyShape::Wrapped | BodyShape::Flat => USER_ID.to_string().into(),
+        BodyShape::FlatNumericIds => user_id.into(),
+        BodyShape::Wrapped | BodyShape::Flat => user_id.to_string().into(),
     };
     let grant = json!({
         "access_token": issued.value,

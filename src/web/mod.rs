@@ -20,6 +20,7 @@ use actix_web::{FromRequest, Resource, Responder, web};
 use crate::config::Settings;
 
 pub use error::WebError;
+pub(crate) use state::app_state;
 pub use state::{AppState, feed_cache_control};
 
 /// Registers every route plus the JSON error handling for extractor failures and 404s.

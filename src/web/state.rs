@@ -45,6 +45,7 @@ pub struct AppState {
     pub meta_replays: crate::meta_callbacks::ReplayGuard,
     /// Conditions that need the owner: shown on the status page, sent to the webhook.
     pub alerts: crate::alerts::Alerts,
+
     /// `Cache-Control` of `/feed.json`, computed once.
     pub feed_cache_control: HeaderValue,
     /// Authorizations the owner started and Instagram has not answered yet.
@@ -53,6 +54,15 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Panics of the background tasks, for `/readyz` details.
     pub task_health: TaskHealth,
+}
+
+/// The state, for extractors (handlers take `web::Data<AppState>` instead). Missing only if
+/// the app was built without it: igfeed's fault, answered as a 500.
+pub(crate) fn app_state(
+    req: &actix_web::HttpRequest,
+) -> Result<&actix_web::web::Data<AppState>, actix_web::Error> {
+    req.app_data::<actix_web::web::Data<AppState>>()
+        .ok_or_else(|| super::WebError::Unexpected(anyhow::anyhow!("app state missing")).into())
 }
 
 /// `Cache-Control` of `/feed.json`: `public, max-age=…, stale-while-revalidate=…`, so caches

@@ -8,15 +8,26 @@ use crate::helpers::{TestApp, TestEnv};
 
 const API_TOKEN: &str = "api-token-0123456789abcdef0123456789";
 
-async fn call(app: &TestApp, path: &str, authorization: Option<&str>) -> (u16, Value) {
-    let mut request = app.http.get(format!("{}{path}", app.address));
+/// `GET /api/v1/accounts` with `authorization` as the header's value (none: no header).
+async fn accounts(app: &TestApp, authorization: Option<&str>) -> reqwest::Response {
+    let mut request = app.http.get(format!("{}/api/v1/accounts", app.address));
     if let Some(value) = authorization {
         request = request.header("Authorization", value);
     }
-    let response = request.send().await.expect("igfeed answers");
+    request.send().await.expect("igfeed answers")
+}
+
+/// [`accounts`], read as status and JSON (`null` for a body that is not JSON).
+async fn call(app: &TestApp, authorization: Option<&str>) -> (u16, Value) {
+    let response = accounts(app, authorization).await;
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The right `Authorization` value.
+fn bearer() -> String {
+    format!("Bearer {API_TOKEN}")
 }
 
 fn with_api(env: &mut TestEnv) {
@@ -27,12 +38,7 @@ fn with_api(env: &mut TestEnv) {
 async fn without_a_token_setting_the_api_is_off() {
     let env = TestEnv::start().await;
     let app = env.spawn_app().await;
-    let (status, body) = call(
-        &app,
-        "/api/v1/accounts",
-        Some(&format!("Bearer {API_TOKEN}")),
-    )
-    .await;
+    let (status, body) = call(&app, Some(&bearer())).await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["error"]["code"], "not-found");
     app.stop().await;
@@ -53,11 +59,7 @@ async fn a_missing_or_wrong_token_gets_the_same_401() {
         Some(&*basic),
         Some(&*longer),
     ] {
-        let mut request = app.http.get(format!("{}/api/v1/accounts", app.address));
-        if let Some(value) = authorization {
-            request = request.header("Authorization", value);
-        }
-        let response = request.send().await.expect("answers");
+        let response = accounts(&app, authorization).await;
         assert_eq!(response.status(), 401, "{authorization:?}");
         assert_eq!(
             response.headers()["www-authenticate"],
@@ -72,12 +74,7 @@ async fn a_missing_or_wrong_token_gets_the_same_401() {
     let body: Value = serde_json::from_str(&answers[0]).expect("JSON");
     assert_eq!(body["error"]["code"], "unauthorized");
 
-    let (status, body) = call(
-        &app,
-        "/api/v1/accounts",
-        Some(&format!("bearer  {API_TOKEN} ")),
-    )
-    .await;
+    let (status, body) = call(&app, Some(&format!("bearer  {API_TOKEN} "))).await;
     assert_eq!(status, 200, "scheme case and spacing do not matter: {body}");
     assert_eq!(
         body,
@@ -93,16 +90,10 @@ async fn failures_are_throttled_per_address_and_a_refusal_skips_the_check() {
     with_api(&mut env);
     let app = env.spawn_app().await;
     for _ in 0..5 {
-        let (status, _) = call(&app, "/api/v1/accounts", Some("Bearer nope")).await;
+        let (status, _) = call(&app, Some("Bearer nope")).await;
         assert_eq!(status, 401);
     }
-    let response = app
-        .http
-        .get(format!("{}/api/v1/accounts", app.address))
-        .bearer_auth(API_TOKEN)
-        .send()
-        .await
-        .expect("answers");
+    let response = accounts(&app, Some(&bearer())).await;
     assert_eq!(
         response.status(),
         429,
@@ -117,12 +108,7 @@ async fn failures_are_throttled_per_address_and_a_refusal_skips_the_check() {
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["error"]["code"], "too-many-requests");
     env.advance(std::time::Duration::from_secs(61));
-    let (status, _) = call(
-        &app,
-        "/api/v1/accounts",
-        Some(&format!("Bearer {API_TOKEN}")),
-    )
-    .await;
+    let (status, _) = call(&app, Some(&bearer())).await;
     assert_eq!(status, 200, "a minute later the owner's script gets in");
     app.stop().await;
 }
@@ -132,13 +118,7 @@ async fn accounts_lists_the_connected_account_in_the_contract_shape() {
     let mut env = TestEnv::start().await;
     with_api(&mut env);
     let (app, token) = env.spawn_connected().await;
-    let response = app
-        .http
-        .get(format!("{}/api/v1/accounts", app.address))
-        .bearer_auth(API_TOKEN)
-        .send()
-        .await
-        .expect("answers");
+    let response = accounts(&app, Some(&bearer())).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let text = response.text().await.expect("body");
@@ -180,12 +160,7 @@ async fn accounts_lists_the_connected_account_in_the_contract_shape() {
 
     env.sandbox.revoke_all_tokens();
     assert!(app.state.feed.refresh().await.is_err(), "the token is dead");
-    let (_, body) = call(
-        &app,
-        "/api/v1/accounts",
-        Some(&format!("Bearer {API_TOKEN}")),
-    )
-    .await;
+    let (_, body) = call(&app, Some(&bearer())).await;
     assert_eq!(
         body["accounts"][0]["connection"], "needs-reconnect",
         "{body}"

@@ -6,14 +6,14 @@ use actix_session::{Session, SessionExt as _};
 use actix_web::dev::Payload;
 use actix_web::error::InternalError;
 use actix_web::http::{Method, StatusCode, header};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{LOGIN_PATH, codes, pages};
 use crate::auth::random_hex;
-use crate::web::AppState;
 use crate::web::WebError;
+use crate::web::{AppState, app_state};
 use igfeed_base::secret::secure_eq;
 
 /// Key of the claims inside the session cookie.
@@ -116,11 +116,9 @@ impl FromRequest for AdminSession {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            return ready(Err(WebError::Unexpected(anyhow::anyhow!(
-                "app state missing"
-            ))
-            .into()));
+        let state = match app_state(req) {
+            Ok(state) => state,
+            Err(error) => return ready(Err(error)),
         };
         if !state.admin.is_configured() {
             return ready(Err(InternalError::from_response(

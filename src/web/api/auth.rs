@@ -4,14 +4,14 @@ use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError};
 use secrecy::SecretString;
 
 use super::codes;
 use crate::auth::{LoginThrottle, bearer_matches};
 use crate::web::client_ip::client_ip;
 use crate::web::error::json_error;
-use crate::web::{AppState, WebError};
+use crate::web::{AppState, app_state};
 
 /// The API's token and the throttle on failed requests.
 pub struct ApiAccess {
@@ -85,13 +85,7 @@ impl FromRequest for ApiCaller {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            return ready(Err(WebError::Unexpected(anyhow::anyhow!(
-                "app state missing"
-            ))
-            .into()));
-        };
-        ready(check(req, state).map_err(Into::into))
+        ready(app_state(req).and_then(|state| check(req, state).map_err(Into::into)))
     }
 }
 

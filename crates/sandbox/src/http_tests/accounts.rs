@@ -31,12 +31,7 @@ async fn media_ids(h: &Harness, token: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_consent_page_offers_every_account_and_each_token_reads_its_own() {
     let h = Harness::start().await;
-    let page = h
-        .get("oauth/authorize?client_id=1000000000000001&redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fauth%2Finstagram%2Fcallback&response_type=code&scope=instagram_business_basic")
-        .await
-        .text()
-        .await
-        .expect("page");
+    let page = h.consent_page("s").await;
     assert!(
         page.contains(r#"value="sandbox.studio" checked"#)
             && page.contains(r#"value="harness.cafe""#),
@@ -99,19 +94,7 @@ async fn the_consent_page_offers_every_account_and_each_token_reads_its_own() {
 async fn the_code_exchange_names_the_approving_account() {
     let h = Harness::start().await;
     let code = h.authorize_as("s", Some("harness.cafe")).await;
-    let response = h
-        .post_form(
-            "oauth/access_token",
-            &[
-                ("client_id", "1000000000000001"),
-                ("client_secret", "sandbox-app-secret"),
-                ("grant_type", "authorization_code"),
-                ("redirect_uri", REDIRECT),
-                ("code", &code),
-            ],
-        )
-        .await;
-    let body: Value = response.json().await.expect("JSON");
+    let body = h.exchange_code_body(&code).await;
     let cafe = h
         .sandbox
         .accounts()
@@ -125,17 +108,8 @@ async fn the_code_exchange_names_the_approving_account() {
     );
 
     // An account nobody has is refused on the consent page.
-    let page = h
-        .get("oauth/authorize?client_id=1000000000000001&redirect_uri=http%3A%2F%2F127.0.0.1%3A8080%2Fauth%2Finstagram%2Fcallback&response_type=code&scope=instagram_business_basic")
-        .await
-        .text()
-        .await
-        .expect("page");
-    let mut form = hidden_fields(&page);
-    form.push(("decision".into(), "allow".into()));
-    form.push(("account".into(), "nobody.here".into()));
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(h.post_form("oauth/authorize", &pairs).await.status(), 400);
+    let refused = h.allow("s", Some("nobody.here")).await;
+    assert_eq!(refused.status(), 400);
 }
 
 #[tokio::test]

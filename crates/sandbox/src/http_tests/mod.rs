@@ -84,19 +84,7 @@ impl Harness {
     /// Runs the dialog with Allow as `account` (the preselected one when `None`) and returns
     /// the code from the redirect.
     async fn authorize_as(&self, state: &str, account: Option<&str>) -> String {
-        let query = format!(
-            "oauth/authorize?client_id=1000000000000001&redirect_uri={}&response_type=code\
-             &scope=instagram_business_basic&state={state}",
-            urlencode(REDIRECT)
-        );
-        let page = self.get(&query).await.text().await.expect("consent page");
-        let mut form = hidden_fields(&page);
-        form.push(("decision".into(), "allow".into()));
-        if let Some(account) = account {
-            form.push(("account".into(), account.into()));
-        }
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let response = self.post_form("oauth/authorize", &pairs).await;
+        let response = self.allow(state, account).await;
         assert_eq!(response.status(), 302, "Allow redirects");
         let location = location(&response);
         assert_eq!(location.fragment(), Some("_"), "Instagram appends #_");
@@ -124,7 +112,37 @@ impl Harness {
             .to_owned()
     }
 
+    /// The consent page for a valid request with `state`.
+    async fn consent_page(&self, state: &str) -> String {
+        let query = format!(
+            "oauth/authorize?client_id=1000000000000001&redirect_uri={}&response_type=code\
+             &scope=instagram_business_basic&state={state}",
+            urlencode(REDIRECT)
+        );
+        self.get(&query).await.text().await.expect("consent page")
+    }
+
+    /// Clicks Allow on the consent page, choosing `account` when given.
+    async fn allow(&self, state: &str, account: Option<&str>) -> reqwest::Response {
+        let mut form = hidden_fields(&self.consent_page(state).await);
+        form.push(("decision".into(), "allow".into()));
+        if let Some(account) = account {
+            form.push(("account".into(), account.into()));
+        }
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post_form("oauth/authorize", &pairs).await
+    }
+
     async fn exchange_code(&self, code: &str) -> String {
+        let body = self.exchange_code_body(code).await;
+        body["access_token"]
+            .as_str()
+            .expect("short token")
+            .to_owned()
+    }
+
+    /// The code exchange's whole answer.
+    async fn exchange_code_body(&self, code: &str) -> Value {
         let response = self
             .post_form(
                 "oauth/access_token",
@@ -138,11 +156,7 @@ impl Harness {
             )
             .await;
         assert_eq!(response.status(), 200);
-        let body: Value = response.json().await.expect("JSON");
-        body["access_token"]
-            .as_str()
-            .expect("short token")
-            .to_owned()
+        response.json().await.expect("JSON")
     }
 }
 

@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use moka::future::Cache;
+use secrecy::{ExposeSecret as _, SecretString};
 
 use super::document::PageRequest;
 use super::domain::{Feed, Snapshot};
 use super::prepared::{PreparedBody, RenderSlots};
 use crate::clock::SharedClock;
 use crate::credentials::CredentialStore;
-use crate::instagram::InstagramClient;
+use crate::instagram::{ApiError, InstagramClient};
 use crate::storage::StateDir;
 
 mod media;
@@ -276,18 +277,22 @@ impl FeedService {
     }
 
     async fn fetch(&self) -> Result<Arc<Current>, FeedError> {
-        let credentials = self.active_credentials()?;
+        let mut credentials = self.active_credentials()?;
         let started = self.inner.clock.now();
         self.update_status(|s| s.last_attempt = Some(started));
+        let mut fetched = self.fetch_with(&credentials.access_token).await;
+        // A token refresh or a reconnect that landed meanwhile retires the token this fetch
+        // used: its rejection says nothing about the account, so fetch again with the new one.
+        if fetched.as_ref().is_err_and(ApiError::rejects_token)
+            && self.token_replaced(&credentials.access_token)
+        {
+            tracing::info!(
+                "the token was replaced during the fetch; fetching again with the new one"
+            );
+            credentials = self.active_credentials()?;
+            fetched = self.fetch_with(&credentials.access_token).await;
+        }
         let token = &credentials.access_token;
-        let fetched = super::fetch_snapshot(
-            &self.inner.instagram,
-            token,
-            self.inner.config.max_posts,
-            self.inner.links.as_ref(),
-            &self.inner.clock,
-        )
-        .await;
         match fetched {
             Ok(snapshot) => {
                 self.persist(&snapshot).await;
@@ -299,6 +304,26 @@ impl FeedService {
             }
             Err(error) => Err(self.record_failure(error, token).await),
         }
+    }
+
+    async fn fetch_with(&self, token: &SecretString) -> Result<Snapshot, ApiError> {
+        super::fetch_snapshot(
+            &self.inner.instagram,
+            token,
+            self.inner.config.max_posts,
+            self.inner.links.as_ref(),
+            &self.inner.clock,
+        )
+        .await
+    }
+
+    /// Whether `used` is no longer the stored token (refreshed, reconnected or disconnected
+    /// since a call with it started).
+    fn token_replaced(&self, used: &SecretString) -> bool {
+        self.inner
+            .credentials
+            .current()
+            .is_none_or(|c| c.access_token.expose_secret() != used.expose_secret())
     }
 
     async fn persist(&self, snapshot: &Snapshot) {

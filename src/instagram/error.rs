@@ -111,6 +111,15 @@ impl ApiError {
         }
     }
 
+    /// Whether Instagram refused the token itself (dead, revoked, or lacking a permission):
+    /// only a new authorization helps, unless the token was replaced meanwhile.
+    pub fn rejects_token(&self) -> bool {
+        matches!(
+            self,
+            Self::TokenInvalid { .. } | Self::PermissionMissing { .. }
+        )
+    }
+
     /// Whether trying the same call again soon may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, Self::Transient { .. })

@@ -496,3 +496,44 @@ async fn only_configured_origins_are_allowed() {
         );
     }
 }
+
+/// A token refresh (or a reconnect) that lands while a feed fetch is in flight retires the
+/// token the fetch uses: its rejection says nothing about the account, so the fetch is made
+/// again with the new token instead of failing (found by the 30-minute soak).
+#[tokio::test]
+async fn a_token_replaced_during_a_fetch_is_used_at_once() {
+    let (env, app, _) = connected("1h").await;
+    let newest = env.sandbox.add_post();
+    env.sandbox.set_mode(Mode::Slow {
+        delay: Duration::from_millis(500),
+    });
+    let me_calls = env.sandbox.stats().calls.me;
+    let feed_service = app.state.feed.clone();
+    let refresh = tokio::spawn(async move { feed_service.refresh().await.is_ok() });
+    // The fetch's /me call has reached Instagram and is being held: replace the token now,
+    // as the token keeper does (the old value stops working, the new one is stored).
+    wait_until("the fetch's first call", 10, || async {
+        env.sandbox.stats().calls.me > me_calls
+    })
+    .await;
+    env.sandbox.revoke_all_tokens();
+    let renewed = env
+        .sandbox
+        .issue_token(TokenKind::LongLived, Duration::from_secs(0));
+    app.state
+        .credentials
+        .update(|c| c.access_token = SecretString::from(renewed))
+        .expect("stored");
+    assert!(
+        refresh.await.expect("joined"),
+        "the fetch succeeded with the new token"
+    );
+    let (_, _, body) = feed(&app, "").await;
+    assert_eq!(body["posts"][0]["id"], newest, "the new post is served");
+    assert_eq!(body["stale"], false);
+    assert!(
+        env.stored_credentials().is_some_and(|c| c.is_active()),
+        "the account is not marked for reconnecting"
+    );
+    app.stop().await;
+}

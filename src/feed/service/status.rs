@@ -53,10 +53,7 @@ impl FeedService {
             };
         });
         tracing::warn!(error = %message, "feed refresh failed; still serving the last good feed");
-        if matches!(
-            error,
-            ApiError::TokenInvalid { .. } | ApiError::PermissionMissing { .. }
-        ) {
+        if error.rejects_token() {
             self.inner
                 .credentials
                 .mark_needs_reconnect(token, &message, self.inner.clock.now())

@@ -123,17 +123,24 @@ impl CredentialStore {
         let reason = reason.to_owned();
         let failed = failed.clone();
         let result = tokio::task::spawn_blocking(move || {
-            store.update(|c| {
-                if c.access_token.expose_secret() == failed.expose_secret() {
-                    c.state = TokenState::NeedsReconnect { reason, since: now };
-                }
-            })
+            let mut marked = false;
+            store
+                .update(|c| {
+                    if c.access_token.expose_secret() == failed.expose_secret() {
+                        c.state = TokenState::NeedsReconnect { reason, since: now };
+                        marked = true;
+                    }
+                })
+                .map(|_| marked)
         })
         .await;
         match result {
-            Ok(Ok(_)) => {
+            Ok(Ok(true)) => {
                 tracing::warn!("Instagram access must be renewed: the owner has to reconnect")
             }
+            Ok(Ok(false)) => tracing::info!(
+                "a call failed with a token that was replaced meanwhile; the new one is kept"
+            ),
             Ok(Err(error)) => tracing::error!(%error, "could not record that the token is dead"),
             Err(error) => tracing::error!(%error, "could not record that the token is dead"),
         }

@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use igfeed::clock::{OffsetClock, SharedClock};
+use igfeed::commands::demo::point_at_sandbox;
 use igfeed::config::{Settings, Sources};
 use igfeed::connection::import_token;
 use igfeed::startup::Application;
@@ -42,7 +43,7 @@ fn main() -> anyhow::Result<()> {
         let sandbox_config = SandboxConfig::default();
         let sandbox =
             igfeed_sandbox::spawn(sandbox_config.clone(), shared.clone(), sandbox_listener).await?;
-        point_at(&mut settings, &sandbox, &sandbox_config);
+        point_at_sandbox(&mut settings, &sandbox, &sandbox_config);
         let app = Application::build_on(listener, settings, shared.clone()).await?;
         connect(&app, &sandbox, &shared).await?;
         announce(&app, &sandbox)?;
@@ -57,22 +58,6 @@ fn main() -> anyhow::Result<()> {
         sandbox.stop().await;
         result.context("igfeed stopped with an error")
     })
-}
-
-/// The Instagram endpoints and the CDN host are the sandbox's.
-fn point_at(settings: &mut Settings, sandbox: &RunningSandbox, config: &SandboxConfig) {
-    let base = sandbox.base_url().clone();
-    if let Some(host) = base.host_str() {
-        settings.media.allowed_hosts.push(host.to_owned());
-    }
-    let ig = &mut settings.instagram;
-    ig.authorize_url = base
-        .join("oauth/authorize")
-        .unwrap_or_else(|_| base.clone());
-    ig.api_base = base.clone();
-    ig.graph_base = base;
-    ig.app_id = Some(config.app_id.clone());
-    ig.app_secret = Some(SecretString::from(config.app_secret.clone()));
 }
 
 /// Imports a fresh short-lived token (exchanged for a long-lived one, so its age is known)

@@ -82,6 +82,14 @@ fn point_at(
     config: &SandboxConfig,
     callback: url::Url,
 ) {
+    point_at_sandbox(settings, sandbox, config);
+    settings.instagram.redirect_uri = Some(callback);
+    settings.instagram.retry_base_delay = Duration::from_millis(200);
+}
+
+/// Points Instagram's endpoints and app credentials at `sandbox`, whose origin is the CDN
+/// too (images are downloaded from it). Shared with `examples/soak_server.rs`.
+pub fn point_at_sandbox(settings: &mut Settings, sandbox: &RunningSandbox, config: &SandboxConfig) {
     let base = sandbox.base_url().clone();
     // The sandbox is the demo's CDN too: images are downloaded from its origin.
     if let Some(host) = base.host_str() {
@@ -95,8 +103,6 @@ fn point_at(
     ig.graph_base = base;
     ig.app_id = Some(config.app_id.clone());
     ig.app_secret = Some(SecretString::from(config.app_secret.clone()));
-    ig.redirect_uri = Some(callback);
-    ig.retry_base_delay = Duration::from_millis(200);
 }
 
 /// Connects the sandbox account the way an owner importing a token would.

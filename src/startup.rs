@@ -25,7 +25,7 @@ use crate::tasks::Tasks;
 use crate::tasks::feed_refresh::{self, RefreshTrigger};
 use crate::tasks::supervisor::{TaskHealth, TaskName};
 use crate::tasks::token_import::{self, Import};
-use crate::tasks::token_refresh::TokenKeeper;
+use crate::credentials::TokenKeeper;
 use crate::web::AppState;
 use crate::web::admin::AdminAccess;
 use crate::web::api::ApiAccess;
@@ -261,7 +261,7 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     });
     let (keeper, check_interval) = (state.token_keeper.clone(), settings.token.check_interval);
     tasks.spawn(TaskName::TokenRefresh, move || {
-        keeper.clone().run(check_interval)
+        crate::tasks::token_refresh::run(keeper.clone(), check_interval)
     });
     if state.alerts.has_webhook() {
         let (alerts, interval) = (state.alerts.clone(), settings.alerts.check_interval);

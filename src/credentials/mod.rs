@@ -4,10 +4,13 @@
 //! encrypted `credentials.json`); [`Credentials`] itself cannot be serialised, so it cannot
 //! leak into a response by accident.
 
+mod keeper;
 mod model;
 mod record;
+mod schedule;
 mod store;
 
+pub use keeper::TokenKeeper;
 pub use model::{Credentials, TokenSource, TokenState};
 pub use store::{CREDENTIALS_FILE, CredentialStore};
 

@@ -9,6 +9,8 @@ pub mod mapping;
 pub mod prepared;
 pub mod service;
 mod text;
+mod trigger;
 
 pub use fetch::fetch_snapshot;
+pub use trigger::RefreshTrigger;
 pub use service::{FeedConfig, FeedError, FeedService, ImageLinks, Importing, RefreshStatus};

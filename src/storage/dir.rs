@@ -26,7 +26,8 @@ pub struct StateDir {
 
 struct Inner {
     dir: PathBuf,
-    key: Option<EncryptionKey>,
+    /// Shared by the directory and its subdirectories ([`StateDir::subdir`]).
+    key: Option<Arc<EncryptionKey>>,
 }
 
 impl StateDir {
@@ -36,10 +37,10 @@ impl StateDir {
     /// holds the lock: a live igfeed's temp file may be a write in progress.
     pub fn open(settings: &StorageSettings) -> Result<Self, StorageError> {
         let key = match &settings.encryption_key {
-            Some(raw) => Some(
+            Some(raw) => Some(Arc::new(
                 EncryptionKey::parse(raw.expose_secret())
                     .map_err(|reason| StorageError::BadKey { reason })?,
-            ),
+            )),
             None => None,
         };
         let dir = settings.dir.clone();
@@ -90,7 +91,7 @@ impl StateDir {
             &self.file(name),
             name,
             value,
-            self.inner.key.as_ref(),
+            self.inner.key.as_deref(),
             Utc::now(),
         )?;
         files::write_atomic(self.path(), name, &bytes)
@@ -107,13 +108,87 @@ impl StateDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StorageError::io(path, e)),
         };
-        envelope::decode(&path, name, &bytes, self.inner.key.as_ref()).map(Some)
+        envelope::decode(&path, name, &bytes, self.inner.key.as_deref()).map(Some)
     }
 
     /// Removes file `name` durably; nothing to do when it is absent.
     pub fn remove(&self, name: &str) -> Result<(), StorageError> {
         files::validate_name(name)?;
         files::remove(self.path(), name)
+    }
+
+    /// The directory `name` inside this one, created (0700) when missing, with the same key:
+    /// each account keeps its files in its own. An envelope's authenticated data is its file
+    /// name alone, so a file moved between directories (the upgrade to several accounts)
+    /// stays readable.
+    pub fn subdir(&self, name: &str) -> Result<StateDir, StorageError> {
+        files::validate_name(name)?;
+        let dir = self.inner.dir.join(name);
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| StorageError::io(&dir, e))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                dir,
+                key: self.inner.key.clone(),
+            }),
+        })
+    }
+
+    /// Names of the subdirectories present (not temp or hidden ones), sorted.
+    pub fn subdirs(&self) -> Result<Vec<String>, StorageError> {
+        let path = self.path();
+        let mut names = Vec::new();
+        for entry in std::fs::read_dir(path).map_err(|e| StorageError::io(path, e))? {
+            let entry = entry.map_err(|e| StorageError::io(path, e))?;
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            if let (true, Some(name)) = (is_dir, entry.file_name().to_str()) {
+                if files::validate_name(name).is_ok() {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    /// Deletes temp files interrupted writes left here; returns how many. Only for the
+    /// process holding the lock (another's temp file may be a write in progress).
+    pub fn remove_stale_temps(&self) -> Result<usize, StorageError> {
+        files::remove_stale_temps(self.path())
+    }
+
+    /// Whether file or directory `name` exists here.
+    pub fn contains(&self, name: &str) -> bool {
+        files::validate_name(name).is_ok() && self.inner.dir.join(name).exists()
+    }
+
+    /// Moves file or directory `name` from here into `target` under the same name, durably
+    /// (one rename: a crash leaves it in one place or the other). Returns whether there was
+    /// anything to move; an existing `target/name` is left alone and the source kept.
+    pub fn move_into(&self, name: &str, target: &StateDir) -> Result<bool, StorageError> {
+        files::validate_name(name)?;
+        let (from, to) = (self.file(name), target.file(name));
+        if !from.exists() || to.exists() {
+            return Ok(false);
+        }
+        std::fs::rename(&from, &to).map_err(|e| StorageError::io(&to, e))?;
+        files::sync_dir(target.path())?;
+        files::sync_dir(self.path())?;
+        Ok(true)
+    }
+
+    /// Removes subdirectory `name` with everything in it, durably; nothing to do when absent.
+    pub fn remove_subdir(&self, name: &str) -> Result<(), StorageError> {
+        files::validate_name(name)?;
+        let dir = self.file(name);
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => files::sync_dir(self.path()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StorageError::io(dir, e)),
+        }
     }
 
     /// Full path of file `name`.

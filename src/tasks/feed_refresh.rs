@@ -8,26 +8,14 @@
 //! refreshes soon after it wakes; and a refresh someone else made (the owner's "Refresh
 //! feed now") reschedules the loop from that refresh's outcome.
 
-use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::Notify;
 
 use super::due::Due;
 use crate::clock::SharedClock;
 use crate::feed::{FeedError, FeedService, RefreshStatus};
 use crate::media::MediaService;
 
-/// Wakes the feed refresher ahead of its schedule.
-#[derive(Clone, Default)]
-pub struct RefreshTrigger(Arc<Notify>);
-
-impl RefreshTrigger {
-    /// Asks for a refresh as soon as possible (coalesced with one already pending).
-    pub fn refresh_soon(&self) {
-        self.0.notify_one();
-    }
-}
+pub use crate::feed::RefreshTrigger;
 
 /// Runs forever: refresh when due, else sleep until then, a trigger or a media chore.
 pub async fn run(
@@ -65,7 +53,7 @@ pub async fn run(
         }
         tokio::select! {
             () = tokio::time::sleep(due.left(&clock).min(interval)) => {}
-            () = trigger.0.notified() => due = Due::now(&clock),
+            () = trigger.requested() => due = Due::now(&clock),
             () = media.woken() => media.maintain(&feed).await,
         }
     }

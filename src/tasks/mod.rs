@@ -5,7 +5,6 @@ pub mod feed_refresh;
 pub mod supervisor;
 pub mod token_import;
 pub mod token_refresh;
-mod token_schedule;
 
 use tokio::task::JoinHandle;
 

@@ -11,7 +11,7 @@ use crate::instagram::InstagramClient;
 use crate::metrics::Metrics;
 use crate::tasks::feed_refresh::RefreshTrigger;
 use crate::tasks::supervisor::TaskHealth;
-use crate::tasks::token_refresh::TokenKeeper;
+use crate::credentials::TokenKeeper;
 
 /// What every request handler may read; `startup` builds it once and hands it to the routes.
 pub struct AppState {

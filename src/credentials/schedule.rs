@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::credentials::Credentials;
+use super::Credentials;
 
 /// Instagram refuses to refresh a token younger than this.
 pub const MIN_AGE: Duration = Duration::from_secs(24 * 3600);

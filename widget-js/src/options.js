@@ -2,6 +2,7 @@
 // data-load-more -> loadMore). /embed accepts the same names and values as query parameters
 // (src/web/public/embed/options.rs): schema/widget-options.json lists them, and a test on each
 // side (test/options-parity.test.js here) fails when a parser stops following it.
+// data-feed is not among them: it picks the data, not the look, and is read in feed.js.
 
 /** Every option with its default; a bad value falls back to the default and is reported. */
 export const DEFAULTS = {

@@ -5,6 +5,7 @@
 
 import CSS from './widget.css';
 import { adoptStyles, el } from './dom.js';
+import { fetchPage, parseFeed } from './feed.js';
 import { sizesFor } from './layout.js';
 import { safeUrl } from './media.js';
 import { parseOptions } from './options.js';
@@ -18,7 +19,9 @@ function start(script) {
   const base = new URL('./', script.src);
   const { options, problems } = parseOptions(script.dataset);
   if (problems.length) warn(`ignoring ${problems.join(', ')}`);
-  const widget = createWidget(base, options);
+  // A data-feed that is not a feed name shows nothing (the error state of a failed fetch),
+  // never the default feed in its place.
+  const widget = createWidget(base, options, parseFeed(script.dataset.feed));
   const selector = script.dataset.target;
   const place = () => {
     let target;
@@ -45,8 +48,8 @@ function start(script) {
   }
 }
 
-/** The host element with a skeleton of the final size, and `load()` to fill it. */
-function createWidget(base, o) {
+/** The host element with a skeleton of the final size, and `load()` to fill it from `feed`. */
+function createWidget(base, o, feed) {
   const host = document.createElement('igfeed-widget');
   const root = host.attachShadow({ mode: 'open' });
   adoptStyles(root, CSS);
@@ -92,17 +95,7 @@ function createWidget(base, o) {
       );
     };
   }
-  const page = async (after) => {
-    const url = new URL('feed.json', base);
-    url.searchParams.set('limit', o.limit);
-    if (after) url.searchParams.set('after', after);
-    const response = await fetch(url, { credentials: 'omit' });
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      throw new Error(`${url.origin} answered ${response.status} ${(body.error && body.error.code) || ''}`.trim());
-    }
-    return response.json();
-  };
+  const page = (after) => fetchPage(base, o.limit, feed, after);
   const addPosts = (list) =>
     list.map((post) => {
       posts.push(post);

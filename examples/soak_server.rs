@@ -69,8 +69,7 @@ async fn connect(
 ) -> anyhow::Result<()> {
     let state = app.state();
     let token = SecretString::from(sandbox.issue_token(TokenKind::ShortLived, Duration::ZERO));
-    import_token(&state.instagram, &state.credentials, clock, token).await?;
-    state.refresh_trigger.refresh_soon();
+    import_token(&state.instagram, &state.accounts, clock, token).await?;
     Ok(())
 }
 

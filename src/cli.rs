@@ -27,6 +27,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Write the /feed.json document to a file or stdout (for static-site builds).
     Export {
+        /// The feed to export (an account's username); the default feed without it.
+        #[arg(long, value_name = "NAME")]
+        feed: Option<String>,
         /// Write here instead of stdout (atomically).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,

@@ -24,7 +24,7 @@ pub use crate::telemetry::LogFormat;
 pub use embed::EmbedSettings;
 pub use media::MediaSettings;
 pub use sections::{
-    AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogSettings,
+    AccountSettings, AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogSettings,
     OpsSettings, ServerSettings, TokenSettings,
 };
 
@@ -47,6 +47,8 @@ pub struct Settings {
     pub storage: StorageSettings,
     /// `[admin]`
     pub admin: AdminSettings,
+    /// `[accounts]`
+    pub accounts: AccountSettings,
     /// `[instagram]`
     pub instagram: InstagramSettings,
     /// `[feed]`

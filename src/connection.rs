@@ -1,16 +1,17 @@
-//! Connecting an Instagram account to igfeed (importing a token obtained by hand) and
-//! disconnecting it again.
+//! Connecting an Instagram account to igfeed (an owner's authorization, or a token obtained
+//! by hand): the calls to Instagram that turn either into [`Credentials`], which the
+//! [`AccountRegistry`] then stores as a new account or as the new token of one already
+//! connected.
 
 use chrono::TimeDelta;
 use secrecy::SecretString;
 
+use std::sync::Arc;
+
+use crate::accounts::{Account, AccountRegistry, ConnectError};
 use crate::clock::SharedClock;
-use crate::credentials::CREDENTIALS_FILE;
-use crate::credentials::{CredentialStore, Credentials, TokenSource, TokenState};
-use crate::feed::FeedService;
+use crate::credentials::{Credentials, TokenSource, TokenState};
 use crate::instagram::{ApiError, InstagramClient};
-use crate::media::MediaService;
-use crate::storage::{StorageError, run_blocking};
 
 /// Why a token could not be imported or an authorization completed.
 #[derive(Debug, thiserror::Error)]
@@ -18,19 +19,20 @@ pub enum ImportError {
     /// Instagram did not accept the token.
     #[error("Instagram did not accept the token: {0}")]
     Rejected(#[from] ApiError),
-    /// It could not be stored.
+    /// It could not be stored as an account.
     #[error(transparent)]
-    Storage(#[from] StorageError),
+    Account(#[from] ConnectError),
 }
 
 /// Validates `token` with `/me`, trades it for a long-lived one if it is short-lived, and
-/// stores it. An imported token's age is unknown until its first successful refresh.
+/// stores it as the account it belongs to. An imported token's age is unknown until its
+/// first successful refresh.
 pub async fn import_token(
     instagram: &InstagramClient,
-    store: &CredentialStore,
+    accounts: &AccountRegistry,
     clock: &SharedClock,
     token: SecretString,
-) -> Result<Credentials, ImportError> {
+) -> Result<Arc<Account>, ImportError> {
     let profile = instagram.profile(&token).await?;
     let now = clock.now();
     let (access_token, issued_at, expires_at) = match long_lived(instagram, &token).await {
@@ -58,9 +60,10 @@ pub async fn import_token(
         last_refresh_attempt: None,
         state: TokenState::Active,
     };
-    save(store, credentials.clone()).await?;
-    tracing::info!(username = ?credentials.username, "Instagram token imported");
-    Ok(credentials)
+    let username = credentials.username.clone();
+    let account = accounts.connect(credentials).await?;
+    tracing::info!(?username, account = %account.id(), "Instagram token imported");
+    Ok(account)
 }
 
 /// A short-lived token becomes long-lived; a long-lived one is refused by the exchange and
@@ -76,14 +79,14 @@ async fn long_lived(
 }
 
 /// Completes an owner's authorization: code → short-lived token → long-lived token → profile,
-/// then stores it all. The previous token (reconnecting) is replaced only by this final,
+/// then stores it all. Reconnecting an account replaces its token only by this final,
 /// atomic save, so any failure on the way leaves the old connection exactly as it was.
 pub async fn connect_with_code(
     instagram: &InstagramClient,
-    store: &CredentialStore,
+    accounts: &AccountRegistry,
     clock: &SharedClock,
     code: &str,
-) -> Result<Credentials, ImportError> {
+) -> Result<Arc<Account>, ImportError> {
     let short = instagram.exchange_code(code).await?;
     let long = instagram
         .exchange_for_long_lived(&short.access_token)
@@ -107,29 +110,8 @@ pub async fn connect_with_code(
         last_refresh_attempt: None,
         state: TokenState::Active,
     };
-    save(store, credentials.clone()).await?;
-    tracing::info!(username = ?credentials.username, "Instagram account connected");
-    Ok(credentials)
-}
-
-async fn save(store: &CredentialStore, credentials: Credentials) -> Result<(), StorageError> {
-    let store = store.clone();
-    run_blocking(CREDENTIALS_FILE, move || store.save(credentials)).await
-}
-
-/// Forgets the account: the token first (so nothing can call Instagram with it any more),
-/// then every copy of its data — the snapshot in memory and on disk, the prepared pages, and
-/// the cached images in memory and on disk. Afterwards `/feed.json` answers 503
-/// `not-connected` and `/media/…` 404.
-pub async fn disconnect(
-    store: &CredentialStore,
-    feed: &FeedService,
-    media: &MediaService,
-) -> Result<(), StorageError> {
-    let credentials = store.clone();
-    run_blocking(CREDENTIALS_FILE, move || credentials.clear()).await?;
-    feed.purge().await?;
-    media.purge().await;
-    tracing::info!("Instagram account disconnected; its data was removed");
-    Ok(())
+    let username = credentials.username.clone();
+    let account = accounts.connect(credentials).await?;
+    tracing::info!(?username, account = %account.id(), "Instagram account connected");
+    Ok(account)
 }

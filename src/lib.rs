@@ -4,6 +4,7 @@
 //! build exactly the application that production runs.
 #![warn(missing_docs, clippy::unwrap_used)]
 
+pub mod accounts;
 pub mod alerts;
 pub mod auth;
 pub mod cli;

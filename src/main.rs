@@ -49,9 +49,9 @@ fn main() -> ExitCode {
     match command {
         Command::Healthcheck { url } => report(commands::healthcheck::run(&settings, url)),
         Command::Status { url } => report(commands::status::run(&settings, url)),
-        Command::Export { out, offline } => {
+        Command::Export { feed, out, offline } => {
             log(settings.log.format);
-            report(commands::export::run(&settings, out, offline))
+            report(commands::export::run(&settings, feed.as_deref(), out, offline))
         }
         Command::Token(TokenCommand::Import) => {
             log(settings.log.format);

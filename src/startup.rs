@@ -14,18 +14,16 @@ use anyhow::Context;
 use crate::alerts::Alerts;
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::credentials::CredentialStore;
-use crate::feed::{FeedConfig, FeedService};
+use crate::accounts::{AccountRegistry, Services};
 use crate::instagram::InstagramClient;
-use crate::media::{MediaLinks, MediaService};
+use crate::media::MediaPools;
 use crate::meta_callbacks::DeletionLog;
 use crate::metrics::Metrics;
 use crate::storage::{DirLock, StateDir};
 use crate::tasks::Tasks;
-use crate::tasks::feed_refresh::{self, RefreshTrigger};
+use crate::tasks::accounts::Loops;
 use crate::tasks::supervisor::{TaskHealth, TaskName};
 use crate::tasks::token_import::{self, Import};
-use crate::credentials::TokenKeeper;
 use crate::web::AppState;
 use crate::web::admin::AdminAccess;
 use crate::web::api::ApiAccess;
@@ -119,7 +117,6 @@ pub async fn open_services(
     let public_url = settings.public_url(port);
     let dir = StateDir::open(&settings.storage)?;
     let lock = dir.lock()?;
-    let credentials = CredentialStore::open(dir.clone())?;
     let admin = AdminAccess::open(&settings, &public_url, dir.clone())?;
     let trusted_proxies = crate::net::parse_trusted_proxies(&settings.server.trusted_proxies)
         .map_err(|problem| {
@@ -129,32 +126,21 @@ pub async fn open_services(
     let instagram =
         InstagramClient::from_settings(&settings.instagram, settings.redirect_uri(port))?
             .with_metrics(metrics.clone());
-    let links = MediaLinks::new(&settings.media, &public_url);
-    let feed = FeedService::new(
-        instagram.clone(),
-        credentials.clone(),
+    let accounts = AccountRegistry::open(
         dir.clone(),
-        clock.clone(),
-        FeedConfig {
-            refresh_interval: settings.feed.refresh_interval,
-            max_posts: settings.feed.max_posts,
+        Services {
+            settings: std::sync::Arc::new(settings.clone()),
+            instagram: instagram.clone(),
+            clock: clock.clone(),
+            public_url: public_url.clone(),
+            media_pools: MediaPools::new(&settings)?,
         },
-        links.clone(),
-    );
-    // The disk cache is indexed first, so the stored feed is served with known sizes.
-    let media = MediaService::open(&settings, links, feed.clone(), clock.clone()).await?;
-    feed.load_stored().await;
-    let token_keeper = TokenKeeper::new(
-        instagram.clone(),
-        credentials.clone(),
-        clock.clone(),
-        settings.token.refresh_after,
-    );
+    )
+    .await?;
     let deletions = DeletionLog::open(dir.clone());
     let alerts = Alerts::new(
         settings.alerts.webhook_url.clone(),
-        credentials.clone(),
-        feed.clone(),
+        accounts.clone(),
         clock.clone(),
         dir,
         public_url.clone(),
@@ -173,11 +159,7 @@ pub async fn open_services(
         admin,
         api,
         trusted_proxies,
-        credentials,
-        feed,
-        media,
-        refresh_trigger: RefreshTrigger::default(),
-        token_keeper,
+        accounts,
         deletions,
         meta_replays: Default::default(),
         alerts,
@@ -222,46 +204,36 @@ fn connection_limits(max_connections: usize) -> (usize, usize) {
 }
 
 /// Starts the background tasks, each supervised: a panic restarts it (see
-/// [`crate::tasks::supervisor`]).
+/// [`crate::tasks::supervisor`]). Each account's refresher and token keeper are started by
+/// the `accounts` task, as accounts come and go.
 fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     let mut tasks = Tasks::new(state.task_health.clone());
     let settings = &state.settings;
     if let Some(token) = settings.instagram.access_token.clone()
-        && state.credentials.current().is_none()
+        && state.accounts.accounts().is_empty()
     {
         let import = Import {
             instagram: state.instagram.clone(),
-            store: state.credentials.clone(),
+            accounts: state.accounts.clone(),
             clock: state.clock.clone(),
-            feed: state.feed.clone(),
             token,
             retry: settings.token.check_interval.min(Duration::from_secs(60)),
-            trigger: state.refresh_trigger.clone(),
         };
         tasks.spawn(TaskName::TokenImport, move || {
             token_import::import_configured(import.clone())
         });
     } else if settings.instagram.access_token.is_some() {
-        tracing::info!("a token is already stored; instagram.access_token is ignored");
+        tracing::info!("an account is already connected; instagram.access_token is ignored");
     }
-    let (feed, media, trigger) = (
-        state.feed.clone(),
-        state.media.clone(),
-        state.refresh_trigger.clone(),
-    );
-    let (interval, clock) = (settings.feed.refresh_interval, state.clock.clone());
-    tasks.spawn(TaskName::FeedRefresh, move || {
-        feed_refresh::run(
-            feed.clone(),
-            media.clone(),
-            trigger.clone(),
-            interval,
-            clock.clone(),
-        )
-    });
-    let (keeper, check_interval) = (state.token_keeper.clone(), settings.token.check_interval);
-    tasks.spawn(TaskName::TokenRefresh, move || {
-        crate::tasks::token_refresh::run(keeper.clone(), check_interval)
+    let loops = Loops {
+        accounts: state.accounts.clone(),
+        health: state.task_health.clone(),
+        refresh_interval: settings.feed.refresh_interval,
+        check_interval: settings.token.check_interval,
+        clock: state.clock.clone(),
+    };
+    tasks.spawn(TaskName::Accounts, move || {
+        crate::tasks::accounts::run(loops.clone())
     });
     if state.alerts.has_webhook() {
         let (alerts, interval) = (state.alerts.clone(), settings.alerts.check_interval);

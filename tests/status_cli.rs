@@ -33,7 +33,10 @@ async fn status_prints_the_details_and_exits_0_when_ready() {
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().is_some()
+        app.state
+            .accounts
+            .default_account()
+            .is_some_and(|a| a.feed.peek().is_some())
     })
     .await;
     let output = status(app.address.clone()).await;

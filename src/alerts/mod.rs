@@ -1,5 +1,6 @@
-//! Telling the owner when igfeed needs them: the account must be reconnected, the token is
-//! about to expire, or the feed has not updated for a day.
+//! Telling the owner when igfeed needs them: an account must be reconnected, its token is
+//! about to expire, or its feed has not updated for a day. Each account is judged on its
+//! own, and each alert names the account it is about.
 //!
 //! [`Alerts::active_warnings`] is what the status page shows; when `alerts.webhook_url` is
 //! set, [`Alerts::run`] also posts each warning there once per episode: it is sent when the
@@ -9,7 +10,7 @@
 mod conditions;
 mod webhook;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -17,9 +18,8 @@ use std::time::Duration;
 use secrecy::ExposeSecret as _;
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::AccountRegistry;
 use crate::clock::SharedClock;
-use crate::credentials::CredentialStore;
-use crate::feed::FeedService;
 use crate::storage::StateDir;
 
 pub use conditions::{AlertKind, EXPIRY_WARNING, Inputs, STALE_AFTER, Warning, evaluate};
@@ -38,9 +38,29 @@ struct AlertBody<'a> {
     igfeed: &'a str,
 }
 
+/// `alerts.json`. Releases before several accounts wrote only `sent` (the one account's);
+/// those count as the default account's.
 #[derive(Default, Serialize, Deserialize)]
 struct SentFile {
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     sent: BTreeSet<AlertKind>,
+    /// Account id → the alerts delivered for it that still hold.
+    #[serde(default)]
+    accounts: BTreeMap<String, BTreeSet<AlertKind>>,
+}
+
+/// Delivered alerts, per account id.
+type Sent = BTreeMap<String, BTreeSet<AlertKind>>;
+
+/// A warning about one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountWarning {
+    /// The account's id.
+    pub account: String,
+    /// Its username, when known.
+    pub username: Option<String>,
+    /// What holds.
+    pub warning: Warning,
 }
 
 /// Watches igfeed's state for conditions that need the owner. Cheap to clone.
@@ -50,14 +70,13 @@ pub struct Alerts {
 }
 
 struct Inner {
-    credentials: CredentialStore,
-    feed: FeedService,
+    accounts: AccountRegistry,
     clock: SharedClock,
     dir: StateDir,
     public_url: url::Url,
     webhook: Option<Webhook>,
     /// Delivered alerts whose condition still held at the last check.
-    sent: Mutex<BTreeSet<AlertKind>>,
+    sent: Mutex<Sent>,
     checks: AtomicU64,
 }
 
@@ -65,25 +84,31 @@ impl Alerts {
     /// Builds the watcher; `webhook_url` = `None` means warnings only show on the status page.
     pub fn new(
         webhook_url: Option<url::Url>,
-        credentials: CredentialStore,
-        feed: FeedService,
+        accounts: AccountRegistry,
         clock: SharedClock,
         dir: StateDir,
         public_url: url::Url,
     ) -> anyhow::Result<Self> {
         let webhook = webhook_url.map(Webhook::new).transpose()?;
         // Losing this file only means an alert may be sent again: not worth refusing to start.
-        let sent = match dir.read::<SentFile>(ALERTS_FILE) {
-            Ok(file) => file.unwrap_or_default().sent,
+        let mut sent = match dir.read::<SentFile>(ALERTS_FILE) {
+            Ok(file) => file.unwrap_or_default(),
             Err(error) => {
                 tracing::warn!(%error, "ignoring the unreadable alert state");
-                BTreeSet::new()
+                SentFile::default()
             }
         };
+        if let Some(account) = accounts.default_account() {
+            let legacy = std::mem::take(&mut sent.sent);
+            sent.accounts
+                .entry(account.id().to_owned())
+                .or_default()
+                .extend(legacy);
+        }
+        let sent = sent.accounts;
         Ok(Self {
             inner: Arc::new(Inner {
-                credentials,
-                feed,
+                accounts,
                 clock,
                 dir,
                 public_url,
@@ -94,22 +119,38 @@ impl Alerts {
         })
     }
 
-    /// The conditions that hold now, for the status page (and the webhook).
-    pub async fn active_warnings(&self) -> Vec<Warning> {
+    /// The conditions that hold now, account by account.
+    pub async fn active_warnings(&self) -> Vec<AccountWarning> {
         let inner = &self.inner;
-        let credentials = inner.credentials.current();
-        let status = inner.feed.status();
-        let fetched = inner.feed.peek().map(|c| c.snapshot.fetched_at);
         let mut admin = inner.public_url.clone();
         admin.set_path("/admin");
-        evaluate(&Inputs {
-            now: inner.clock.now(),
-            credentials: credentials.as_ref(),
-            feed_fetched_at: fetched,
-            last_success: status.last_success,
-            last_error: status.last_error.as_deref(),
-            admin_url: admin.as_str(),
-        })
+        let now = inner.clock.now();
+        let mut all = Vec::new();
+        for account in inner.accounts.accounts() {
+            let credentials = account.credentials.current();
+            let status = account.feed.status();
+            let fetched = account.feed.peek().map(|c| c.snapshot.fetched_at);
+            let warnings = evaluate(&Inputs {
+                now,
+                credentials: credentials.as_ref(),
+                feed_fetched_at: fetched,
+                last_success: status.last_success,
+                last_error: status.last_error.as_deref(),
+                admin_url: admin.as_str(),
+            });
+            let username = account.username();
+            all.extend(warnings.into_iter().map(|mut warning| {
+                if let Some(name) = &username {
+                    warning.message = format!("@{name}: {}", warning.message);
+                }
+                AccountWarning {
+                    account: account.id().to_owned(),
+                    username: username.clone(),
+                    warning,
+                }
+            }));
+        }
+        all
     }
 
     /// Whether a webhook is configured (and [`Alerts::run`] worth spawning).
@@ -137,23 +178,36 @@ impl Alerts {
     pub async fn check(&self) {
         if let Some(webhook) = &self.inner.webhook {
             let warnings = self.active_warnings().await;
+            let holds = |account: &str, kind: AlertKind| {
+                warnings
+                    .iter()
+                    .any(|w| w.account == account && w.warning.kind == kind)
+            };
             let mut changed = self.sent_mut(|sent| {
-                let before = sent.len();
-                sent.retain(|kind| warnings.iter().any(|w| w.kind == *kind));
-                before != sent.len()
+                let before: usize = sent.values().map(BTreeSet::len).sum();
+                for (account, kinds) in sent.iter_mut() {
+                    kinds.retain(|kind| holds(account, *kind));
+                }
+                sent.retain(|_, kinds| !kinds.is_empty());
+                before != sent.values().map(BTreeSet::len).sum::<usize>()
             });
-            for warning in &warnings {
-                if self.sent_mut(|sent| sent.contains(&warning.kind)) {
+            for item in &warnings {
+                let kind = item.warning.kind;
+                if self.sent_mut(|sent| sent.get(&item.account).is_some_and(|k| k.contains(&kind)))
+                {
                     continue;
                 }
-                let body = self.body(warning);
-                match webhook.deliver(warning.kind, &body).await {
+                let body = self.body(item);
+                match webhook.deliver(kind, &body).await {
                     Ok(()) => {
-                        tracing::info!(alert = warning.kind.as_str(), "alert sent to the webhook");
-                        changed |= self.sent_mut(|sent| sent.insert(warning.kind));
+                        tracing::info!(alert = kind.as_str(), account = %item.account, "alert sent to the webhook");
+                        changed |= self.sent_mut(|sent| {
+                            sent.entry(item.account.clone()).or_default().insert(kind)
+                        });
                     }
                     Err(reason) => tracing::error!(
-                        alert = warning.kind.as_str(),
+                        alert = kind.as_str(),
+                        account = %item.account,
                         %reason,
                         "alert not delivered; trying again at the next check"
                     ),
@@ -168,12 +222,16 @@ impl Alerts {
 
     /// The JSON body. The token is nowhere in its inputs; should an upstream error message
     /// ever quote it, it is cut out here, the last step before it leaves the server.
-    fn body(&self, warning: &Warning) -> String {
-        let credentials = self.inner.credentials.current();
+    fn body(&self, item: &AccountWarning) -> String {
+        let credentials = self
+            .inner
+            .accounts
+            .by_id(&item.account)
+            .and_then(|a| a.credentials.current());
         let body = AlertBody {
-            alert: warning.kind,
-            message: &warning.message,
-            account: credentials.as_ref().and_then(|c| c.username.as_deref()),
+            alert: item.warning.kind,
+            message: &item.warning.message,
+            account: item.username.as_deref(),
             at: self.inner.clock.now().to_rfc3339(),
             igfeed: self.inner.public_url.as_str(),
         };
@@ -186,7 +244,7 @@ impl Alerts {
         }
     }
 
-    fn sent_mut<T>(&self, f: impl FnOnce(&mut BTreeSet<AlertKind>) -> T) -> T {
+    fn sent_mut<T>(&self, f: impl FnOnce(&mut Sent) -> T) -> T {
         f(&mut self
             .inner
             .sent
@@ -196,7 +254,8 @@ impl Alerts {
 
     async fn persist(&self) {
         let file = SentFile {
-            sent: self.sent_mut(|sent| sent.clone()),
+            sent: BTreeSet::new(),
+            accounts: self.sent_mut(|sent| sent.clone()),
         };
         let dir = self.inner.dir.clone();
         let written = tokio::task::spawn_blocking(move || dir.write(ALERTS_FILE, &file)).await;

@@ -51,15 +51,12 @@ pub fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
             igfeed_sandbox::spawn(sandbox_config.clone(), clock.clone(), sandbox_listener).await?;
         point_at(&mut settings, &sandbox, &sandbox_config, callback);
         let app = Application::build_on(listener, settings, clock.clone()).await?;
-        if args.connected {
-            connect(&app, &sandbox, &clock).await?;
-        }
-        print_banner(
-            app.public_url(),
-            &sandbox,
-            password.as_deref(),
-            args.connected,
-        );
+        let connected = if args.connected {
+            connect(&app, &sandbox, &clock).await?
+        } else {
+            Vec::new()
+        };
+        print_banner(app.public_url(), &sandbox, password.as_deref(), &connected);
         let result = app.run_until_stopped().await;
         sandbox.stop().await;
         result.context("igfeed stopped with an error")
@@ -105,17 +102,23 @@ pub fn point_at_sandbox(settings: &mut Settings, sandbox: &RunningSandbox, confi
     ig.app_secret = Some(SecretString::from(config.app_secret.clone()));
 }
 
-/// Connects the sandbox account the way an owner importing a token would.
+/// Connects the sandbox's first two accounts the way an owner importing tokens would: the
+/// first one's feed is the default, the second's is `?feed=<its username>`.
 async fn connect(
     app: &Application,
     sandbox: &RunningSandbox,
     clock: &SharedClock,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Vec<String>> {
     let state = app.state();
-    let token = SecretString::from(sandbox.issue_token(TokenKind::LongLived, Duration::ZERO));
-    import_token(&state.instagram, &state.credentials, clock, token).await?;
-    state.refresh_trigger.refresh_soon();
-    Ok(())
+    let mut usernames = Vec::new();
+    for account in sandbox.accounts().into_iter().take(2) {
+        let token = sandbox
+            .issue_token_for(&account.username, TokenKind::LongLived, Duration::ZERO)
+            .context("the sandbox lost an account")?;
+        import_token(&state.instagram, &state.accounts, clock, SecretString::from(token)).await?;
+        usernames.push(account.username);
+    }
+    Ok(usernames)
 }
 
 /// A throwaway admin password for this demo run (printed once).
@@ -132,15 +135,26 @@ fn print_banner(
     public: &url::Url,
     sandbox: &RunningSandbox,
     password: Option<&str>,
-    connected: bool,
+    connected: &[String],
 ) {
     let base = public.as_str().trim_end_matches('/');
     let sandbox_base = sandbox.base_url().as_str().trim_end_matches('/');
     let password = password.unwrap_or("(the admin.password you configured)");
-    let next = if connected {
-        "Already connected to the sandbox account."
-    } else {
-        "Log in, click Connect Instagram and approve on the sandbox's consent page."
+    let next = match connected {
+        [] => "Log in, click Connect Instagram and choose an account on the sandbox's consent \
+               page; \"Connect another account\" adds the second."
+            .to_owned(),
+        [first, others @ ..] => {
+            let others: Vec<String> = others
+                .iter()
+                .map(|name| format!("{base}/feed.json?feed={name}"))
+                .collect();
+            format!(
+                "Connected to the sandbox accounts @{first} (the default feed){}{}.",
+                if others.is_empty() { "" } else { " and " },
+                others.join(", ")
+            )
+        }
     };
     println!(
         "igfeed demo is running against a local stand-in for Instagram.\n\

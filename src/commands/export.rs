@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use chrono::TimeDelta;
 
+use crate::accounts::layout::find_stored;
 use crate::clock;
 use crate::config::Settings;
 use crate::credentials::CredentialStore;
@@ -18,10 +19,24 @@ use crate::storage::{StateDir, write_file_atomically};
 /// The exported document is public: readable by the web server that publishes it.
 const PUBLIC_FILE_MODE: u32 = 0o644;
 
-/// Writes every kept post, fetched now with the stored token or, with `offline`, taken from
-/// the last snapshot igfeed stored.
-pub fn run(settings: &Settings, out: Option<PathBuf>, offline: bool) -> anyhow::Result<()> {
-    let dir = StateDir::open(&settings.storage)?;
+/// Writes every kept post of feed `feed` (the default feed without it), fetched now with the
+/// stored token or, with `offline`, taken from the last snapshot igfeed stored.
+pub fn run(
+    settings: &Settings,
+    feed: Option<&str>,
+    out: Option<PathBuf>,
+    offline: bool,
+) -> anyhow::Result<()> {
+    let root = StateDir::open(&settings.storage)?;
+    let Some(stored) = find_stored(&root, feed)? else {
+        match feed {
+            Some(name) => bail!("no feed is called `{name}`: `igfeed status` lists the feeds"),
+            None => bail!(
+                "no Instagram account is connected: connect one in /admin or with `igfeed token import`"
+            ),
+        }
+    };
+    let dir = stored.dir;
     let clock = clock::system();
     let (snapshot, stale) = if offline {
         let snapshot: Snapshot = dir
@@ -32,7 +47,7 @@ pub fn run(settings: &Settings, out: Option<PathBuf>, offline: bool) -> anyhow::
             TimeDelta::from_std(settings.feed.refresh_interval * 2).unwrap_or(TimeDelta::MAX);
         (snapshot, age > limit)
     } else {
-        (fetch(settings, dir)?, false)
+        (fetch(settings, dir, stored.id.as_deref())?, false)
     };
     let page = PageRequest {
         limit: Some(snapshot.feed.posts.len()),
@@ -50,7 +65,7 @@ pub fn run(settings: &Settings, out: Option<PathBuf>, offline: bool) -> anyhow::
     Ok(())
 }
 
-fn fetch(settings: &Settings, dir: StateDir) -> anyhow::Result<Snapshot> {
+fn fetch(settings: &Settings, dir: StateDir, id: Option<&str>) -> anyhow::Result<Snapshot> {
     let store = CredentialStore::open(dir)?;
     let Some(credentials) = store.current() else {
         bail!(
@@ -67,6 +82,10 @@ fn fetch(settings: &Settings, dir: StateDir) -> anyhow::Result<Snapshot> {
     // Image links point at igfeed's /media/… like the live feed's (sizes unknown here).
     let links =
         crate::media::MediaLinks::new(&settings.media, &settings.public_url(settings.server.port));
+    let links = match id {
+        Some(id) => links.for_account(id),
+        None => links,
+    };
     runtime
         .block_on(fetch_snapshot(
             &client,

@@ -8,30 +8,46 @@ use secrecy::SecretString;
 use crate::clock;
 use crate::config::Settings;
 use crate::connection::import_token;
-use crate::credentials::CredentialStore;
+use crate::accounts::{AccountRegistry, Services};
+use crate::media::MediaPools;
 use crate::storage::StateDir;
 
 /// Longest plausible token; anything bigger on stdin is a mistake (a file, not a token).
 const MAX_TOKEN_BYTES: u64 = 4096;
 
-/// Reads the token from stdin, validates it with Instagram and stores it. Refuses while a
+/// Reads the token from stdin, validates it with Instagram and stores it as the account it
+/// belongs to: a new account, or the new token of one already connected. Refuses while a
 /// server holds the storage directory, which would not see the change.
 pub fn import(settings: &Settings) -> anyhow::Result<()> {
     let token = read_token(std::io::stdin().lock())?;
     let dir = StateDir::open(&settings.storage)?;
     let _lock = dir.lock()?;
-    let store = CredentialStore::open(dir)?;
-    let replaced = store.current().is_some();
     let client = super::instagram_client(settings)?;
     let runtime = super::runtime()?;
-    let credentials = runtime.block_on(import_token(&client, &store, &clock::system(), token))?;
-    let who = credentials.username.as_deref().unwrap_or("the account");
+    let (account, replaced) = runtime.block_on(async {
+        let accounts = AccountRegistry::open(
+            dir,
+            Services {
+                settings: std::sync::Arc::new(settings.clone()),
+                instagram: client.clone(),
+                clock: clock::system(),
+                public_url: settings.public_url(settings.server.port),
+                media_pools: MediaPools::new(settings)?,
+            },
+        )
+        .await?;
+        let before: Vec<String> = accounts.accounts().iter().map(|a| a.id().to_owned()).collect();
+        let account = import_token(&client, &accounts, &clock::system(), token).await?;
+        let replaced = before.iter().any(|id| id == account.id());
+        anyhow::Ok((account, replaced))
+    })?;
+    let who = account.username().unwrap_or_else(|| "the account".into());
     println!(
         "Imported the token for @{who}{}. Its age is unknown until igfeed's first refresh establishes it.",
         if replaced {
-            " (replacing the stored one)"
+            " (replacing its stored token)"
         } else {
-            ""
+            " (a new account)"
         }
     );
     Ok(())

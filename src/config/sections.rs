@@ -109,6 +109,15 @@ pub struct InstagramSettings {
     pub retry_max_delay: Duration,
 }
 
+/// The Instagram accounts igfeed may hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// Accounts that may be connected at once: each has its own snapshot, refresher and
+    /// media budgets, so this bounds memory, disk and Instagram calls.
+    pub max: usize,
+}
+
 /// The feed igfeed keeps.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

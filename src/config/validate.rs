@@ -12,6 +12,8 @@ const MIN_TOKEN_AGE_FOR_REFRESH: Duration = Duration::from_secs(24 * 3600);
 const MAX_REFRESH_AFTER: Duration = Duration::from_secs(50 * 24 * 3600);
 /// Instagram serves at most the 10,000 most recent posts.
 const MAX_POSTS: usize = 10_000;
+/// Accounts at most: each runs its own refresher and keeps its own caches.
+const MAX_ACCOUNTS: usize = 100;
 /// The operator token guards detailed status; it must not be guessable.
 const MIN_OPS_TOKEN_LEN: usize = 16;
 /// The admin API token opens what the owner can do; it must not be guessable either.
@@ -144,6 +146,12 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
     super::embed::validate(&settings.embed)?;
 
     positive("feed.refresh_interval", settings.feed.refresh_interval)?;
+    if !(1..=MAX_ACCOUNTS).contains(&settings.accounts.max) {
+        return Err(SettingsError::invalid(
+            "accounts.max",
+            format!("must be between 1 and {MAX_ACCOUNTS}"),
+        ));
+    }
     if !(1..=MAX_POSTS).contains(&settings.feed.max_posts) {
         return Err(SettingsError::invalid(
             "feed.max_posts",

@@ -38,6 +38,8 @@ struct Inner {
     sizes: Vec<u32>,
     default_size: u32,
     proxy_video: bool,
+    /// `account=<id>&` on profile picture URLs: the one image path accounts share.
+    profile_query: String,
     known: RwLock<HashMap<String, Known>>,
 }
 
@@ -53,9 +55,19 @@ impl MediaLinks {
                 sizes,
                 default_size: settings.default_size,
                 proxy_video: settings.proxy_video,
+                profile_query: String::new(),
                 known: RwLock::new(HashMap::new()),
             }),
         }
+    }
+
+    /// Links for the account `id`: its profile picture's URLs name it (`/media/profile/…`
+    /// without it is the default account's). Call before sharing the links.
+    pub fn for_account(mut self, id: &str) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.profile_query = format!("account={id}&");
+        }
+        self
     }
 
     /// Configured widths, ascending.
@@ -151,8 +163,12 @@ impl MediaLinks {
     }
 
     fn url(&self, target: &Target, variant: Variant, version: &str) -> String {
+        let account = match target {
+            Target::Profile => self.inner.profile_query.as_str(),
+            Target::Item { .. } => "",
+        };
         format!(
-            "{}/media/{}?v={version}",
+            "{}/media/{}?{account}v={version}",
             self.inner.base,
             target.path(variant)
         )

@@ -26,7 +26,6 @@ mod render;
 mod rendition;
 mod video;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -44,13 +43,12 @@ pub use video::VideoStream;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::feed::FeedService;
-use crate::storage::StorageError;
 use disk::DiskCache;
 use failures::RecentFailures;
 use heal::HealQueue;
 use video::VideoLimits;
 
-/// The media cache directory under `storage.dir` (resized copies of the account's images).
+/// The media cache directory in each account's directory (resized copies of its images).
 pub const MEDIA_DIR: &str = "media";
 /// Downloads and resizes running at once, whatever the traffic: each holds an original and
 /// its decoded pixels (tens of megabytes).
@@ -67,7 +65,35 @@ pub struct Served {
     pub immutable: bool,
 }
 
-/// Serves and caches media; cheap to clone.
+/// What every account's media service shares, so the process-wide limits hold however many
+/// accounts are connected: the CDN client, the downloads and resizes running at once, and
+/// the video streams open at once. Cheap to clone.
+#[derive(Clone)]
+pub struct MediaPools {
+    cdn: Cdn,
+    work: Arc<Semaphore>,
+    video_streams: Arc<Semaphore>,
+}
+
+impl MediaPools {
+    /// The pools for these settings.
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let media = &settings.media;
+        let hosts = media
+            .allowed_hosts
+            .iter()
+            .filter_map(|h| crate::net::HostPattern::parse(h).ok())
+            .collect();
+        let http = crate::instagram::cdn_http_client(&settings.instagram)?;
+        Ok(Self {
+            cdn: Cdn::new(http, hosts, media.max_source_bytes, media.download_timeout),
+            work: Arc::new(Semaphore::new(MAX_WORK)),
+            video_streams: Arc::new(Semaphore::new(media.max_video_streams)),
+        })
+    }
+}
+
+/// Serves and caches one account's media; cheap to clone.
 #[derive(Clone)]
 pub struct MediaService {
     inner: Arc<Inner>,
@@ -89,7 +115,7 @@ struct Inner {
     dirty: AtomicBool,
     /// Bumped by [`MediaService::purge`], so work in flight does not store anything after.
     epoch: AtomicU64,
-    work: Semaphore,
+    work: Arc<Semaphore>,
     prefetch_concurrency: usize,
     proxy_video: bool,
     video: VideoLimits,
@@ -100,23 +126,18 @@ struct Inner {
 }
 
 impl MediaService {
-    /// Builds the service and indexes the disk cache an earlier run left (whose sizes are
-    /// published in the feed right away).
+    /// Builds an account's service on its cache directory `dir` and indexes the disk cache
+    /// an earlier run left (whose sizes are published in the feed right away). Memory and
+    /// disk budgets are the account's own; `pools` are shared by all accounts.
     pub async fn open(
         settings: &Settings,
+        pools: &MediaPools,
+        dir: std::path::PathBuf,
         links: MediaLinks,
         feed: FeedService,
         clock: SharedClock,
     ) -> anyhow::Result<Self> {
         let media = &settings.media;
-        let hosts = media
-            .allowed_hosts
-            .iter()
-            .filter_map(|h| crate::net::HostPattern::parse(h).ok())
-            .collect();
-        let http = crate::instagram::cdn_http_client(&settings.instagram)?;
-        let cdn = Cdn::new(http, hosts, media.max_source_bytes, media.download_timeout);
-        let dir = settings.storage.dir.join(MEDIA_DIR);
         let budget = media.disk_budget;
         let (disk, headers) =
             tokio::task::spawn_blocking(move || DiskCache::open(dir, budget)).await?;
@@ -142,7 +163,7 @@ impl MediaService {
             inner: Arc::new(Inner {
                 links,
                 feed,
-                cdn,
+                cdn: pools.cdn.clone(),
                 disk: Arc::new(disk),
                 memory,
                 params: RenderParams {
@@ -156,11 +177,11 @@ impl MediaService {
                 healed: Notify::new(),
                 dirty: AtomicBool::new(false),
                 epoch: AtomicU64::new(0),
-                work: Semaphore::new(MAX_WORK),
+                work: pools.work.clone(),
                 prefetch_concurrency: media.prefetch_concurrency,
                 proxy_video: media.proxy_video,
                 video: VideoLimits {
-                    streams: Arc::new(Semaphore::new(media.max_video_streams)),
+                    streams: pools.video_streams.clone(),
                     deadline: media.video_stream_timeout,
                     first_byte: media.download_timeout,
                 },
@@ -204,23 +225,16 @@ impl MediaService {
         self.inner.disk.total()
     }
 
+    /// Whether `target` is an image of this account's feed now (which account a `/media/…`
+    /// request is for: post ids are unique across Instagram).
+    pub fn holds(&self, target: &key::Target) -> bool {
+        self.inner
+            .feed
+            .peek()
+            .is_some_and(|current| load::resolve(&current.snapshot, target).is_some())
+    }
+
     fn epoch(&self) -> u64 {
         self.inner.epoch.load(Ordering::SeqCst)
     }
-}
-
-/// Removes the media folder under `storage_dir` with everything in it, also files the cache
-/// does not index (a half-written temp file): what Meta's data-deletion asks for, after
-/// [`MediaService::purge`] has emptied the running cache.
-pub async fn remove_stored_files(storage_dir: &Path) -> Result<(), StorageError> {
-    let media = storage_dir.join(MEDIA_DIR);
-    crate::storage::run_blocking(MEDIA_DIR, move || match std::fs::remove_dir_all(&media) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(StorageError::Io {
-            path: media,
-            source: e,
-        }),
-    })
-    .await
 }

@@ -1,7 +1,7 @@
 //! Meta's callbacks to igfeed: deauthorization and data-deletion requests.
 //!
 //! Meta signs each request with the Instagram app secret ([`signed_request`]); igfeed acts
-//! only on a verified request naming the connected account, and keeps a bounded,
+//! only on a verified request naming a connected account, and keeps a bounded,
 //! identifier-free record of deletion requests for their status page ([`deletions`]). A
 //! signature alone does not stop a captured request being posted again, so requests are
 //! acted on only while fresh, and once ([`replay`]).
@@ -10,35 +10,30 @@ pub mod deletions;
 pub mod replay;
 pub mod signed_request;
 
-use std::path::Path;
-
-use crate::credentials::CredentialStore;
-use crate::feed::FeedService;
+use crate::accounts::AccountRegistry;
 use crate::storage::StorageError;
 
 pub use deletions::{ConfirmationCode, DeletionLog, DeletionRecord, Outcome};
 pub use replay::{Callback, Claim, Refused, ReplayGuard};
 pub use signed_request::{Payload, SignedRequestError, verify};
 
-/// Whether `user_id` names the connected account, by any id Instagram gave for it.
-pub fn is_connected_user(store: &CredentialStore, user_id: &str) -> bool {
-    store
-        .current()
-        .is_some_and(|credentials| credentials.ids().contains(&user_id))
-}
-
-/// Removes everything igfeed holds about the connected account: the token and every copy of
-/// the feed ([`crate::connection::disconnect`]), then the cached images on disk.
+/// Removes everything igfeed holds about the account Meta's `user_id` names (by any id
+/// Instagram gave for it): the token and every copy of its feed and images, its directory
+/// included ([`AccountRegistry::disconnect`]). Returns the id of the account forgotten, or
+/// `None` when no connected account has that id. Other accounts are untouched.
 ///
 /// Both callbacks use it. Deauthorization only requires forgetting the token, but without
 /// the token igfeed has no legitimate way to keep showing the account's posts, so keeping
 /// them would only leave data behind that nobody can refresh or take down.
 pub async fn forget_account(
-    store: &CredentialStore,
-    feed: &FeedService,
-    media: &crate::media::MediaService,
-    storage_dir: &Path,
-) -> Result<(), StorageError> {
-    crate::connection::disconnect(store, feed, media).await?;
-    crate::media::remove_stored_files(storage_dir).await
+    accounts: &AccountRegistry,
+    user_id: &str,
+) -> Result<Option<String>, StorageError> {
+    let Some(account) = accounts.named_by(user_id) else {
+        return Ok(None);
+    };
+    Ok(accounts
+        .disconnect(account.id())
+        .await?
+        .map(|gone| gone.id().to_owned()))
 }

@@ -18,14 +18,18 @@ use crate::media::MediaService;
 pub use crate::feed::RefreshTrigger;
 
 /// Runs forever: refresh when due, else sleep until then, a trigger or a media chore.
+/// `spread` is this account's share of the interval: a stored snapshot too old to serve
+/// as fresh is refreshed that long after the start, so accounts restored together do not
+/// all call Instagram at the same moment (and stay apart afterwards).
 pub async fn run(
     feed: FeedService,
     media: MediaService,
     trigger: RefreshTrigger,
     interval: Duration,
     clock: SharedClock,
+    spread: Duration,
 ) {
-    let mut due = Due::after(&clock, first_wait(&feed, interval, &clock));
+    let mut due = Due::after(&clock, first_wait(&feed, interval, &clock, spread));
     let mut seen = feed.status().last_attempt;
     loop {
         let status = feed.status();
@@ -68,13 +72,67 @@ fn wait_after(status: &RefreshStatus, interval: Duration) -> Duration {
     }
 }
 
-/// A snapshot restored from disk that is still fresh need not be fetched again at startup.
-fn first_wait(feed: &FeedService, interval: Duration, clock: &SharedClock) -> Duration {
+/// A snapshot restored from disk that is still fresh need not be fetched again at startup;
+/// one that is not waits for its `spread`. With none, visitors are waiting: at once.
+fn first_wait(
+    feed: &FeedService,
+    interval: Duration,
+    clock: &SharedClock,
+    spread: Duration,
+) -> Duration {
     let Some(current) = feed.peek() else {
         return Duration::ZERO;
     };
     let age = (clock.now() - current.snapshot.fetched_at)
         .to_std()
         .unwrap_or(Duration::ZERO);
-    interval.saturating_sub(age)
+    first_wait_for(age, interval, spread)
+}
+
+/// [`first_wait`] for a snapshot of `age`.
+fn first_wait_for(age: Duration, interval: Duration, spread: Duration) -> Duration {
+    if age < interval {
+        interval - age
+    } else {
+        spread.min(interval)
+    }
+}
+
+/// Account `position`'s share of `interval` when `count` accounts are connected: their
+/// refreshes are spaced evenly over the interval.
+pub fn spread(interval: Duration, position: usize, count: usize) -> Duration {
+    let count = u32::try_from(count.max(1)).unwrap_or(u32::MAX);
+    let position = u32::try_from(position).unwrap_or(u32::MAX).min(count - 1);
+    interval / count * position
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{first_wait_for, spread};
+
+    const INTERVAL: Duration = Duration::from_secs(900);
+
+    #[test]
+    fn accounts_are_spread_evenly_over_the_interval() {
+        let shares: Vec<u64> = (0..3).map(|i| spread(INTERVAL, i, 3).as_secs()).collect();
+        assert_eq!(shares, [0, 300, 600]);
+        assert_eq!(spread(INTERVAL, 0, 1), Duration::ZERO);
+        assert_eq!(spread(INTERVAL, 7, 0), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_fresh_snapshot_waits_out_its_interval_and_a_stale_one_its_share() {
+        let share = Duration::from_secs(300);
+        assert_eq!(
+            first_wait_for(Duration::from_secs(100), INTERVAL, share),
+            Duration::from_secs(800)
+        );
+        assert_eq!(first_wait_for(INTERVAL * 4, INTERVAL, share), share);
+        assert_eq!(
+            first_wait_for(INTERVAL, INTERVAL, Duration::ZERO),
+            Duration::ZERO
+        );
+    }
 }

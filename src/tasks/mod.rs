@@ -1,5 +1,6 @@
 //! Background work: the only code that calls Instagram on its own. Visitors never do.
 
+pub mod accounts;
 mod due;
 pub mod feed_refresh;
 pub mod supervisor;

@@ -50,6 +50,8 @@ pub enum TaskName {
     TokenImport,
     /// `alerts`: sends the owner's webhook alerts.
     Alerts,
+    /// `accounts`: starts and stops each account's refresher and token keeper.
+    Accounts,
 }
 
 impl TaskName {
@@ -60,6 +62,7 @@ impl TaskName {
             Self::TokenRefresh => "token_refresh",
             Self::TokenImport => "token_import",
             Self::Alerts => "alerts",
+            Self::Accounts => "accounts",
         }
     }
 }

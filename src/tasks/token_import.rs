@@ -7,11 +7,9 @@ use std::time::Duration;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::due::Due;
-use super::feed_refresh::RefreshTrigger;
+use crate::accounts::AccountRegistry;
 use crate::clock::SharedClock;
 use crate::connection::{ImportError, import_token};
-use crate::credentials::CredentialStore;
-use crate::feed::FeedService;
 use crate::instagram::{ApiError, InstagramClient};
 
 /// What the import needs, cloned for each (re)start of the task.
@@ -19,44 +17,39 @@ use crate::instagram::{ApiError, InstagramClient};
 pub struct Import {
     /// The upstream client.
     pub instagram: InstagramClient,
-    /// Where the imported token goes.
-    pub store: CredentialStore,
+    /// Where the imported token goes (visitors wait for the first account while an
+    /// attempt runs).
+    pub accounts: AccountRegistry,
     /// The process's clock.
     pub clock: SharedClock,
-    /// Visitors wait for the feed while an attempt runs; it learns when one ends.
-    pub feed: FeedService,
     /// The token configured.
     pub token: SecretString,
     /// Pause between attempts while Instagram fails transiently.
     pub retry: Duration,
-    /// Asked for a feed refresh once the token is stored.
-    pub trigger: RefreshTrigger,
 }
 
 /// Imports the token, retrying every `retry` while Instagram fails transiently (and waiting
-/// out a rate limit); asks for a feed refresh once it is stored. Any other refusal is final.
+/// out a rate limit); the new account's feed is refreshed at once. Any other refusal is final.
 ///
-/// The first attempt is marked as running on the feed before the future is first polled, so
+/// The first attempt is marked as running before the future is first polled, so
 /// the first visitors after a start wait for the feed like on any cold cache instead of
 /// hearing `not-connected` from a server that is about to be connected.
 pub fn import_configured(import: Import) -> impl Future<Output = ()> + Send + 'static {
-    let mut first = Some(import.feed.importing());
+    let mut first = Some(import.accounts.importing());
     async move {
         loop {
-            let attempt = first.take().unwrap_or_else(|| import.feed.importing());
+            let attempt = first.take().unwrap_or_else(|| import.accounts.importing());
             let result = import_token(
                 &import.instagram,
-                &import.store,
+                &import.accounts,
                 &import.clock,
                 SecretString::from(import.token.expose_secret().to_owned()),
             )
             .await;
             let wait = match result {
-                Ok(_) => {
-                    // Before the attempt ends: waiting visitors then wait on for this load.
-                    import.trigger.refresh_soon();
-                    return;
-                }
+                // Connecting asked for the first load before the attempt ends: waiting
+                // visitors then wait on for it.
+                Ok(_) => return,
                 Err(ImportError::Rejected(error @ ApiError::Transient { .. })) => {
                     tracing::warn!(%error, "cannot import instagram.access_token yet; retrying");
                     import.retry

@@ -39,6 +39,8 @@ pub mod codes {
     pub const NEEDS_RECONNECT: &str = "needs-reconnect";
     /// The first fetch has not succeeded yet.
     pub const FEED_UNAVAILABLE: &str = "feed-unavailable";
+    /// No feed has the name asked for.
+    pub const UNKNOWN_FEED: &str = "unknown-feed";
 }
 
 /// An error answered to an HTTP caller.

@@ -108,22 +108,18 @@ fn verified_once<'a>(
     Ok((payload, claim))
 }
 
-/// Forgets the connected account if the request names it; returns whether it did.
+/// Forgets the connected account the request names, if there is one; returns whether it
+/// did. Every other account stays as it is.
 async fn forget_if_connected(state: &AppState, payload: &Payload) -> Result<bool, WebError> {
-    if !meta_callbacks::is_connected_user(&state.credentials, &payload.user_id) {
-        return Ok(false);
+    let forgotten = meta_callbacks::forget_account(&state.accounts, &payload.user_id)
+        .await
+        .map_err(|e| {
+            WebError::Unexpected(anyhow::Error::new(e).context("Failed to forget the account"))
+        })?;
+    if let Some(id) = &forgotten {
+        tracing::warn!(account = %id, "Meta asked igfeed to forget an account; it did");
     }
-    meta_callbacks::forget_account(
-        &state.credentials,
-        &state.feed,
-        &state.media,
-        &state.settings.storage.dir,
-    )
-    .await
-    .map_err(|e| {
-        WebError::Unexpected(anyhow::Error::new(e).context("Failed to forget the account"))
-    })?;
-    Ok(true)
+    Ok(forgotten.is_some())
 }
 
 /// The owner removed igfeed from their Instagram settings: Meta needs a 200, igfeed forgets

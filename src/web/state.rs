@@ -5,13 +5,10 @@ use actix_web::http::header::HeaderValue;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::credentials::CredentialStore;
-use crate::feed::FeedService;
+use crate::accounts::AccountRegistry;
 use crate::instagram::InstagramClient;
 use crate::metrics::Metrics;
-use crate::tasks::feed_refresh::RefreshTrigger;
 use crate::tasks::supervisor::TaskHealth;
-use crate::credentials::TokenKeeper;
 
 /// What every request handler may read; `startup` builds it once and hands it to the routes.
 pub struct AppState {
@@ -29,16 +26,8 @@ pub struct AppState {
     pub api: super::api::ApiAccess,
     /// `server.trusted_proxies`, parsed once (see [`super::client_ip`]).
     pub trusted_proxies: Vec<ipnet::IpNet>,
-    /// The token and account ids.
-    pub credentials: CredentialStore,
-    /// The feed snapshot and its refreshes.
-    pub feed: FeedService,
-    /// Images served from igfeed's own origin (`/media/…`).
-    pub media: crate::media::MediaService,
-    /// Wakes the feed refresher early.
-    pub refresh_trigger: RefreshTrigger,
-    /// Keeps the token alive.
-    pub token_keeper: TokenKeeper,
+    /// The connected accounts: each one's token, keeper, feed, media and refresh trigger.
+    pub accounts: AccountRegistry,
     /// Meta's data-deletion requests, for their status page.
     pub deletions: crate::meta_callbacks::DeletionLog,
     /// Meta callbacks acted on within their freshness window, so a replay is refused.

@@ -86,7 +86,7 @@ async fn needs_reconnect_is_sent_once_per_episode() {
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().is_some()
+        app.has_feed()
     })
     .await;
     let_checks_pass(&app, 3).await;
@@ -116,10 +116,10 @@ async fn needs_reconnect_is_sent_once_per_episode() {
     // The owner reconnects: the condition clears, and the next revocation alerts again.
     env.sandbox.set_mode(Mode::Healthy);
     let fresh = env.sandbox.issue_token(TokenKind::LongLived, hours(1));
-    let mut reconnected = app.state.credentials.current().expect("still stored");
+    let mut reconnected = app.account().credentials.current().expect("still stored");
     reconnected.access_token = SecretString::from(fresh.clone());
     reconnected.state = igfeed::credentials::TokenState::Active;
-    app.state.credentials.save(reconnected).expect("saved");
+    app.account().credentials.save(reconnected).expect("saved");
     let_checks_pass(&app, 3).await;
     env.sandbox.set_mode(Mode::TokenRevoked);
     wait_until("a second needs-reconnect alert", 10, || async {
@@ -172,7 +172,7 @@ async fn feed_stale_is_sent_after_24_hours_without_a_refresh() {
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().is_some()
+        app.has_feed()
     })
     .await;
     env.sandbox.set_mode(Mode::Outage);
@@ -217,7 +217,7 @@ async fn without_a_webhook_warnings_still_show_and_nothing_is_sent() {
     store_expiring(&env, chrono::TimeDelta::days(3));
     let app = env.spawn_app().await;
     let warnings = app.state.alerts.active_warnings().await;
-    let kinds: Vec<_> = warnings.iter().map(|w| w.kind.as_str()).collect();
+    let kinds: Vec<_> = warnings.iter().map(|w| w.warning.kind.as_str()).collect();
     assert_eq!(kinds, ["token-expiring"]);
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(

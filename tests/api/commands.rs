@@ -66,7 +66,7 @@ async fn export_writes_every_post_and_offline_uses_the_stored_snapshot() {
 
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().is_some()
+        app.has_feed()
     })
     .await;
     app.stop().await;

@@ -133,7 +133,7 @@ async fn the_whole_flow_ends_with_a_served_feed() {
     assert_eq!(done.headers()["location"], "/admin?connected=1");
     let token = stored_token(&env).expect("token stored");
 
-    wait_until("the feed", 10, || async { app.state.feed.peek().is_some() }).await;
+    wait_until("the feed", 10, || async { app.has_feed() }).await;
     let status = admin.page().await;
     assert!(status.contains("@sandbox.studio"), "account shown");
     assert!(status.contains("Reconnect Instagram"));
@@ -282,7 +282,7 @@ async fn actions_need_the_csrf_token_and_disconnect_purges_everything() {
     let (env, app) = setup().await;
     let admin = Admin::login(&env, &app).await;
     connect_fully(&admin).await;
-    wait_until("the feed", 10, || async { app.state.feed.peek().is_some() }).await;
+    wait_until("the feed", 10, || async { app.has_feed() }).await;
     for path in [
         "/admin/connect",
         "/admin/refresh-feed",

@@ -255,12 +255,12 @@ async fn an_outage_serves_the_last_feed_as_stale_and_recovers() {
     let (env, app, _) = connected("300ms").await;
     env.sandbox.set_mode(Mode::Outage);
     wait_until("a failed refresh", 10, || async {
-        app.state.feed.status().last_error.is_some()
+        app.account().feed.status().last_error.is_some()
     })
     .await;
     // No visitor has asked yet: the refresher compresses the stale page itself.
     wait_until("the stale page prepared", 10, || async {
-        app.state.feed.peek().is_some_and(|c| c.stale_page_ready())
+        app.account().feed.peek().is_some_and(|c| c.stale_page_ready())
     })
     .await;
     let (status, _, body) = feed(&app, "").await;
@@ -290,7 +290,7 @@ async fn visitors_cause_no_calls_during_a_rate_limit_wait() {
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the refresher hit the limit", 10, || async {
-        app.state.feed.status().last_error.is_some()
+        app.account().feed.status().last_error.is_some()
     })
     .await;
     let calls = env.sandbox.stats().graph_total;
@@ -314,7 +314,7 @@ async fn visitors_on_a_cold_cache_never_call_instagram_themselves() {
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the refresher's first load failed", 10, || async {
-        app.state.feed.status().last_error.is_some()
+        app.account().feed.status().last_error.is_some()
     })
     .await;
     let calls = env.sandbox.stats().graph_total;
@@ -345,9 +345,9 @@ async fn a_revoked_token_keeps_the_feed_and_stops_instagram_calls() {
     })
     .await;
     let calls_after = env.sandbox.stats().graph_total;
-    let refreshes = app.state.feed.status().refreshes;
+    let refreshes = app.account().feed.status().refreshes;
     wait_until("more refresher cycles", 10, || async {
-        app.state.feed.status().refreshes >= refreshes + 3
+        app.account().feed.status().refreshes >= refreshes + 3
     })
     .await;
     assert_eq!(
@@ -369,7 +369,7 @@ async fn a_restart_serves_the_stored_feed_during_an_outage() {
     env.sandbox.set_mode(Mode::Outage);
     let app = env.spawn_app().await;
     assert!(
-        app.state
+        app.account()
             .feed
             .peek()
             .is_some_and(|c| c.default_page_ready()),
@@ -388,12 +388,12 @@ async fn a_restart_serves_the_stored_feed_during_an_outage() {
 #[tokio::test]
 async fn a_refreshed_feed_is_served_only_once_its_page_is_compressed() {
     let (_env, app, _) = connected("15m").await;
-    let refreshed = app.state.feed.refresh().await.expect("refresh");
+    let refreshed = app.account().feed.refresh().await.expect("refresh");
     assert!(
         refreshed.default_page_ready(),
         "compressed before it was served"
     );
-    let served = app.state.feed.peek().expect("a feed");
+    let served = app.account().feed.peek().expect("a feed");
     assert!(std::sync::Arc::ptr_eq(&served, &refreshed));
 }
 
@@ -404,9 +404,9 @@ async fn the_token_is_refreshed_on_schedule_and_persisted() {
     let original = env.store_credentials(Duration::ZERO);
     let app = env.spawn_app().await;
     env.advance(hours(23));
-    let checks = app.state.token_keeper.checks();
+    let checks = app.account().keeper.checks();
     wait_until("three checks", 10, || async {
-        app.state.token_keeper.checks() >= checks + 3
+        app.account().keeper.checks() >= checks + 3
     })
     .await;
     assert_eq!(
@@ -442,7 +442,7 @@ async fn only_configured_origins_are_allowed() {
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().is_some()
+        app.has_feed()
     })
     .await;
     let ask = |origin: &'static str| {
@@ -508,7 +508,7 @@ async fn a_token_replaced_during_a_fetch_is_used_at_once() {
         delay: Duration::from_millis(500),
     });
     let me_calls = env.sandbox.stats().calls.me;
-    let feed_service = app.state.feed.clone();
+    let feed_service = app.account().feed.clone();
     let refresh = tokio::spawn(async move { feed_service.refresh().await.is_ok() });
     // The fetch's /me call has reached Instagram and is being held: replace the token now,
     // as the token keeper does (the old value stops working, the new one is stored).
@@ -520,7 +520,7 @@ async fn a_token_replaced_during_a_fetch_is_used_at_once() {
     let renewed = env
         .sandbox
         .issue_token(TokenKind::LongLived, Duration::from_secs(0));
-    app.state
+    app.account()
         .credentials
         .update(|c| c.access_token = SecretString::from(renewed))
         .expect("stored");

@@ -182,16 +182,17 @@ impl TestEnv {
         let token = self.store_credentials(hours(1));
         let app = self.spawn_app().await;
         wait_until("the first feed", 10, || async {
-            app.state.feed.peek().is_some()
+            app.has_feed()
         })
         .await;
         (app, token)
     }
 
-    /// The credentials igfeed has on disk now.
+    /// The credentials of the default account igfeed has on disk now.
     pub fn stored_credentials(&self) -> Option<Credentials> {
         let dir = StateDir::open(&self.settings().storage).expect("storage opens");
-        CredentialStore::open(dir).expect("store opens").current()
+        let stored = igfeed::accounts::layout::find_stored(&dir, None).expect("storage reads")?;
+        CredentialStore::open(stored.dir).expect("store opens").current()
     }
 
     /// Makes the sandbox's time (and igfeed's) jump forward.
@@ -210,6 +211,22 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The default account (the first connected); panics when none is connected.
+    pub fn account(&self) -> Arc<igfeed::accounts::Account> {
+        self.state
+            .accounts
+            .default_account()
+            .expect("an account is connected")
+    }
+
+    /// Whether the default feed has a snapshot to serve.
+    pub fn has_feed(&self) -> bool {
+        self.state
+            .accounts
+            .default_account()
+            .is_some_and(|account| account.feed.peek().is_some())
+    }
+
     /// Stops the server and waits until it (and its storage lock) is gone.
     pub async fn stop(self) {
         self.handle.stop(true).await;

@@ -227,7 +227,7 @@ async fn reports_sizes_and_cold_and_warm_times() {
         .into_iter()
         .find(|m| m["id"] == id)
         .expect("same item");
-    let current = app.state.feed.peek().expect("a snapshot");
+    let current = app.account().feed.peek().expect("a snapshot");
     let id = item["id"].as_str().expect("id");
     let original = current.snapshot.sources.items[id]
         .image

@@ -22,7 +22,7 @@ async fn connected() -> (TestEnv, TestApp) {
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().is_some()
+        app.has_feed()
     })
     .await;
     let media = media_dir(&env);
@@ -31,8 +31,10 @@ async fn connected() -> (TestEnv, TestApp) {
     (env, app)
 }
 
+/// The connected account's directory (named after its user id).
 fn state_dir(env: &TestEnv) -> PathBuf {
-    env.settings().storage.dir
+    let (_, user_id) = env.sandbox.account_ids();
+    env.settings().storage.dir.join("accounts").join(user_id)
 }
 
 fn media_dir(env: &TestEnv) -> PathBuf {
@@ -73,8 +75,7 @@ async fn post(app: &TestApp, path: &str, signed_request: &str) -> reqwest::Respo
 
 async fn assert_forgotten(env: &TestEnv, app: &TestApp) {
     assert!(env.stored_credentials().is_none(), "token file removed");
-    assert!(app.state.credentials.current().is_none(), "token in memory");
-    assert!(app.state.feed.peek().is_none(), "feed in memory");
+    assert!(app.state.accounts.accounts().is_empty(), "account in memory");
     assert!(!state_dir(env).join(SNAPSHOT).exists(), "snapshot on disk");
     assert!(!media_dir(env).exists(), "cached images");
     let feed = app.get("/feed.json").await;

@@ -24,7 +24,7 @@ async fn with_a_key_nothing_readable_lands_on_disk_and_a_wrong_key_stops_startup
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the first feed", 10, || async {
-        app.state.feed.peek().is_some()
+        app.has_feed()
     })
     .await;
     app.stop().await;
@@ -95,7 +95,7 @@ async fn a_damaged_snapshot_is_ignored_and_rebuilt() {
     std::fs::write(&path, b"{\"format\":1,\"data\":").expect("write junk");
     let app = env.spawn_app().await;
     wait_until("a rebuilt feed", 10, || async {
-        app.state.feed.peek().is_some()
+        app.has_feed()
     })
     .await;
     let response = app.get("/feed.json").await;

@@ -23,14 +23,14 @@ async fn an_absurd_rate_limit_wait_does_not_stop_the_refresher() {
         regain_minutes: u64::MAX,
     });
     wait_until("the refresher hit the limit", 10, || async {
-        app.state.feed.status().last_error.is_some()
+        app.account().feed.status().last_error.is_some()
     })
     .await;
     env.sandbox.set_mode(Mode::Healthy);
     // However long Instagram asks for, igfeed waits at most a day.
     env.advance(hours(25));
     wait_until("a successful refresh after the wait", 10, || async {
-        app.state.feed.status().last_error.is_none()
+        app.account().feed.status().last_error.is_none()
     })
     .await;
 }
@@ -62,9 +62,9 @@ async fn an_absurd_token_lifetime_is_stored_bounded_and_the_keeper_keeps_checkin
         .profile(&stored.access_token)
         .await
         .expect("the stored token works");
-    let checks = app.state.token_keeper.checks();
+    let checks = app.account().keeper.checks();
     wait_until("the keeper still checking", 10, || async {
-        app.state.token_keeper.checks() >= checks + 3
+        app.account().keeper.checks() >= checks + 3
     })
     .await;
 }
@@ -85,13 +85,13 @@ async fn work_that_came_due_during_a_clock_jump_is_done_without_a_restart() {
     });
     let app = env.spawn_app().await;
     wait_until("the first load hit the limit", 10, || async {
-        app.state.feed.status().last_error.is_some()
+        app.account().feed.status().last_error.is_some()
     })
     .await;
     env.sandbox.set_mode(Mode::Healthy);
-    let checks = app.state.token_keeper.checks();
+    let checks = app.account().keeper.checks();
     wait_until("a check before the jump", 10, || async {
-        app.state.token_keeper.checks() > checks
+        app.account().keeper.checks() > checks
     })
     .await;
     assert_eq!(env.sandbox.stats().calls.refresh, 0, "nothing due yet");
@@ -103,7 +103,7 @@ async fn work_that_came_due_during_a_clock_jump_is_done_without_a_restart() {
     })
     .await;
     wait_until("the feed fetched after the jump", 10, || async {
-        app.state.feed.peek().is_some()
+        app.has_feed()
     })
     .await;
 }

@@ -60,6 +60,7 @@ fn an_imported_token_says_its_age_is_unknown() {
     let readiness = Readiness {
         status: READY.into(),
         details: Some(Details {
+            accounts: Vec::new(),
             account: Some(Account {
                 username: Some("sandbox.cafe".into()),
                 user_id: Some("1784".into()),

@@ -15,15 +15,21 @@ pub(crate) enum Notice {
     TokenRefreshFailed,
     /// The account was disconnected and its data removed.
     Disconnected,
+    /// Another account's feed is now the default.
+    DefaultChanged,
+    /// `accounts.max` accounts are connected; the new one was not added.
+    TooManyAccounts,
 }
 
 impl Notice {
-    const ALL: [(Notice, &'static str); 5] = [
+    const ALL: [(Notice, &'static str); 7] = [
         (Notice::FeedRefreshed, "feed-refreshed"),
         (Notice::FeedRefreshFailed, "feed-refresh-failed"),
         (Notice::TokenRefreshed, "token-refreshed"),
         (Notice::TokenRefreshFailed, "token-refresh-failed"),
         (Notice::Disconnected, "disconnected"),
+        (Notice::DefaultChanged, "default-changed"),
+        (Notice::TooManyAccounts, "too-many-accounts"),
     ];
 
     /// The query value for the redirect.
@@ -53,6 +59,12 @@ impl Notice {
             }
             Notice::Disconnected => {
                 "Disconnected. The token and every copy of the feed were removed."
+            }
+            Notice::DefaultChanged => {
+                "The default feed changed: snippets without data-feed now show this account."
+            }
+            Notice::TooManyAccounts => {
+                "That account was not added: igfeed holds as many accounts as accounts.max allows. Disconnect one first, or raise the setting."
             }
         }
     }

@@ -90,5 +90,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, configured: bool, session: &Sessi
     .service(admin_resource(&[HOME_PATH, "/admin/"], session).get(status::page))
     .service(admin_resource(&["/admin/refresh-feed"], session).post(actions::refresh_feed))
     .service(admin_resource(&["/admin/refresh-token"], session).post(actions::refresh_token))
-    .service(admin_resource(&["/admin/disconnect"], session).post(actions::disconnect));
+    .service(admin_resource(&["/admin/disconnect"], session).post(actions::disconnect))
+    .service(admin_resource(&["/admin/make-default"], session).post(actions::make_default));
 }

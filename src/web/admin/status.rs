@@ -24,7 +24,18 @@ struct StatusPage {
     csrf_token: String,
     notice: Option<&'static str>,
     can_connect: bool,
-    account: Option<Account>,
+    accounts: Vec<AccountBlock>,
+    max_accounts: usize,
+    /// The default feed's preview (the live widget shows it).
+    has_preview: bool,
+}
+
+/// Everything the page shows about one account.
+struct AccountBlock {
+    id: String,
+    is_default: bool,
+    feed_name: String,
+    account: Account,
     problems: Vec<Problem>,
     feed_url: String,
     feed: Option<FeedView>,
@@ -39,14 +50,19 @@ struct Snippets {
 }
 
 impl Snippets {
-    fn new(public_url: &url::Url) -> Self {
+    /// The snippets for the default feed (`feed` = `None`) or a named one.
+    fn new(public_url: &url::Url, feed: Option<&str>) -> Self {
         let base = public_url.as_str().trim_end_matches('/');
+        let (attribute, parameter) = feed.map_or_else(
+            || (String::new(), String::new()),
+            |name| (format!(" data-feed=\"{name}\""), format!("feed={name}&")),
+        );
         Self {
             script_tag: format!(
-                "<script src=\"{base}/widget.js\" data-limit=\"9\" data-columns=\"3\" async></script>"
+                "<script src=\"{base}/widget.js\"{attribute} data-limit=\"9\" data-columns=\"3\" async></script>"
             ),
             iframe: format!(
-                "<iframe src=\"{base}/embed?limit=9&columns=3\" title=\"Instagram posts\" width=\"100%\" height=\"720\" loading=\"lazy\" style=\"border:0\"></iframe>\n\
+                "<iframe src=\"{base}/embed?{parameter}limit=9&columns=3\" title=\"Instagram posts\" width=\"100%\" height=\"720\" loading=\"lazy\" style=\"border:0\"></iframe>\n\
                  <script src=\"{base}/embed.js\" async></script>"
             ),
         }
@@ -93,23 +109,69 @@ pub struct StatusQuery {
     notice: Option<String>,
 }
 
-/// The admin home page.
+/// The admin home page: every connected account, the default one first marked as such.
 pub async fn page(
     session: AdminSession,
     query: web::Query<StatusQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
+    let listing = state.accounts.listing();
+    let accounts: Vec<AccountBlock> = listing
+        .accounts
+        .iter()
+        .filter_map(|account| {
+            let is_default = listing.default.as_deref() == Some(account.id());
+            block(&state, account, is_default)
+        })
+        .collect();
+    let notice = if query.connected.is_some() {
+        Some(Notice::Connected.text())
+    } else {
+        query
+            .notice
+            .as_deref()
+            .and_then(Notice::parse)
+            .map(Notice::text)
+    };
+    let has_preview = accounts
+        .iter()
+        .any(|a| a.is_default && !a.preview.is_empty());
+    let page = StatusPage {
+        csrf_token: session.csrf_token,
+        notice,
+        can_connect: state.instagram.can_authorize(),
+        accounts,
+        max_accounts: state.accounts.max(),
+        has_preview,
+    };
+    let mut response = pages::html(StatusCode::OK, page.render());
+    if page.has_preview {
+        // The live widget preview is the only script on any admin page: igfeed's own
+        // /widget.js fetching igfeed's own /feed.json. Other admin pages keep no script at all.
+        let policy = format!("{}; script-src 'self'; connect-src 'self'", state.admin.csp);
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    Ok(response)
+}
+
+/// One account's part of the page; `None` if it was disconnected meanwhile.
+fn block(
+    state: &AppState,
+    account: &crate::accounts::Account,
+    is_default: bool,
+) -> Option<AccountBlock> {
     let now = state.clock.now();
-    let current = state.feed.peek();
-    let credentials = state.credentials.current();
-    let feed_status = state.feed.status();
+    let credentials = account.credentials.current()?;
+    let current = account.feed.peek();
+    let feed_status = account.feed.status();
     let profile = current.as_ref().map(|c| &c.snapshot.feed.profile);
-    let account = credentials.as_ref().map(|c| Account {
-        username: c
-            .username
-            .clone()
-            .or_else(|| profile.map(|p| p.username.clone()))
-            .unwrap_or_else(|| "(unknown)".into()),
+    let c = &credentials;
+    let view = Account {
+        username: account.username().unwrap_or_else(|| "(unknown)".into()),
         name: profile.and_then(|p| p.name.clone()),
         picture: profile.and_then(|p| p.picture.clone()),
         account_type: profile.and_then(|p| p.account_type.clone()),
@@ -132,21 +194,17 @@ pub async fn page(
             },
         ),
         needs_reconnect: !c.is_active(),
-    });
+    };
     let mut problems = Vec::new();
-    if let Some(TokenState::NeedsReconnect { reason, .. }) = credentials.as_ref().map(|c| &c.state)
-    {
+    if let TokenState::NeedsReconnect { reason, .. } = &c.state {
         problems.push(Problem {
             what: format!("Instagram access ended: {reason}"),
             fix: "Instagram revoked access or the token expired — click Reconnect Instagram below.",
         });
     }
-    for error in [
-        feed_status.last_error.clone(),
-        state.token_keeper.last_error(),
-    ]
-    .into_iter()
-    .flatten()
+    for error in [feed_status.last_error.clone(), account.keeper.last_error()]
+        .into_iter()
+        .flatten()
     {
         if !problems.iter().any(|p| p.what.contains(&error)) {
             problems.push(Problem {
@@ -159,7 +217,7 @@ pub async fn page(
         updated_at: when(Some(c.snapshot.fetched_at), now),
         age: ago(c.snapshot.fetched_at, now),
         posts: c.snapshot.feed.posts.len(),
-        stale: state.feed.is_stale(c),
+        stale: account.feed.is_stale(c),
         last_attempt: when(feed_status.last_attempt, now),
         last_outcome: if feed_status.last_error.is_some() {
             "failed"
@@ -187,38 +245,23 @@ pub async fn page(
                 .collect()
         })
         .unwrap_or_default();
-    let notice = if query.connected.is_some() {
-        Some(Notice::Connected.text())
-    } else {
-        query
-            .notice
-            .as_deref()
-            .and_then(Notice::parse)
-            .map(Notice::text)
+    let feed_name = account.feed_name();
+    let named = (!is_default).then_some(feed_name.as_str());
+    let feed_url = match named {
+        None => format!("{}feed.json", state.public_url),
+        Some(name) => format!("{}feed.json?feed={name}", state.public_url),
     };
-    let page = StatusPage {
-        csrf_token: session.csrf_token,
-        notice,
-        can_connect: state.instagram.can_authorize(),
-        account,
+    Some(AccountBlock {
+        id: account.id().to_owned(),
+        is_default,
+        widget: Snippets::new(&state.public_url, named),
+        feed_name,
+        account: view,
         problems,
-        feed_url: format!("{}feed.json", state.public_url),
+        feed_url,
         feed,
-        widget: Snippets::new(&state.public_url),
         preview,
-    };
-    let mut response = pages::html(StatusCode::OK, page.render());
-    if !page.preview.is_empty() {
-        // The live widget preview is the only script on any admin page: igfeed's own
-        // /widget.js fetching igfeed's own /feed.json. Other admin pages keep no script at all.
-        let policy = format!("{}; script-src 'self'; connect-src 'self'", state.admin.csp);
-        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&policy) {
-            response
-                .headers_mut()
-                .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
-        }
-    }
-    Ok(response)
+    })
 }
 
 fn delta(duration: std::time::Duration) -> chrono::TimeDelta {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::ApiCaller;
 use crate::credentials::{Credentials, TokenState};
-use crate::feed::FeedService;
+use crate::accounts::Account;
 use crate::web::AppState;
 
 /// The answer (a contract: DESIGN.md, "Admin API").
@@ -42,26 +42,23 @@ struct FeedView {
 
 pub(super) async fn list(_: ApiCaller, state: web::Data<AppState>) -> HttpResponse {
     let accounts = state
-        .credentials
-        .current()
-        .map(|credentials| view(&credentials, &state.feed))
-        .into_iter()
+        .accounts
+        .accounts()
+        .iter()
+        .filter_map(|account| Some(view(account, &account.credentials.current()?)))
         .collect();
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(AccountList { accounts })
 }
 
-fn view(credentials: &Credentials, feed: &FeedService) -> AccountView {
+fn view(account: &Account, credentials: &Credentials) -> AccountView {
+    let feed = &account.feed;
     let current = feed.peek();
     let profile = current.as_ref().map(|c| &c.snapshot.feed.profile);
-    let username = credentials
-        .username
-        .clone()
-        .or_else(|| profile.map(|p| p.username.clone()))
-        .filter(|name| !name.is_empty());
+    let username = account.username();
     AccountView {
-        id: credentials.account_id().unwrap_or_default().to_owned(),
+        id: account.id().to_owned(),
         name: profile.and_then(|p| p.name.clone()),
         connection: match credentials.state {
             TokenState::Active => "connected",
@@ -69,7 +66,7 @@ fn view(credentials: &Credentials, feed: &FeedService) -> AccountView {
         },
         token_expires_at: credentials.expires_at,
         feed: FeedView {
-            name: username.as_ref().map(|name| name.to_lowercase()),
+            name: Some(account.feed_name()),
             updated_at: current.as_ref().map(|c| c.snapshot.fetched_at),
             posts: current.as_ref().map(|c| c.snapshot.feed.posts.len()),
             stale: current.as_ref().map(|c| feed.is_stale(c)),

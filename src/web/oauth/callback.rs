@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
 use super::pages::{self, Failure};
+use crate::accounts::ConnectError;
 use crate::connection::{ImportError, connect_with_code};
 use crate::web::AppState;
 use crate::web::admin::session::AdminSession;
@@ -44,22 +45,20 @@ pub(super) async fn callback(
     if crate::instagram::authorization_code(code).is_none() {
         return pages::failure(&state, Failure::MalformedCode);
     }
-    let previous = state.credentials.current().and_then(|c| c.user_id);
-    match connect_with_code(&state.instagram, &state.credentials, &state.clock, code).await {
-        Ok(connected) => {
-            if previous.is_some() && previous != connected.user_id {
-                // Another account now: its feed must not be shown under the new one.
-                if let Err(error) = state.feed.purge().await {
-                    tracing::error!(%error, "could not remove the previous account's feed");
-                }
-            }
-            state.refresh_trigger.refresh_soon();
+    // The account approved becomes a new account, or the new token of the same account
+    // connected before (matched by Instagram's ids): never a twin.
+    match connect_with_code(&state.instagram, &state.accounts, &state.clock, code).await {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/admin?connected=1"))
+            .finish(),
+        Err(ImportError::Rejected(error)) => pages::failure(&state, Failure::Upstream(error)),
+        Err(ImportError::Account(ConnectError::TooMany { max })) => {
+            tracing::warn!(max, "an account was not added: accounts.max are connected");
             HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, "/admin?connected=1"))
+                .insert_header((header::LOCATION, "/admin?notice=too-many-accounts"))
                 .finish()
         }
-        Err(ImportError::Rejected(error)) => pages::failure(&state, Failure::Upstream(error)),
-        Err(ImportError::Storage(error)) => {
+        Err(ImportError::Account(error)) => {
             tracing::error!(%error, "could not store the new token");
             pages::failure(&state, Failure::Storage)
         }

@@ -23,9 +23,13 @@ pub struct Readiness {
     pub details: Option<Details>,
 }
 
-/// The state of the account, its token and the feed.
+/// The state of the default account, its token and its feed (the fields releases before
+/// several accounts had), then every account's.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Details {
+    /// Every connected account, first connected first; older servers leave it out.
+    #[serde(default)]
+    pub accounts: Vec<AccountDetails>,
     /// The connected account; `null` when none is.
     pub account: Option<Account>,
     /// `not-connected`, `connected` or `needs-reconnect`.
@@ -41,6 +45,28 @@ pub struct Details {
     /// is well. Older servers leave it out.
     #[serde(default)]
     pub tasks: Vec<TaskTrouble>,
+}
+
+/// One account: which it is, its feed's name, and its state as in [`Details`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AccountDetails {
+    /// The account id (Instagram's user id).
+    pub id: String,
+    /// Its feed's name (`?feed=`).
+    pub feed_name: String,
+    /// Whether its feed is the default one.
+    pub default: bool,
+    /// Its names.
+    pub account: Option<Account>,
+    /// `connected` or `needs-reconnect`.
+    pub connection: String,
+    /// Why and since when the owner must reconnect; only with `needs-reconnect`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconnect: Option<Reconnect>,
+    /// The token's age and expiry.
+    pub token: Option<Token>,
+    /// Its served snapshot and its refresher's latest outcome.
+    pub feed: Feed,
 }
 
 /// A background task that panicked and was restarted.
@@ -132,32 +158,34 @@ pub const RECONNECT_FIX: &str = "open /admin and click Reconnect";
 /// Gathers the full document from the application's state (no Instagram call).
 pub(crate) async fn gather(state: &AppState) -> Readiness {
     let now = state.clock.now();
-    let current = state.feed.peek();
-    let refresh = state.feed.status();
-    let credentials = state.credentials.current();
-    let profile_name = current
-        .as_ref()
-        .map(|c| c.snapshot.feed.profile.username.clone());
-    let feed = Feed {
-        updated_at: current.as_ref().map(|c| c.snapshot.fetched_at),
-        age_seconds: current
-            .as_ref()
-            .map(|c| seconds(now, c.snapshot.fetched_at)),
-        posts: current.as_ref().map(|c| c.snapshot.feed.posts.len()),
-        stale: current.as_ref().map(|c| state.feed.is_stale(c)),
-        last_attempt: refresh.last_attempt,
-        last_success: refresh.last_success,
-        last_error: refresh.last_error,
-        consecutive_failures: refresh.consecutive_failures,
-    };
-    let mut details = match credentials {
+    let listing = state.accounts.listing();
+    let accounts: Vec<AccountDetails> = listing
+        .accounts
+        .iter()
+        .filter_map(|account| {
+            let default = listing.default.as_deref() == Some(account.id());
+            of_account(account, default, now)
+        })
+        .collect();
+    let ready = state
+        .accounts
+        .default_account()
+        .is_some_and(|a| a.feed.peek().is_some());
+    let mut details = match accounts.iter().find(|a| a.default) {
         None => Details {
             connection: "not-connected".into(),
-            feed,
             ..Details::default()
         },
-        Some(c) => connected(&c, now, state.token_keeper.last_error(), profile_name, feed),
+        Some(a) => Details {
+            account: a.account.clone(),
+            connection: a.connection.clone(),
+            reconnect: a.reconnect.clone(),
+            token: a.token.clone(),
+            feed: a.feed.clone(),
+            ..Details::default()
+        },
     };
+    details.accounts = accounts;
     details.tasks = state
         .task_health
         .troubles()
@@ -172,9 +200,52 @@ pub(crate) async fn gather(state: &AppState) -> Readiness {
         })
         .collect();
     Readiness {
-        status: if current.is_some() { READY } else { NOT_READY }.into(),
+        status: if ready { READY } else { NOT_READY }.into(),
         details: Some(details),
     }
+}
+
+/// One account's details; `None` if it was disconnected meanwhile.
+fn of_account(
+    account: &crate::accounts::Account,
+    default: bool,
+    now: DateTime<Utc>,
+) -> Option<AccountDetails> {
+    let credentials = account.credentials.current()?;
+    let current = account.feed.peek();
+    let refresh = account.feed.status();
+    let profile_name = current
+        .as_ref()
+        .map(|c| c.snapshot.feed.profile.username.clone());
+    let feed = Feed {
+        updated_at: current.as_ref().map(|c| c.snapshot.fetched_at),
+        age_seconds: current
+            .as_ref()
+            .map(|c| seconds(now, c.snapshot.fetched_at)),
+        posts: current.as_ref().map(|c| c.snapshot.feed.posts.len()),
+        stale: current.as_ref().map(|c| account.feed.is_stale(c)),
+        last_attempt: refresh.last_attempt,
+        last_success: refresh.last_success,
+        last_error: refresh.last_error,
+        consecutive_failures: refresh.consecutive_failures,
+    };
+    let details = connected(
+        &credentials,
+        now,
+        account.keeper.last_error(),
+        profile_name,
+        feed,
+    );
+    Some(AccountDetails {
+        id: account.id().to_owned(),
+        feed_name: account.feed_name(),
+        default,
+        account: details.account,
+        connection: details.connection,
+        reconnect: details.reconnect,
+        token: details.token,
+        feed: details.feed,
+    })
 }
 
 fn connected(
@@ -204,6 +275,7 @@ fn connected(
         connection: connection.into(),
         reconnect,
         tasks: Vec::new(),
+        accounts: Vec::new(),
         token: Some(Token {
             source: match c.source {
                 TokenSource::Imported => "imported",

@@ -34,7 +34,10 @@ async fn readyz(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let readiness = if is_operator(&req, &state) {
         gather(&state).await
     } else {
-        let ready = state.feed.peek().is_some();
+        let ready = state
+            .accounts
+            .default_account()
+            .is_some_and(|a| a.feed.peek().is_some());
         Readiness {
             status: if ready {
                 details::READY

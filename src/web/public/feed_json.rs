@@ -4,7 +4,6 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::feed::FeedError;
 use crate::feed::cursor;
 use crate::feed::document::{MAX_PAGE, PageRequest};
 use crate::web::AppState;
@@ -16,6 +15,8 @@ use crate::web::error::codes;
 pub(super) struct FeedQuery {
     limit: Option<String>,
     after: Option<String>,
+    #[serde(flatten)]
+    feed: super::feeds::FeedParam,
 }
 
 impl FeedQuery {
@@ -65,18 +66,21 @@ pub(super) async fn feed_json(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     let page = query.page()?;
+    let name = query.feed.name()?;
+    let account = super::feeds::account_for(&state, name.as_deref()).await?;
+    let feed = &account.feed;
     // A held snapshot is a cache hit; otherwise the service loads (or explains why not).
-    let current = match state.feed.peek() {
+    let current = match feed.peek() {
         Some(current) => {
             state.metrics.record_feed_cache(true);
             current
         }
         None => {
             state.metrics.record_feed_cache(false);
-            state.feed.current().await.map_err(unavailable)?
+            feed.current().await.map_err(super::feeds::unavailable)?
         }
     };
-    let body = state.feed.body(&current, &page).await;
+    let body = feed.body(&current, &page).await;
     Ok(super::prepared_response::respond(
         &req,
         &body,
@@ -84,22 +88,6 @@ pub(super) async fn feed_json(
         &state.feed_cache_control,
         &[],
     ))
-}
-
-/// 503 with a reason a site owner can act on; never an empty feed presented as real.
-fn unavailable(error: FeedError) -> WebError {
-    let (code, message) = match &error {
-        FeedError::NotConnected => (codes::NOT_CONNECTED, error.to_string()),
-        FeedError::NeedsReconnect(_) => (
-            codes::NEEDS_RECONNECT,
-            "the Instagram account must be reconnected in /admin".to_owned(),
-        ),
-        FeedError::Unavailable(_) => (
-            codes::FEED_UNAVAILABLE,
-            "the feed has not been fetched yet; try again shortly".to_owned(),
-        ),
-    };
-    WebError::unavailable(code, message)
 }
 
 #[cfg(test)]

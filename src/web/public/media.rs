@@ -46,6 +46,8 @@ const BUSY_RETRY_SECS: u32 = 5;
 #[derive(Debug, Deserialize)]
 pub(super) struct VersionQuery {
     v: Option<String>,
+    /// Whose profile picture (an account id); without it, the default account's.
+    account: Option<String>,
 }
 
 /// Serves `/media/{tail}`.
@@ -66,13 +68,13 @@ pub(super) async fn media(
         Ok(path) => path,
         Err(bad) => return error(MediaError::BadPath(bad)),
     };
+    let Some(account) = owner(&state, &path.target, query.account.as_deref()) else {
+        return error(MediaError::NotFound);
+    };
+    let media = &account.media;
     match path.variant {
         Variant::Size(size) => {
-            match state
-                .media
-                .image(&path.target, size, query.v.as_deref())
-                .await
-            {
+            match media.image(&path.target, size, query.v.as_deref()).await {
                 Ok(served) => image(&req, served),
                 Err(e) => error(e),
             }
@@ -82,10 +84,33 @@ pub(super) async fn media(
                 .headers()
                 .get(header::RANGE)
                 .and_then(|v| v.to_str().ok());
-            match state.media.video(&path.target, range).await {
+            match media.video(&path.target, range).await {
                 Ok(upstream) => video(upstream),
                 Err(e) => error(e),
             }
+        }
+    }
+}
+
+/// The account whose image `target` is: a post's is found in the feeds (post ids are unique
+/// across Instagram), the profile picture's is named by `account` (the default account's
+/// without it).
+fn owner(
+    state: &AppState,
+    target: &key::Target,
+    account: Option<&str>,
+) -> Option<std::sync::Arc<crate::accounts::Account>> {
+    match target {
+        key::Target::Profile => match account {
+            Some(id) => state.accounts.by_id(id),
+            None => state.accounts.default_account(),
+        },
+        key::Target::Item { .. } => {
+            let accounts = state.accounts.listing();
+            let found = accounts.accounts.iter().find(|a| a.media.holds(target));
+            // Not in any feed now: the default account answers (404, or a snapshot still
+            // loading), as before there were several.
+            found.cloned().or_else(|| state.accounts.default_account())
         }
     }
 }

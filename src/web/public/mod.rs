@@ -2,6 +2,7 @@
 
 mod embed;
 mod feed_json;
+mod feeds;
 mod media;
 mod prepared_response;
 mod widget;

@@ -34,7 +34,7 @@ async fn budgets_hold_under_a_burst_of_distinct_images() {
         .collect()
         .await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
-    let media = &app.state.media;
+    let media = &app.account().media;
     let memory = media.memory_bytes().await;
     assert!(memory <= 1 << 20, "memory: {memory} bytes");
     let dir = env.settings().storage.dir.join("media");

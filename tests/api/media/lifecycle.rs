@@ -50,16 +50,19 @@ async fn disconnect_purges_the_media_caches() {
     let (app, _) = env.spawn_connected().await;
     let url = image_urls(&app).await.swap_remove(0);
     assert_eq!(load(&app, &url).await.0, 200);
-    let dir = env.settings().storage.dir.join("media");
+    let account = app.account();
+    let dir = account.dir().path().join("media");
     assert!(std::fs::read_dir(&dir).expect("media dir").count() > 0);
-    let state = &app.state;
-    igfeed::connection::disconnect(&state.credentials, &state.feed, &state.media)
+    app.state
+        .accounts
+        .disconnect(account.id())
         .await
         .expect("disconnects");
-    assert_eq!(state.media.memory_bytes().await, 0);
-    assert_eq!(state.media.disk_bytes(), 0);
+    assert_eq!(account.media.memory_bytes().await, 0);
+    assert_eq!(account.media.disk_bytes(), 0);
     let left = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "no image left on disk");
+    assert!(!account.dir().path().exists(), "the account's directory is gone");
     assert_eq!(load(&app, &url).await.0, 404);
     app.stop().await;
 }
@@ -112,7 +115,7 @@ async fn new_posts_are_fetched_ahead_once() {
     .await;
     env.sandbox.reset_stats();
     let id = env.sandbox.add_post();
-    app.state.refresh_trigger.refresh_soon();
+    app.account().trigger.refresh_soon();
     let feed = feed_until(&app, "the new post's sizes", |f| {
         f["posts"][0]["id"] == id.as_str() && items(f).iter().all(has_sizes)
     })

@@ -105,13 +105,14 @@ async fn meta_callbacks_the_same_request_acts_once() {
 
     // The owner reconnects; the captured request, replayed, must not disconnect them again.
     app.state
-        .credentials
-        .save(connected_account)
+        .accounts
+        .connect(connected_account)
+        .await
         .expect("reconnected");
     let (status, code) = error_code(post(&app, PATHS[0], &request).await).await;
     assert_eq!((status, code.as_str()), (409, "replayed-signed-request"));
     assert!(env.stored_credentials().is_some(), "token file kept");
-    assert!(app.state.credentials.current().is_some(), "token kept");
+    assert!(app.account().credentials.current().is_some(), "token kept");
 
     // Data deletion: one request, one record; the replay is refused.
     let about_a_stranger = signed(&env, STRANGER);

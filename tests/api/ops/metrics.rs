@@ -72,7 +72,7 @@ async fn instagram_calls_are_counted_per_attempt_by_endpoint_and_outcome() {
     assert_eq!(count(&text, "media_list", "ok"), stats.calls.media_list);
 
     env.sandbox.set_mode(Mode::Outage);
-    let _ = app.state.feed.refresh().await;
+    let _ = app.account().feed.refresh().await;
     let (_, text) = get(&app, "/metrics", &[]).await;
     let failed = env.sandbox.stats().calls.me - stats.calls.me;
     assert_eq!(failed, 3, "IGFEED__INSTAGRAM__RETRY_ATTEMPTS = 3");

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
 use askama::Template;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -62,6 +62,10 @@ pub(crate) struct Rendered {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Key {
+    /// Whose feed, as asked for: `None` for the default feed (whichever account it is, its
+    /// snapshot's time tells pages apart), else the feed's name.
+    feed: Option<String>,
+    account: String,
     fetched_at: DateTime<Utc>,
     stale: bool,
     options: EmbedOptions,
@@ -70,12 +74,19 @@ struct Key {
 impl Key {
     /// Options that change nothing on this page are left out, so they cannot multiply the
     /// copies kept: `lightbox` is accepted for parity with the widget, but the page has none.
-    fn new(fetched_at: DateTime<Utc>, stale: bool, options: EmbedOptions) -> Self {
+    fn new(
+        (feed, account): (Option<String>, String),
+        fetched_at: DateTime<Utc>,
+        stale: bool,
+        options: EmbedOptions,
+    ) -> Self {
         let options = EmbedOptions {
             lightbox: EmbedOptions::default().lightbox,
             ..options
         };
         Self {
+            feed,
+            account,
             fetched_at,
             stale,
             options,
@@ -110,27 +121,40 @@ impl EmbedPages {
 pub(crate) async fn embed(
     req: HttpRequest,
     query: web::Query<EmbedQuery>,
+    feed: web::Query<super::feeds::FeedParam>,
     state: web::Data<AppState>,
     pages: web::Data<EmbedPages>,
 ) -> Result<HttpResponse, WebError> {
     let options = query.parse()?;
-    let current = match state.feed.peek() {
+    let name = feed.name()?;
+    let account = match super::feeds::account_for(&state, name.as_deref()).await {
+        Ok(account) => account,
+        Err(error) if error.status_code() == actix_web::http::StatusCode::NOT_FOUND => {
+            return Err(error);
+        }
+        Err(_) => return Ok(unavailable(&state, &pages)),
+    };
+    let current = match account.feed.peek() {
         Some(current) => current,
-        None => match state.feed.current().await {
+        None => match account.feed.current().await {
             Ok(current) => current,
             Err(error) => {
-                // Disconnected or never fetched: forget every rendered copy of the old feed.
-                pages.cache.invalidate_all();
                 tracing::debug!(%error, "no feed for /embed");
-                return Ok(unavailable(&state));
+                return Ok(unavailable(&state, &pages));
             }
         },
     };
     let key = Key::new(
+        (name, account.id().to_owned()),
         current.snapshot.fetched_at,
-        state.feed.is_stale(&current),
+        account.feed.is_stale(&current),
         options,
     );
+    let feed_query = key
+        .feed
+        .as_deref()
+        .map(|name| format!("&feed={name}"))
+        .unwrap_or_default();
     let policy = Policy::of(&state);
     let options = key.options.clone();
     let rendered = pages
@@ -140,7 +164,7 @@ pub(crate) async fn embed(
                 .renders
                 .run(move || {
                     let feed = &current.snapshot.feed;
-                    render(&policy, &feed.profile, &feed.posts, &options)
+                    render(&policy, &feed.profile, &feed.posts, &options, &feed_query)
                 })
                 .await
                 .ok_or_else(|| "the render stopped".to_owned())?
@@ -166,6 +190,7 @@ fn render(
     profile: &crate::feed::domain::Profile,
     posts: &[crate::feed::domain::Post],
     options: &EmbedOptions,
+    feed_query: &str,
 ) -> Result<Rendered, askama::Error> {
     let (slice, next) = view::page(posts, options);
     let columns = options.columns;
@@ -195,7 +220,7 @@ fn render(
         hover_captions: options.captions == "hover",
         more: next
             .filter(|_| options.load_more)
-            .map(|cursor| format!("/embed?{}", options.query(Some(&cursor)))),
+            .map(|cursor| format!("/embed?{}{feed_query}", options.query(Some(&cursor)))),
         inline_css,
     };
     let html = page.render()?;
@@ -243,8 +268,10 @@ impl Policy {
     }
 }
 
-/// 503 with an empty page: an iframe shows nothing rather than an error text.
-fn unavailable(state: &AppState) -> HttpResponse {
+/// 503 with an empty page: an iframe shows nothing rather than an error text. Disconnected
+/// or never fetched: every rendered copy of an old feed is forgotten too.
+fn unavailable(state: &AppState, pages: &EmbedPages) -> HttpResponse {
+    pages.cache.invalidate_all();
     let body = UnavailablePage.render().unwrap_or_default();
     HttpResponse::ServiceUnavailable()
         .insert_header((header::RETRY_AFTER, "30"))
@@ -271,17 +298,22 @@ mod tests {
             lightbox: false,
             ..EmbedOptions::default()
         };
+        let feed = || (None, "1".to_owned());
         assert_eq!(
-            Key::new(at, false, without),
-            Key::new(at, false, EmbedOptions::default())
+            Key::new(feed(), at, false, without),
+            Key::new(feed(), at, false, EmbedOptions::default())
         );
         let wider = EmbedOptions {
             columns: 4,
             ..EmbedOptions::default()
         };
         assert_ne!(
-            Key::new(at, false, wider),
-            Key::new(at, false, EmbedOptions::default())
+            Key::new(feed(), at, false, wider),
+            Key::new(feed(), at, false, EmbedOptions::default())
+        );
+        assert_ne!(
+            Key::new((None, "2".to_owned()), at, false, EmbedOptions::default()),
+            Key::new(feed(), at, false, EmbedOptions::default())
         );
     }
 }

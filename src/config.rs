@@ -24,8 +24,8 @@ pub use crate::telemetry::LogFormat;
 pub use embed::EmbedSettings;
 pub use media::MediaSettings;
 pub use sections::{
-    AccountSettings, AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings, LogSettings,
-    OpsSettings, ServerSettings, TokenSettings,
+    AccountSettings, AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings,
+    LogSettings, OpsSettings, ServerSettings, TokenSettings,
 };
 
 /// The defaults every other source overrides, embedded so a bare binary runs.

@@ -51,7 +51,12 @@ fn main() -> ExitCode {
         Command::Status { url } => report(commands::status::run(&settings, url)),
         Command::Export { feed, out, offline } => {
             log(settings.log.format);
-            report(commands::export::run(&settings, feed.as_deref(), out, offline))
+            report(commands::export::run(
+                &settings,
+                feed.as_deref(),
+                out,
+                offline,
+            ))
         }
         Command::Token(TokenCommand::Import) => {
             log(settings.log.format);

@@ -11,10 +11,10 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::accounts::{AccountRegistry, Services};
 use crate::alerts::Alerts;
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::accounts::{AccountRegistry, Services};
 use crate::instagram::InstagramClient;
 use crate::media::MediaPools;
 use crate::meta_callbacks::DeletionLog;

@@ -123,7 +123,10 @@ async fn no_secret_reaches_any_log_line_at_trace_level() {
     let app = env.spawn_app().await;
     let mut exposed = String::new();
     helpers::wait_until("the first feed", 10, || async {
-        app.state.accounts.default_account().is_some_and(|a| a.feed.peek().is_some())
+        app.state
+            .accounts
+            .default_account()
+            .is_some_and(|a| a.feed.peek().is_some())
     })
     .await;
     env.advance(hours(24 * 8));
@@ -150,9 +153,23 @@ async fn no_secret_reaches_any_log_line_at_trace_level() {
         },
     ] {
         env.sandbox.set_mode(mode);
-        let before = app.state.accounts.default_account().expect("connected").feed.status().refreshes;
+        let before = app
+            .state
+            .accounts
+            .default_account()
+            .expect("connected")
+            .feed
+            .status()
+            .refreshes;
         helpers::wait_until("a refresh in this mode", 10, || async {
-            app.state.accounts.default_account().expect("connected").feed.status().refreshes > before
+            app.state
+                .accounts
+                .default_account()
+                .expect("connected")
+                .feed
+                .status()
+                .refreshes
+                > before
         })
         .await;
         for path in [

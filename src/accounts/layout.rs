@@ -107,14 +107,19 @@ pub struct StoredAccount {
 
 /// The stored account whose feed is `feed` (a username, compared lowercased, or an id), or
 /// the default one without a name; `None` when there is none. Reads only.
-pub fn find_stored(root: &StateDir, feed: Option<&str>) -> Result<Option<StoredAccount>, StorageError> {
+pub fn find_stored(
+    root: &StateDir,
+    feed: Option<&str>,
+) -> Result<Option<StoredAccount>, StorageError> {
     let wanted = feed.map(str::to_ascii_lowercase);
     if root.contains(CREDENTIALS_FILE) {
         // Not upgraded yet: the one account is the default.
         let store = CredentialStore::open(root.clone())?;
         let matches = match &wanted {
             None => true,
-            Some(name) => store.current().is_some_and(|c| names_of(root, &c).contains(name)),
+            Some(name) => store
+                .current()
+                .is_some_and(|c| names_of(root, &c).contains(name)),
         };
         return Ok(matches.then(|| StoredAccount {
             id: None,

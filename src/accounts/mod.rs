@@ -114,16 +114,16 @@ impl AccountRegistry {
             let root = root.clone();
             tokio::task::spawn_blocking(move || prepare(&root)).await??
         };
+        let mut present = present;
         let mut listing = Listing::default();
         for id in &index.order {
-            if !present.contains(id) {
+            let Some(at) = present.iter().position(|(name, _, _)| name == id) else {
                 continue;
-            }
-            let dir = dirs.subdir(id)?;
-            let store = CredentialStore::open(dir.clone())?;
+            };
+            let (id, dir, store) = present.swap_remove(at);
             listing
                 .accounts
-                .push(Account::open(id.clone(), dir, store, &services).await?);
+                .push(Account::open(id, dir, store, &services).await?);
         }
         listing.default = index.default.clone();
         if listing.accounts.len() > max {
@@ -360,7 +360,12 @@ impl Drop for Importing {
 /// Upgrades a one-account directory, then reads the index and the account directories
 /// present (removing those an interrupted disconnect left without credentials) and stores
 /// the reconciled index.
-fn prepare(root: &StateDir) -> Result<(StateDir, Index, Vec<String>), StorageError> {
+/// Each account's credentials are read here, before the index, so that a wrong key is
+/// reported on the file that matters.
+#[allow(clippy::type_complexity)]
+fn prepare(
+    root: &StateDir,
+) -> Result<(StateDir, Index, Vec<(String, StateDir, CredentialStore)>), StorageError> {
     let dirs = root.subdir(ACCOUNTS_DIR)?;
     let upgraded = layout::upgrade_single_account(root, &dirs)?;
     let mut present = Vec::new();
@@ -368,20 +373,22 @@ fn prepare(root: &StateDir) -> Result<(StateDir, Index, Vec<String>), StorageErr
         let dir = dirs.subdir(&name)?;
         dir.remove_stale_temps()?;
         if dir.contains(crate::credentials::CREDENTIALS_FILE) {
-            present.push(name);
+            let store = CredentialStore::open(dir.clone())?;
+            present.push((name, dir, store));
         } else {
             tracing::info!(account = %name, "removing what an interrupted disconnect left");
             dirs.remove_subdir(&name)?;
         }
     }
+    let names: Vec<String> = present.iter().map(|(name, _, _)| name.clone()).collect();
     let stored: Index = root.read(INDEX_FILE)?.unwrap_or_default();
-    let mut index = stored.reconciled(&present);
+    let mut index = stored.reconciled(&names);
     if let Some(id) = upgraded.filter(|id| index.order.first() != Some(id)) {
         // The account of a one-account directory was connected first.
         index.order.retain(|other| other != &id);
         index.order.insert(0, id);
     }
-    index = index.reconciled(&present);
+    index = index.reconciled(&names);
     if index != stored {
         root.write(INDEX_FILE, &index)?;
     }

@@ -115,7 +115,13 @@ async fn connect(
         let token = sandbox
             .issue_token_for(&account.username, TokenKind::LongLived, Duration::ZERO)
             .context("the sandbox lost an account")?;
-        import_token(&state.instagram, &state.accounts, clock, SecretString::from(token)).await?;
+        import_token(
+            &state.instagram,
+            &state.accounts,
+            clock,
+            SecretString::from(token),
+        )
+        .await?;
         usernames.push(account.username);
     }
     Ok(usernames)

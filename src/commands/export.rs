@@ -31,6 +31,9 @@ pub fn run(
     let Some(stored) = find_stored(&root, feed)? else {
         match feed {
             Some(name) => bail!("no feed is called `{name}`: `igfeed status` lists the feeds"),
+            None if offline => bail!(
+                "no stored feed yet: connect an account and run igfeed until it has fetched the feed once"
+            ),
             None => bail!(
                 "no Instagram account is connected: connect one in /admin or with `igfeed token import`"
             ),

@@ -5,10 +5,10 @@ use std::io::Read;
 use anyhow::{Context, bail};
 use secrecy::SecretString;
 
+use crate::accounts::{AccountRegistry, Services};
 use crate::clock;
 use crate::config::Settings;
 use crate::connection::import_token;
-use crate::accounts::{AccountRegistry, Services};
 use crate::media::MediaPools;
 use crate::storage::StateDir;
 
@@ -36,7 +36,11 @@ pub fn import(settings: &Settings) -> anyhow::Result<()> {
             },
         )
         .await?;
-        let before: Vec<String> = accounts.accounts().iter().map(|a| a.id().to_owned()).collect();
+        let before: Vec<String> = accounts
+            .accounts()
+            .iter()
+            .map(|a| a.id().to_owned())
+            .collect();
         let account = import_token(&client, &accounts, &clock::system(), token).await?;
         let replaced = before.iter().any(|id| id == account.id());
         anyhow::Ok((account, replaced))

@@ -144,10 +144,10 @@ impl StateDir {
         for entry in std::fs::read_dir(path).map_err(|e| StorageError::io(path, e))? {
             let entry = entry.map_err(|e| StorageError::io(path, e))?;
             let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-            if let (true, Some(name)) = (is_dir, entry.file_name().to_str()) {
-                if files::validate_name(name).is_ok() {
-                    names.push(name.to_owned());
-                }
+            if let (true, Some(name)) = (is_dir, entry.file_name().to_str())
+                && files::validate_name(name).is_ok()
+            {
+                names.push(name.to_owned());
             }
         }
         names.sort();

@@ -3,9 +3,9 @@
 
 use actix_web::http::header::HeaderValue;
 
+use crate::accounts::AccountRegistry;
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::accounts::AccountRegistry;
 use crate::instagram::InstagramClient;
 use crate::metrics::Metrics;
 use crate::tasks::supervisor::TaskHealth;

@@ -159,7 +159,10 @@ async fn accounts_lists_the_connected_account_in_the_contract_shape() {
     );
 
     env.sandbox.revoke_all_tokens();
-    assert!(app.account().feed.refresh().await.is_err(), "the token is dead");
+    assert!(
+        app.account().feed.refresh().await.is_err(),
+        "the token is dead"
+    );
     let (_, body) = call(&app, Some(&bearer())).await;
     assert_eq!(
         body["accounts"][0]["connection"], "needs-reconnect",

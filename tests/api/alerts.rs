@@ -85,10 +85,7 @@ async fn needs_reconnect_is_sent_once_per_episode() {
     env.set("IGFEED__FEED__REFRESH_INTERVAL", "100ms");
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
-    wait_until("the first feed", 10, || async {
-        app.has_feed()
-    })
-    .await;
+    wait_until("the first feed", 10, || async { app.has_feed() }).await;
     let_checks_pass(&app, 3).await;
     assert!(
         receiver.bodies().is_empty(),
@@ -171,10 +168,7 @@ async fn feed_stale_is_sent_after_24_hours_without_a_refresh() {
     let env = env_with(&receiver).await;
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
-    wait_until("the first feed", 10, || async {
-        app.has_feed()
-    })
-    .await;
+    wait_until("the first feed", 10, || async { app.has_feed() }).await;
     env.sandbox.set_mode(Mode::Outage);
     env.advance(hours(23));
     let_checks_pass(&app, 3).await;

@@ -65,10 +65,7 @@ async fn export_writes_every_post_and_offline_uses_the_stored_snapshot() {
     assert_eq!(doc["next"], serde_json::Value::Null);
 
     let app = env.spawn_app().await;
-    wait_until("the first feed", 10, || async {
-        app.has_feed()
-    })
-    .await;
+    wait_until("the first feed", 10, || async { app.has_feed() }).await;
     app.stop().await;
     env.sandbox.set_mode(igfeed_sandbox::Mode::Outage);
     let offline = igfeed(&env, &["export", "--offline"], "");

@@ -260,7 +260,10 @@ async fn an_outage_serves_the_last_feed_as_stale_and_recovers() {
     .await;
     // No visitor has asked yet: the refresher compresses the stale page itself.
     wait_until("the stale page prepared", 10, || async {
-        app.account().feed.peek().is_some_and(|c| c.stale_page_ready())
+        app.account()
+            .feed
+            .peek()
+            .is_some_and(|c| c.stale_page_ready())
     })
     .await;
     let (status, _, body) = feed(&app, "").await;
@@ -441,10 +444,7 @@ async fn only_configured_origins_are_allowed() {
     env.set("IGFEED__CORS__ALLOWED_ORIGINS", "https://shop.example");
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
-    wait_until("the first feed", 10, || async {
-        app.has_feed()
-    })
-    .await;
+    wait_until("the first feed", 10, || async { app.has_feed() }).await;
     let ask = |origin: &'static str| {
         app.http
             .get(format!("{}/feed.json", app.address))

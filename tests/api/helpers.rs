@@ -181,10 +181,7 @@ impl TestEnv {
     pub async fn spawn_connected(&self) -> (TestApp, String) {
         let token = self.store_credentials(hours(1));
         let app = self.spawn_app().await;
-        wait_until("the first feed", 10, || async {
-            app.has_feed()
-        })
-        .await;
+        wait_until("the first feed", 10, || async { app.has_feed() }).await;
         (app, token)
     }
 
@@ -192,7 +189,9 @@ impl TestEnv {
     pub fn stored_credentials(&self) -> Option<Credentials> {
         let dir = StateDir::open(&self.settings().storage).expect("storage opens");
         let stored = igfeed::accounts::layout::find_stored(&dir, None).expect("storage reads")?;
-        CredentialStore::open(stored.dir).expect("store opens").current()
+        CredentialStore::open(stored.dir)
+            .expect("store opens")
+            .current()
     }
 
     /// Makes the sandbox's time (and igfeed's) jump forward.

@@ -93,9 +93,9 @@ async fn every_shape_is_served_at_every_width_without_upscaling() {
     .await;
     let public = &app.address;
     assert!(
-        feed["profile"]["picture"]
-            .as_str()
-            .is_some_and(|p| p.starts_with(&format!("{public}/media/profile/320?v="))),
+        feed["profile"]["picture"].as_str().is_some_and(|p| p
+            .starts_with(&format!("{public}/media/profile/320?account="))
+            && p.contains("&v=")),
         "{}",
         feed["profile"]["picture"]
     );

@@ -21,10 +21,7 @@ async fn connected() -> (TestEnv, TestApp) {
     let env = TestEnv::start().await;
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
-    wait_until("the first feed", 10, || async {
-        app.has_feed()
-    })
-    .await;
+    wait_until("the first feed", 10, || async { app.has_feed() }).await;
     let media = media_dir(&env);
     std::fs::create_dir_all(&media).expect("media dir");
     std::fs::write(media.join("post-1-320.jpg"), b"jpeg").expect("cached image");
@@ -75,7 +72,10 @@ async fn post(app: &TestApp, path: &str, signed_request: &str) -> reqwest::Respo
 
 async fn assert_forgotten(env: &TestEnv, app: &TestApp) {
     assert!(env.stored_credentials().is_none(), "token file removed");
-    assert!(app.state.accounts.accounts().is_empty(), "account in memory");
+    assert!(
+        app.state.accounts.accounts().is_empty(),
+        "account in memory"
+    );
     assert!(!state_dir(env).join(SNAPSHOT).exists(), "snapshot on disk");
     assert!(!media_dir(env).exists(), "cached images");
     let feed = app.get("/feed.json").await;
@@ -157,7 +157,8 @@ async fn data_deletion_deletes_and_answers_a_code_with_a_status_page() {
         "the page says what was done: {html}"
     );
 
-    let log = std::fs::read_to_string(state_dir(&env).join("deletions.json")).expect("log");
+    let log =
+        std::fs::read_to_string(env.settings().storage.dir.join("deletions.json")).expect("log");
     assert!(log.contains(code), "the request is recorded");
     assert!(!log.contains(&app_scoped_id), "but not who made it");
 }

@@ -5,16 +5,28 @@ use super::helpers::{TestEnv, hours, wait_until};
 const KEY: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const OTHER_KEY: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 
+/// Every file under the state directory (accounts' directories included), by file name.
 fn files(env: &TestEnv) -> Vec<(String, Vec<u8>)> {
-    let dir = env.settings().storage.dir;
-    std::fs::read_dir(&dir)
-        .expect("storage dir")
-        .map(|entry| {
+    fn walk(dir: &std::path::Path, found: &mut Vec<(String, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).expect("storage dir") {
             let entry = entry.expect("entry");
-            let name = entry.file_name().to_string_lossy().into_owned();
-            (name, std::fs::read(entry.path()).unwrap_or_default())
-        })
-        .collect()
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(&entry.path(), found);
+            } else {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                found.push((name, std::fs::read(entry.path()).unwrap_or_default()));
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(&env.settings().storage.dir, &mut found);
+    found
+}
+
+/// The connected account's directory (named after its user id).
+fn account_dir(env: &TestEnv) -> std::path::PathBuf {
+    let (_, user_id) = env.sandbox.account_ids();
+    env.settings().storage.dir.join("accounts").join(user_id)
 }
 
 #[tokio::test]
@@ -23,10 +35,7 @@ async fn with_a_key_nothing_readable_lands_on_disk_and_a_wrong_key_stops_startup
     env.set("IGFEED__STORAGE__ENCRYPTION_KEY", KEY);
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
-    wait_until("the first feed", 10, || async {
-        app.has_feed()
-    })
-    .await;
+    wait_until("the first feed", 10, || async { app.has_feed() }).await;
     app.stop().await;
     let stored = files(&env);
     assert!(
@@ -91,17 +100,18 @@ async fn a_damaged_credentials_file_stops_startup_and_is_left_alone() {
 async fn a_damaged_snapshot_is_ignored_and_rebuilt() {
     let env = TestEnv::start().await;
     env.store_credentials(hours(1));
+    // Written where releases before several accounts kept it: the start moves it into the
+    // account's directory, where it is found damaged.
     let path = env.settings().storage.dir.join("feed-snapshot.json");
     std::fs::write(&path, b"{\"format\":1,\"data\":").expect("write junk");
     let app = env.spawn_app().await;
-    wait_until("a rebuilt feed", 10, || async {
-        app.has_feed()
-    })
-    .await;
+    wait_until("a rebuilt feed", 10, || async { app.has_feed() }).await;
     let response = app.get("/feed.json").await;
     assert_eq!(response.status(), 200);
     app.stop().await;
-    let rebuilt = std::fs::read_to_string(&path).expect("rewritten");
+    assert!(!path.exists(), "moved into the account's directory");
+    let rebuilt =
+        std::fs::read_to_string(account_dir(&env).join("feed-snapshot.json")).expect("rewritten");
     assert!(
         rebuilt.contains("sandbox.studio"),
         "the next refresh rewrote it"

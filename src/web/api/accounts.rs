@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::ApiCaller;
-use crate::credentials::{Credentials, TokenState};
 use crate::accounts::Account;
+use crate::credentials::{Credentials, TokenState};
 use crate::web::AppState;
 
 /// The answer (a contract: DESIGN.md, "Admin API").

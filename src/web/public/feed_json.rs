@@ -1,7 +1,7 @@
 //! `GET /feed.json`: ready bytes, negotiated encoding, ETag/304, cache headers.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
 use serde::Deserialize;
 
 use crate::feed::cursor;
@@ -67,7 +67,16 @@ pub(super) async fn feed_json(
 ) -> Result<HttpResponse, WebError> {
     let page = query.page()?;
     let name = query.feed.name()?;
-    let account = super::feeds::account_for(&state, name.as_deref()).await?;
+    let account = match super::feeds::account_for(&state, name.as_deref()).await {
+        Ok(account) => account,
+        Err(error) => {
+            if error.status_code().is_server_error() {
+                // No feed held to answer from: a miss, as when the snapshot is cold.
+                state.metrics.record_feed_cache(false);
+            }
+            return Err(error);
+        }
+    };
     let feed = &account.feed;
     // A held snapshot is a cache hit; otherwise the service loads (or explains why not).
     let current = match feed.peek() {

@@ -57,11 +57,7 @@ pub(crate) async fn account_for(
         Some(name) => state.accounts.by_feed(name).ok_or_else(|| unknown(name)),
         None => match state.accounts.default_account() {
             Some(account) => Ok(account),
-            None => state
-                .accounts
-                .default_waiting()
-                .await
-                .map_err(unavailable),
+            None => state.accounts.default_waiting().await.map_err(unavailable),
         },
     }
 }
@@ -100,7 +96,15 @@ mod tests {
         assert_eq!(parse_name("Harness.Cafe").as_deref(), Some("harness.cafe"));
         assert_eq!(parse_name("a_b-c.9").as_deref(), Some("a_b-c.9"));
         assert_eq!(parse_name(&"x".repeat(64)).map(|n| n.len()), Some(64));
-        for bad in ["", "a b", "a/b", "caf\u{e9}", "a%2F", "<x>", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "a b",
+            "a/b",
+            "caf\u{e9}",
+            "a%2F",
+            "<x>",
+            &"x".repeat(65),
+        ] {
             assert_eq!(parse_name(bad), None, "{bad}");
         }
     }

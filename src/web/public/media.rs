@@ -73,12 +73,10 @@ pub(super) async fn media(
     };
     let media = &account.media;
     match path.variant {
-        Variant::Size(size) => {
-            match media.image(&path.target, size, query.v.as_deref()).await {
-                Ok(served) => image(&req, served),
-                Err(e) => error(e),
-            }
-        }
+        Variant::Size(size) => match media.image(&path.target, size, query.v.as_deref()).await {
+            Ok(served) => image(&req, served),
+            Err(e) => error(e),
+        },
         Variant::Video => {
             let range = req
                 .headers()

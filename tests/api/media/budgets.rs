@@ -37,7 +37,7 @@ async fn budgets_hold_under_a_burst_of_distinct_images() {
     let media = &app.account().media;
     let memory = media.memory_bytes().await;
     assert!(memory <= 1 << 20, "memory: {memory} bytes");
-    let dir = env.settings().storage.dir.join("media");
+    let dir = app.account().dir().path().join("media");
     let on_disk: u64 = std::fs::read_dir(&dir)
         .expect("media dir")
         .flatten()

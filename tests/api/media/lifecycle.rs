@@ -62,7 +62,10 @@ async fn disconnect_purges_the_media_caches() {
     assert_eq!(account.media.disk_bytes(), 0);
     let left = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "no image left on disk");
-    assert!(!account.dir().path().exists(), "the account's directory is gone");
+    assert!(
+        !account.dir().path().exists(),
+        "the account's directory is gone"
+    );
     assert_eq!(load(&app, &url).await.0, 404);
     app.stop().await;
 }

@@ -6,9 +6,7 @@ use std::time::Duration;
 use igfeed::clock::Clock as _;
 
 use super::super::helpers::TestEnv;
-use super::{
-    assert_forgotten, assert_intact, connected, payload_at, post, sign_with, signed, state_dir,
-};
+use super::{assert_forgotten, assert_intact, connected, payload_at, post, sign_with, signed};
 
 const STRANGER: &str = "17841499999999999";
 const PATHS: [&str; 2] = ["/instagram/deauthorize", "/instagram/data-deletion"];
@@ -46,7 +44,7 @@ async fn meta_callbacks_a_signed_request_captured_in_2001_is_refused() {
         assert_intact(&env, &app, path).await;
     }
     assert!(
-        !state_dir(&env).join("deletions.json").exists(),
+        !env.settings().storage.dir.join("deletions.json").exists(),
         "nothing recorded"
     );
 }
@@ -119,6 +117,7 @@ async fn meta_callbacks_the_same_request_acts_once() {
     assert_eq!(post(&app, PATHS[1], &about_a_stranger).await.status(), 200);
     let (status, code) = error_code(post(&app, PATHS[1], &about_a_stranger).await).await;
     assert_eq!((status, code.as_str()), (409, "replayed-signed-request"));
-    let log = std::fs::read_to_string(state_dir(&env).join("deletions.json")).expect("log");
+    let log =
+        std::fs::read_to_string(env.settings().storage.dir.join("deletions.json")).expect("log");
     assert_eq!(log.matches("\"outcome\"").count(), 1, "one record: {log}");
 }

@@ -8,16 +8,16 @@ use secrecy::ExposeSecret;
 use super::consent::{decide, query};
 use super::helpers::{TestApp, TestEnv, wait_until};
 
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
 /// A logged-in admin browser.
-struct Admin {
+pub(super) struct Admin {
     http: reqwest::Client,
     base: String,
 }
 
 impl Admin {
-    async fn login(env: &TestEnv, app: &TestApp) -> Self {
+    pub(super) async fn login(env: &TestEnv, app: &TestApp) -> Self {
         let _ = env;
         let http = reqwest::Client::builder()
             .cookie_store(true)
@@ -37,7 +37,7 @@ impl Admin {
         }
     }
 
-    async fn page(&self) -> String {
+    pub(super) async fn page(&self) -> String {
         let response = self
             .http
             .get(format!("{}/admin", self.base))
@@ -48,7 +48,7 @@ impl Admin {
         response.text().await.expect("html")
     }
 
-    async fn csrf(&self) -> String {
+    pub(super) async fn csrf(&self) -> String {
         let page = self.page().await;
         let start = page
             .find("name=\"csrf_token\" value=\"")
@@ -57,7 +57,7 @@ impl Admin {
         page[start..].split('"').next().expect("value").to_owned()
     }
 
-    async fn post(&self, path: &str, csrf: &str) -> reqwest::Response {
+    pub(super) async fn post(&self, path: &str, csrf: &str) -> reqwest::Response {
         self.http
             .post(format!("{}{path}", self.base))
             .form(&[("csrf_token", csrf)])
@@ -66,8 +66,25 @@ impl Admin {
             .expect("answers")
     }
 
+    /// Posts the CSRF token and `fields` to `path`.
+    pub(super) async fn post_with(
+        &self,
+        path: &str,
+        csrf: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form = vec![("csrf_token", csrf)];
+        form.extend_from_slice(fields);
+        self.http
+            .post(format!("{}{path}", self.base))
+            .form(&form)
+            .send()
+            .await
+            .expect("answers")
+    }
+
     /// Clicks Connect; returns Instagram's authorize URL.
-    async fn click_connect(&self) -> url::Url {
+    pub(super) async fn click_connect(&self) -> url::Url {
         let response = self.post("/admin/connect", &self.csrf().await).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         url::Url::parse(response.headers()["location"].to_str().expect("ascii")).expect("url")
@@ -75,7 +92,7 @@ impl Admin {
 
     /// Follows Instagram's redirect to igfeed's callback (the registered URI names another
     /// port, so only its path and query are taken).
-    async fn follow_callback(&self, redirect: &url::Url) -> reqwest::Response {
+    pub(super) async fn follow_callback(&self, redirect: &url::Url) -> reqwest::Response {
         let target = format!(
             "{}{}?{}",
             self.base,

@@ -13,6 +13,12 @@ struct Form {
 /// Opens `authorize_url`, presses the button labelled `label` ("Allow"/"Cancel"), and returns
 /// the redirect target.
 pub async fn decide(authorize_url: &url::Url, label: &str) -> url::Url {
+    decide_as(authorize_url, label, None).await
+}
+
+/// [`decide`], choosing which of the sandbox's accounts approves (its username); `None`
+/// keeps the one the page preselects.
+pub async fn decide_as(authorize_url: &url::Url, label: &str, account: Option<&str>) -> url::Url {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -35,6 +41,14 @@ pub async fn decide(authorize_url: &url::Url, label: &str) -> url::Url {
         })
         .unwrap_or_else(|| panic!("no `{label}` button on the consent page:\n{html}"));
     let mut fields = form.fields.clone();
+    if let Some(account) = account {
+        assert!(
+            html.contains(&format!("value=\"{account}\"")),
+            "no choice of @{account} on the consent page:\n{html}"
+        );
+        fields.retain(|(name, _)| name != "account");
+        fields.push(("account".into(), account.into()));
+    }
     if let Some(pair) = &button.0 {
         fields.push(pair.clone());
     }
@@ -95,9 +109,13 @@ fn parse_forms(html: &str) -> Vec<Form> {
                     .map(|n| (n, attr(tag_head, "value").unwrap_or_default()));
                 if tag.starts_with("input") {
                     let kind = attr(tag_head, "type").unwrap_or_default().to_lowercase();
+                    let unchecked = matches!(kind.as_str(), "radio" | "checkbox")
+                        && !tag_head.contains(" checked");
                     if kind == "submit" {
                         let label = attr(tag_head, "value").unwrap_or_default();
                         form.buttons.push((name_value, label));
+                    } else if unchecked {
+                        // A browser sends only the chosen radio button.
                     } else if let Some(pair) = name_value {
                         form.fields.push(pair);
                     }

@@ -1,5 +1,6 @@
 //! Integration tests over real HTTP on loopback: igfeed and the Instagram sandbox on port 0.
 
+mod accounts;
 mod admin_api;
 mod admin_auth;
 mod alerts;
@@ -25,4 +26,5 @@ mod settings;
 mod storage;
 mod tasks;
 mod tls;
+mod upgrade;
 mod widget;

@@ -89,6 +89,7 @@ impl TokenKeeper {
     /// Refreshes now, whatever the schedule (the owner's "refresh token now").
     pub async fn refresh(&self) -> Result<Credentials, ApiError> {
         let _guard = self.inner.lock.lock().await;
+        let _calls = self.inner.credentials.lock_calls().await;
         let Some(credentials) = self
             .inner
             .credentials

@@ -28,6 +28,10 @@ struct Inner {
     writer: Mutex<()>,
     /// Always what the file holds: it is replaced only after the file was written.
     current: RwLock<Option<Credentials>>,
+    /// Held by each use of the token that may end in changing it (a feed fetch, which marks
+    /// a rejected token dead; a refresh, which replaces it): one at a time per account, so
+    /// a fetch never judges a token the keeper is replacing at that moment.
+    calls: tokio::sync::Mutex<()>,
 }
 
 impl CredentialStore {
@@ -40,6 +44,7 @@ impl CredentialStore {
                 dir,
                 writer: Mutex::new(()),
                 current: RwLock::new(current),
+                calls: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -51,6 +56,11 @@ impl CredentialStore {
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
+    }
+
+    /// Waits for the token to be free of other calls that may change it (see `calls`).
+    pub async fn lock_calls(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.calls.lock().await
     }
 
     /// Replaces the credentials: the file first, then memory, so nothing ever uses a token

@@ -277,6 +277,9 @@ impl FeedService {
     }
 
     async fn fetch(&self) -> Result<Arc<Current>, FeedError> {
+        // A token refresh in flight finishes first, so this fetch uses the token it stores.
+        let store = self.inner.credentials.clone();
+        let _calls = store.lock_calls().await;
         let mut credentials = self.active_credentials()?;
         let started = self.inner.clock.now();
         self.update_status(|s| s.last_attempt = Some(started));

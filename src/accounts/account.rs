@@ -90,8 +90,7 @@ impl Account {
     /// The username, as Instagram last gave it.
     pub fn username(&self) -> Option<String> {
         self.credentials
-            .current()
-            .and_then(|c| c.username)
+            .username()
             .or_else(|| {
                 self.feed
                     .peek()

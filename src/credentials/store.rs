@@ -58,6 +58,16 @@ impl CredentialStore {
             .clone()
     }
 
+    /// The stored username, without copying the rest (feed names are looked up per request).
+    pub fn username(&self) -> Option<String> {
+        self.inner
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(|c| c.username.clone())
+    }
+
     /// Waits for the token to be free of other calls that may change it (see `calls`).
     pub async fn lock_calls(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.inner.calls.lock().await

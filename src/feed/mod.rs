@@ -12,5 +12,5 @@ mod text;
 mod trigger;
 
 pub use fetch::fetch_snapshot;
-pub use service::{FeedConfig, FeedError, FeedService, ImageLinks, Importing, RefreshStatus};
+pub use service::{FeedConfig, FeedError, FeedService, ImageLinks, RefreshStatus};
 pub use trigger::RefreshTrigger;

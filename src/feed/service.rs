@@ -101,8 +101,6 @@ struct Inner {
     settled: tokio::sync::watch::Sender<u64>,
     status: Mutex<RefreshStatus>,
     generation: std::sync::atomic::AtomicU64,
-    /// Attempts to import a configured token now running (see [`FeedService::importing`]).
-    importing: std::sync::atomic::AtomicUsize,
 }
 
 impl FeedService {
@@ -133,7 +131,6 @@ impl FeedService {
                 settled: tokio::sync::watch::channel(0).0,
                 status: Mutex::new(RefreshStatus::default()),
                 generation: std::sync::atomic::AtomicU64::new(0),
-                importing: std::sync::atomic::AtomicUsize::new(0),
             }),
         }
     }
@@ -164,9 +161,9 @@ impl FeedService {
     /// The feed to serve. Visitors never call Instagram, so the calls igfeed makes depend on
     /// time, never on traffic: on a cold cache (right after a start, a connect or an import,
     /// when the refresher loads at once) they wait for that load, up to [`COLD_WAIT`]; when
-    /// the last load failed and none is running, they hear why at once. While a configured
-    /// token is being imported at start-up there is no account yet, but one is on its way:
-    /// they wait for it and the load that follows, within the same deadline.
+    /// the last load failed and none is running, they hear why at once. (While a configured
+    /// token is being imported at start-up, visitors wait for the account in
+    /// `crate::accounts`, then here.)
     pub async fn current(&self) -> Result<Arc<Current>, FeedError> {
         let mut settled = self.inner.settled.subscribe();
         let deadline = tokio::time::Instant::now() + COLD_WAIT;
@@ -174,11 +171,8 @@ impl FeedService {
             if let Some(current) = self.peek() {
                 return Ok(current);
             }
-            match self.active_credentials() {
-                Err(FeedError::NotConnected) if self.is_importing() => {}
-                Err(error) => return Err(error),
-                Ok(_) => self.fail_fast()?,
-            }
+            self.active_credentials()?;
+            self.fail_fast()?;
             let news = tokio::time::timeout_at(deadline, settled.changed()).await;
             if !matches!(news, Ok(Ok(()))) {
                 return Err(FeedError::Unavailable(
@@ -195,23 +189,6 @@ impl FeedService {
             return Err(FeedError::Unavailable(error));
         }
         Ok(())
-    }
-
-    /// Marks an attempt to import a configured token as running until the guard is dropped;
-    /// visitors on a cold cache wait for it (see [`FeedService::current`]). The import marks
-    /// each attempt, the first one before the task is first polled.
-    pub fn importing(&self) -> Importing {
-        self.inner
-            .importing
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Importing(self.clone())
-    }
-
-    fn is_importing(&self) -> bool {
-        self.inner
-            .importing
-            .load(std::sync::atomic::Ordering::SeqCst)
-            > 0
     }
 
     /// Wakes visitors waiting in [`FeedService::current`].
@@ -395,20 +372,6 @@ impl FeedService {
 struct LoadGuard<'a> {
     lock: Option<tokio::sync::MutexGuard<'a, ()>>,
     service: &'a FeedService,
-}
-
-/// An import attempt in progress ([`FeedService::importing`]); dropping it wakes the waiting
-/// visitors, who then wait on for the load the import asked for, or hear why there is none.
-pub struct Importing(FeedService);
-
-impl Drop for Importing {
-    fn drop(&mut self) {
-        self.0
-            .inner
-            .importing
-            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-        self.0.settle();
-    }
 }
 
 impl Drop for LoadGuard<'_> {

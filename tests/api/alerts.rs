@@ -220,3 +220,78 @@ async fn without_a_webhook_warnings_still_show_and_nothing_is_sent() {
         "no alert task without a webhook"
     );
 }
+
+#[tokio::test]
+async fn an_alert_names_the_account_it_is_about_and_the_others_stay_quiet() {
+    let receiver = Receiver::start(0).await;
+    let mut env = env_with(&receiver).await;
+    env.set("IGFEED__FEED__REFRESH_INTERVAL", "100ms");
+    env.store_credentials(hours(1));
+    let app = env.spawn_app().await;
+    let second = env
+        .sandbox
+        .issue_token_for(
+            igfeed_sandbox::SECOND_USERNAME,
+            TokenKind::LongLived,
+            hours(1),
+        )
+        .expect("a second account");
+    igfeed::connection::import_token(
+        &app.state.instagram,
+        &app.state.accounts,
+        &app.state.clock,
+        SecretString::from(second.clone()),
+    )
+    .await
+    .expect("imported");
+    wait_until("both feeds", 10, || async {
+        let accounts = app.state.accounts.accounts();
+        accounts.len() == 2 && accounts.iter().all(|a| a.feed.peek().is_some())
+    })
+    .await;
+    env.sandbox
+        .revoke_tokens_of(igfeed_sandbox::SECOND_USERNAME);
+    receiver.wait_for("needs-reconnect").await;
+    let_checks_pass(&app, 6).await;
+    let bodies = receiver.bodies();
+    assert_eq!(bodies.len(), 1, "only the dead account alerts: {bodies:?}");
+    assert_eq!(bodies[0]["account"], igfeed_sandbox::SECOND_USERNAME);
+    assert!(
+        bodies[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("@harness.cafe: ")),
+        "{bodies:?}"
+    );
+    assert_well_formed(&receiver, &app, &second);
+    receiver.handle.stop(false).await;
+}
+
+#[tokio::test]
+async fn alerts_sent_by_a_release_before_several_accounts_are_not_sent_again() {
+    let receiver = Receiver::start(0).await;
+    let env = env_with(&receiver).await;
+    store_expiring(&env, chrono::TimeDelta::days(3));
+    // What that release wrote once it had sent the alert: the kinds, for its one account.
+    #[derive(serde::Serialize)]
+    struct Legacy {
+        sent: Vec<&'static str>,
+    }
+    let dir = StateDir::open(&env.settings().storage).expect("storage opens");
+    dir.write(
+        "alerts.json",
+        &Legacy {
+            sent: vec!["token-expiring"],
+        },
+    )
+    .expect("written");
+    let app = env.spawn_app().await;
+    let_checks_pass(&app, 6).await;
+    assert!(receiver.bodies().is_empty(), "{:?}", receiver.bodies());
+    assert_eq!(
+        app.state.alerts.active_warnings().await.len(),
+        1,
+        "it still holds"
+    );
+    app.stop().await;
+    receiver.handle.stop(false).await;
+}

@@ -270,9 +270,9 @@ test('the admin status page offers the snippets and a live widget preview under 
   await page.locator('input[type=password]').fill(demo.password);
   await Promise.all([page.waitForNavigation(), page.locator('form button[type=submit]').first().click()]);
   assert.equal(new URL(page.url()).pathname, '/admin');
-  const script = await page.locator('#snippet-script').inputValue();
+  const script = await page.locator('textarea[id^="snippet-script"]').first().inputValue();
   assert.equal(script, `<script src="${demo.origin}/widget.js" data-limit="9" data-columns="3" async></script>`);
-  assert.match(await page.locator('#snippet-iframe').inputValue(), new RegExp(`<iframe src="${demo.origin}/embed\\?limit=9&columns=3"`));
+  assert.match(await page.locator('textarea[id^="snippet-iframe"]').first().inputValue(), new RegExp(`<iframe src="${demo.origin}/embed\\?limit=9&columns=3"`));
   await loadedImages(page, 9, '.widget-preview igfeed-widget');
   assert.deepEqual(await seen.violations(), [], 'the preview runs under the admin CSP');
   assert.deepEqual(seen.errors, []);

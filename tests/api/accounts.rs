@@ -433,3 +433,92 @@ async fn each_account_is_refreshed_once_per_interval_and_a_dead_one_delays_none(
     assert_eq!(calls(&env).1, start.1, "no calls with a dead token");
     app.stop().await;
 }
+
+/// Connects `count` accounts (the sandbox's two, then made-up ones) by importing tokens.
+async fn connect_accounts(env: &TestEnv, app: &TestApp, count: usize) -> Vec<String> {
+    let mut names: Vec<String> = env
+        .sandbox
+        .accounts()
+        .into_iter()
+        .map(|a| a.username)
+        .collect();
+    for n in names.len()..count {
+        let name = format!("shop.{n}");
+        env.sandbox
+            .add_account(&igfeed_sandbox::AccountSpec::new(&name, 6))
+            .expect("added");
+        names.push(name);
+    }
+    names.truncate(count);
+    for name in &names {
+        let token = env
+            .sandbox
+            .issue_token_for(name, TokenKind::LongLived, hours(1))
+            .expect("a sandbox account");
+        igfeed::connection::import_token(
+            &app.state.instagram,
+            &app.state.accounts,
+            &app.state.clock,
+            secrecy::SecretString::from(token),
+        )
+        .await
+        .expect("imported");
+    }
+    wait_until("every feed", 30, || async {
+        let accounts = app.state.accounts.accounts();
+        accounts.len() == count && accounts.iter().all(|a| a.feed.peek().is_some())
+    })
+    .await;
+    names
+}
+
+/// Listing calls per account over `passes` refresh passes of the first account, while
+/// visitors ask every feed `visits` times.
+async fn calls_per_account(count: usize, passes: u64, visits: usize) -> Vec<u64> {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__FEED__REFRESH_INTERVAL", "1s");
+    env.set("IGFEED__FEED__MAX_POSTS", "5");
+    env.set("IGFEED__MEDIA__PREFETCH_CONCURRENCY", "0");
+    let app = env.spawn_app().await;
+    let names = connect_accounts(&env, &app, count).await;
+    let calls = || {
+        let stats = env.sandbox.stats();
+        names
+            .iter()
+            .map(|n| stats.media_list_by_account.get(n).copied().unwrap_or(0))
+            .collect::<Vec<u64>>()
+    };
+    let start = calls();
+    let visitors = async {
+        for _ in 0..visits {
+            for name in &names {
+                let path = format!("/feed.json?feed={name}");
+                assert_eq!(app.get(&path).await.status(), 200, "{path}");
+            }
+        }
+    };
+    let refreshed = wait_until("the passes", 60, || async {
+        calls()[0] >= start[0] + passes
+    });
+    tokio::join!(visitors, refreshed);
+    // Waits for the first account's next pass, so every account had as long.
+    let end = calls();
+    app.stop().await;
+    end.iter().zip(&start).map(|(e, s)| e - s).collect()
+}
+
+#[tokio::test]
+async fn calls_scale_with_accounts_never_with_visitors() {
+    for count in [1, 2, 10] {
+        let calls = calls_per_account(count, 4, 50).await;
+        println!("{count} accounts: listing calls per account over 4 intervals: {calls:?}");
+        assert_eq!(calls.len(), count);
+        for (i, n) in calls.iter().enumerate() {
+            assert!(
+                (3..=5).contains(n),
+                "{count} accounts, account {i}: {n} listing calls in 4 intervals, with {} visits to its feed",
+                50
+            );
+        }
+    }
+}

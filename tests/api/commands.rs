@@ -137,3 +137,47 @@ async fn token_import_validates_stores_and_refuses_while_serving() {
         "a long-lived token's age is unknown"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn token_import_adds_another_account_and_export_takes_its_feed() {
+    let env = TestEnv::start().await;
+    let first = env.sandbox.issue_token(TokenKind::LongLived, hours(1));
+    let imported = igfeed(&env, &["token", "import"], &first);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let second = env
+        .sandbox
+        .issue_token_for(
+            igfeed_sandbox::SECOND_USERNAME,
+            TokenKind::LongLived,
+            hours(1),
+        )
+        .expect("a second account");
+    let added = igfeed(&env, &["token", "import"], &second);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let said = String::from_utf8_lossy(&added.stdout);
+    assert!(
+        said.contains("@harness.cafe") && said.contains("a new account"),
+        "{said}"
+    );
+    // The first account's token again: replaced, not a third account.
+    let again = igfeed(&env, &["token", "import"], &first);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("replacing"));
+    let accounts = env.settings().storage.dir.join("accounts");
+    assert_eq!(std::fs::read_dir(&accounts).expect("accounts").count(), 2);
+
+    let exported = igfeed(&env, &["export", "--feed", "Harness.Cafe"], "");
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let doc: serde_json::Value = serde_json::from_slice(&exported.stdout).expect("json");
+    assert_eq!(doc["profile"]["username"], "harness.cafe");
+    assert_eq!(doc["posts"].as_array().map(Vec::len), Some(12));
+    let default = igfeed(&env, &["export"], "");
+    let doc: serde_json::Value = serde_json::from_slice(&default.stdout).expect("json");
+    assert_eq!(doc["profile"]["username"], "sandbox.studio");
+    let unknown = igfeed(&env, &["export", "--feed", "no.such.feed"], "");
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("no feed is called"),
+        "{}",
+        stderr(&unknown)
+    );
+}

@@ -40,7 +40,7 @@ pub enum Command {
     /// Manage the stored Instagram token.
     #[command(subcommand)]
     Token(TokenCommand),
-    /// Print the state of the token and the feed.
+    /// Print the state of every account, its token and its feed.
     Status {
         /// Ask this running igfeed instead of the local one.
         #[arg(long)]

@@ -102,3 +102,73 @@ async fn status_will_not_send_the_ops_token_over_plain_http_off_the_machine() {
     assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
     assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
 }
+
+/// The paragraph of `stdout` that describes the account `@username`.
+fn block_of<'a>(stdout: &'a str, username: &str) -> &'a str {
+    let header = format!("@{username} ");
+    stdout
+        .split("\n\n")
+        .find(|block| {
+            block
+                .lines()
+                .any(|l| l.starts_with("account:") && l.contains(&header))
+        })
+        .unwrap_or_else(|| panic!("no block for @{username} in\n{stdout}"))
+}
+
+#[tokio::test]
+async fn status_prints_every_account_and_exits_1_when_one_needs_reconnecting() {
+    let env = TestEnv::start().await;
+    let first_token = env.store_credentials(hours(1));
+    let app = env.spawn_app().await;
+    wait_until("the first feed", 10, || async {
+        app.state
+            .accounts
+            .default_account()
+            .is_some_and(|a| a.feed.peek().is_some())
+    })
+    .await;
+    let (cafe, cafe_token) = env.connect_other(&app, "harness.cafe", hours(1)).await;
+    let ids = env.sandbox.accounts();
+
+    let output = status(app.address.clone()).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    for (ids, default) in ids.iter().take(2).zip([true, false]) {
+        let block = block_of(&stdout, &ids.username);
+        assert!(block.contains(&ids.user_id), "the id in\n{block}");
+        assert!(
+            block.contains(&format!("feed {}", ids.username)),
+            "the feed name in\n{block}"
+        );
+        assert_eq!(block.contains("(default)"), default, "{block}");
+        for part in ["connection: connected", "expires in", "posts"] {
+            assert!(block.contains(part), "{part:?} in\n{block}");
+        }
+    }
+
+    assert!(env.sandbox.revoke_tokens_of("harness.cafe"));
+    assert!(cafe.feed.refresh().await.is_err(), "a revoked token fails");
+    let output = status(app.address.clone()).await;
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("ready (a feed can be served)"), "{stdout}");
+    let revoked = block_of(&stdout, "harness.cafe");
+    for part in [
+        "NEEDS RECONNECT",
+        "open /admin and click Reconnect",
+        "posts",
+    ] {
+        assert!(revoked.contains(part), "{part:?} in\n{revoked}");
+    }
+    let healthy = block_of(&stdout, "sandbox.studio");
+    assert!(healthy.contains("connection: connected"), "{healthy}");
+    assert!(
+        stderr.contains("needs reconnecting") && stderr.contains("@harness.cafe"),
+        "the account is named: {stderr}"
+    );
+    assert!(!stderr.contains("sandbox.studio"), "{stderr}");
+    for token in [&first_token, &cafe_token] {
+        assert!(!stdout.contains(token.as_str()) && !stderr.contains(token.as_str()));
+    }
+}

@@ -1,6 +1,7 @@
 //! `igfeed status`: asks a running igfeed's `/readyz` for its details and prints them for a
-//! person at a terminal. Exits non-zero when no feed can be served or igfeed cannot be reached,
-//! so it also works in scripts.
+//! person at a terminal, one block per account. Exits non-zero when no feed can be served, when
+//! any account needs reconnecting, or when igfeed cannot be reached, so it also works in
+//! scripts.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -11,12 +12,15 @@ use secrecy::ExposeSecret;
 
 use crate::config::Settings;
 use crate::human;
-use crate::web::ops::details::{Details, READY, Readiness, Token};
+use crate::web::ops::details::{
+    AccountDetails, Details, Feed, READY, RECONNECT_FIX, Readiness, Reconnect, Token,
+};
 
 /// A running igfeed answers `/readyz` from memory in milliseconds.
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Prints the state of the account, the token and the feed; fails when not ready.
+/// Prints the state of every account, its token and its feed; fails when not ready or when an
+/// account needs reconnecting.
 pub fn run(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<()> {
     if settings.ops.token.is_some()
         && let Some(url) = &url
@@ -30,10 +34,68 @@ pub fn run(settings: &Settings, url: Option<url::Url>) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     let readiness = runtime.block_on(fetch(settings, &url))?;
     print!("{}", render(&url, &readiness));
-    if readiness.status != READY {
-        bail!("igfeed at {url} cannot serve a feed yet");
+    match trouble(&url, &readiness) {
+        Some(trouble) => bail!("{trouble}"),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Why `igfeed status` exits non-zero: no feed can be served, or an account needs the
+/// owner to reconnect it (its feed is served, but only from the last snapshot, for good).
+/// `None` when all is well.
+fn trouble(url: &url::Url, readiness: &Readiness) -> Option<String> {
+    let mut troubles = Vec::new();
+    if readiness.status != READY {
+        troubles.push(format!("igfeed at {url} cannot serve a feed yet"));
+    }
+    let reconnect = needing_reconnect(readiness);
+    if !reconnect.is_empty() {
+        troubles.push(format!(
+            "{} reconnecting ({RECONNECT_FIX}): {}",
+            if reconnect.len() == 1 {
+                "1 account needs".to_owned()
+            } else {
+                format!("{} accounts need", reconnect.len())
+            },
+            reconnect.join(", ")
+        ));
+    }
+    (!troubles.is_empty()).then(|| troubles.join("; "))
+}
+
+/// The names of the accounts whose token Instagram rejected for good; from the one account's
+/// top-level fields for a server from before several accounts.
+fn needing_reconnect(readiness: &Readiness) -> Vec<String> {
+    let Some(details) = &readiness.details else {
+        return Vec::new();
+    };
+    if details.accounts.is_empty() {
+        return if details.connection == NEEDS_RECONNECT {
+            vec![
+                details
+                    .account
+                    .as_ref()
+                    .and_then(|a| a.username.as_deref())
+                    .map_or_else(|| "the account".to_owned(), |u| format!("@{u}")),
+            ]
+        } else {
+            Vec::new()
+        };
+    }
+    details
+        .accounts
+        .iter()
+        .filter(|a| a.connection == NEEDS_RECONNECT)
+        .map(account_name)
+        .collect()
+}
+
+/// `@username`, or the feed's name while the username is not known.
+fn account_name(a: &AccountDetails) -> String {
+    a.account
+        .as_ref()
+        .and_then(|account| account.username.as_deref())
+        .map_or_else(|| format!("feed {}", a.feed_name), |u| format!("@{u}"))
 }
 
 /// Refuses to send `ops.token` where anyone on the network path could read it: to a plain
@@ -120,17 +182,86 @@ fn render(url: &url::Url, readiness: &Readiness) -> String {
     out
 }
 
+/// `connection` of an account whose token Instagram rejected for good.
+const NEEDS_RECONNECT: &str = "needs-reconnect";
+
 fn details_lines(out: &mut String, d: &Details) {
-    if let Some(account) = &d.account {
-        let name = account
-            .username
-            .as_deref()
-            .map_or("(username not known yet)".into(), |u| format!("@{u}"));
-        let id = account.user_id.as_deref().unwrap_or("unknown");
-        let _ = writeln!(out, "account:    {name} (user id {id})");
+    if d.accounts.is_empty() {
+        // No account connected, or a server from before several accounts: its top-level
+        // fields describe the one account.
+        if let Some(account) = &d.account {
+            let name = account
+                .username
+                .as_deref()
+                .map_or("(username not known yet)".into(), |u| format!("@{u}"));
+            let id = account.user_id.as_deref().unwrap_or("unknown");
+            let _ = writeln!(out, "account:    {name} (user id {id})");
+        }
+        state_lines(
+            out,
+            &d.connection,
+            d.reconnect.as_ref(),
+            d.token.as_ref(),
+            &d.feed,
+        );
+    } else {
+        if d.accounts.len() > 1 {
+            let _ = writeln!(out, "{} accounts connected", d.accounts.len());
+        }
+        for a in &d.accounts {
+            out.push('\n');
+            account_lines(out, a);
+        }
     }
-    match (d.connection.as_str(), &d.reconnect) {
-        ("needs-reconnect", Some(r)) => {
+    if !d.tasks.is_empty() {
+        out.push('\n');
+    }
+    for task in &d.tasks {
+        let state = if task.keeps_dying {
+            "KEEPS DYING"
+        } else {
+            "restarted after a panic"
+        };
+        let _ = writeln!(
+            out,
+            "task:       {} {state} (restarted {} times): {}",
+            task.task, task.restarts, task.last_panic
+        );
+    }
+}
+
+/// One account's block: who it is, its feed's name, whether it is the default, its state.
+fn account_lines(out: &mut String, a: &AccountDetails) {
+    let name = a
+        .account
+        .as_ref()
+        .and_then(|account| account.username.as_deref())
+        .map_or("(username not known yet)".into(), |u| format!("@{u}"));
+    let default = if a.default { " (default)" } else { "" };
+    let _ = writeln!(
+        out,
+        "account:    {name} (user id {}), feed {}{default}",
+        a.id, a.feed_name
+    );
+    state_lines(
+        out,
+        &a.connection,
+        a.reconnect.as_ref(),
+        a.token.as_ref(),
+        &a.feed,
+    );
+}
+
+/// The connection, the token and the feed of one account.
+fn state_lines(
+    out: &mut String,
+    connection: &str,
+    reconnect: Option<&Reconnect>,
+    token: Option<&Token>,
+    f: &Feed,
+) {
+    match (connection, reconnect) {
+        (NEEDS_RECONNECT, Some(r)) => {
             let _ = writeln!(
                 out,
                 "connection: NEEDS RECONNECT since {}: {}",
@@ -138,6 +269,9 @@ fn details_lines(out: &mut String, d: &Details) {
                 r.reason
             );
             let _ = writeln!(out, "            fix: {}", r.fix);
+        }
+        (NEEDS_RECONNECT, None) => {
+            let _ = writeln!(out, "connection: NEEDS RECONNECT: {RECONNECT_FIX}");
         }
         ("not-connected", _) => {
             let _ = writeln!(
@@ -149,10 +283,9 @@ fn details_lines(out: &mut String, d: &Details) {
             let _ = writeln!(out, "connection: {other}");
         }
     }
-    if let Some(token) = &d.token {
+    if let Some(token) = token {
         token_lines(out, token);
     }
-    let f = &d.feed;
     match (f.updated_at, f.posts) {
         (Some(at), Some(posts)) => {
             let age = f.age_seconds.map_or("?".into(), span);
@@ -187,18 +320,6 @@ fn details_lines(out: &mut String, d: &Details) {
             );
         }
         (None, None) => {}
-    }
-    for task in &d.tasks {
-        let state = if task.keeps_dying {
-            "KEEPS DYING"
-        } else {
-            "restarted after a panic"
-        };
-        let _ = writeln!(
-            out,
-            "task:       {} {state} (restarted {} times): {}",
-            task.task, task.restarts, task.last_panic
-        );
     }
 }
 

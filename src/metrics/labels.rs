@@ -34,6 +34,18 @@ pub(super) struct TaskLabels {
     pub task: &'static str,
 }
 
+/// Labels of the scrape-time gauges that describe one account (`igfeed_token_*`,
+/// `igfeed_feed_age_seconds`, `igfeed_feed_stale`).
+///
+/// `account` is the account's feed name (its username lowercased). Its values are bounded:
+/// only the owner connects accounts, never a visitor, and `accounts.max` (default 10) caps
+/// how many can be connected; a disconnected account's series disappear with it, since the
+/// gauges are rebuilt on every scrape.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct AccountLabels {
+    pub account: String,
+}
+
 /// The method as a label: the standard ones by name, anything else (HTTP allows any token as
 /// a method) as `other`.
 pub fn method_label(method: &str) -> &'static str {

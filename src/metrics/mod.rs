@@ -4,7 +4,8 @@
 //! parts that count (request middleware, Instagram transport, `/feed.json`), instead of
 //! process-global statics: tests run many applications in one process, and each must see only
 //! its own numbers. Values that describe the current state (token expiry, feed age) are not
-//! kept here at all but read at scrape time ([`Readings`]), so they can never be out of date.
+//! kept here at all but read at scrape time ([`Readings`]), so they can never be out of date;
+//! they carry an `account` label, one series per connected account.
 
 mod labels;
 #[cfg(test)]
@@ -20,7 +21,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use labels::{CallLabels, RequestLabels, RouteLabels, TaskLabels};
+use labels::{AccountLabels, CallLabels, RequestLabels, RouteLabels, TaskLabels};
 
 pub use labels::{UNMATCHED_ROUTE, method_label};
 
@@ -51,14 +52,26 @@ struct Inner {
     task_restarts: Family<TaskLabels, Counter>,
 }
 
-/// Values computed from the application's state at scrape time; `None` leaves the series out
-/// (e.g. the expiry of an imported token nobody knows yet), which Prometheus reads as "absent"
-/// rather than as a misleading number.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Values computed from the application's state at scrape time: one [`AccountReadings`] per
+/// connected account, each becoming a series labelled `account` in every scrape-time family.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Readings {
+    /// Every connected account's values, first connected first.
+    pub accounts: Vec<AccountReadings>,
+}
+
+/// One account's scrape-time values. `None` leaves the account's series out (e.g. the expiry
+/// of an imported token nobody knows yet), which Prometheus reads as "absent" rather than as
+/// a misleading number.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AccountReadings {
+    /// The `account` label: the account's feed name, its username lowercased (its id until
+    /// the username is known). The owner connects accounts, visitors cannot, and
+    /// `accounts.max` (default 10) caps how many: the label's values stay few.
+    pub account: String,
     /// Seconds until the token expires (negative once expired).
     pub token_expiry_seconds: Option<f64>,
-    /// Whether only the owner reconnecting can help; `None` when not connected.
+    /// Whether only the owner reconnecting can help.
     pub token_needs_reconnect: Option<bool>,
     /// Seconds since the served snapshot was fetched.
     pub feed_age_seconds: Option<f64>,
@@ -182,29 +195,34 @@ impl Metrics {
         // A registry per scrape holds only the readings that are known now, so unknown values
         // are absent instead of a stale or made-up number.
         let mut now = Registry::default();
-        gauge(
+        let accounts = &readings.accounts;
+        gauges(
             &mut now,
             "igfeed_token_expiry_seconds",
-            "Seconds until the Instagram token expires (absent while unknown)",
-            readings.token_expiry_seconds,
+            "Seconds until the account's Instagram token expires (absent while unknown)",
+            accounts,
+            |a| a.token_expiry_seconds,
         );
-        gauge(
+        gauges(
             &mut now,
             "igfeed_token_needs_reconnect",
-            "1 when Instagram rejected the token for good and the owner must reconnect",
-            readings.token_needs_reconnect.map(flag),
+            "1 when Instagram rejected the account's token for good and the owner must reconnect",
+            accounts,
+            |a| a.token_needs_reconnect.map(flag),
         );
-        gauge(
+        gauges(
             &mut now,
             "igfeed_feed_age_seconds",
-            "Seconds since the served feed snapshot was fetched",
-            readings.feed_age_seconds,
+            "Seconds since the account's served feed snapshot was fetched",
+            accounts,
+            |a| a.feed_age_seconds,
         );
-        gauge(
+        gauges(
             &mut now,
             "igfeed_feed_stale",
-            "1 when /feed.json reports stale: true",
-            readings.feed_stale.map(flag),
+            "1 when the account's feed reports stale: true",
+            accounts,
+            |a| a.feed_stale.map(flag),
         );
         prometheus_text::encode(&mut out, &now)?;
         Ok(out)
@@ -215,11 +233,30 @@ fn flag(value: bool) -> f64 {
     if value { 1.0 } else { 0.0 }
 }
 
-fn gauge(registry: &mut Registry, name: &str, help: &str, value: Option<f64>) {
-    if let Some(value) = value {
-        let gauge = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
-        gauge.set(value);
-        registry.register(name, help, gauge);
+type AccountGauge = Gauge<f64, std::sync::atomic::AtomicU64>;
+
+/// Registers family `name` with one series per account whose `value` is known; nothing at
+/// all (not even `# HELP`) when no account's is, so the family reads as absent.
+fn gauges(
+    registry: &mut Registry,
+    name: &str,
+    help: &str,
+    accounts: &[AccountReadings],
+    value: impl Fn(&AccountReadings) -> Option<f64>,
+) {
+    let family = Family::<AccountLabels, AccountGauge>::default();
+    let mut any = false;
+    for account in accounts {
+        if let Some(value) = value(account) {
+            let labels = AccountLabels {
+                account: account.account.clone(),
+            };
+            family.get_or_create(&labels).set(value);
+            any = true;
+        }
+    }
+    if any {
+        registry.register(name, help, family);
     }
 }
 

@@ -185,6 +185,52 @@ impl TestEnv {
         (app, token)
     }
 
+    /// Connects the sandbox's account `username` to the running `app` as a further account
+    /// (a long-lived token issued `age` ago, as if the owner had connected it) and waits for
+    /// its first feed; returns the account and its token.
+    pub async fn connect_other(
+        &self,
+        app: &TestApp,
+        username: &str,
+        age: Duration,
+    ) -> (Arc<igfeed::accounts::Account>, String) {
+        let token = self
+            .sandbox
+            .issue_token_for(username, TokenKind::LongLived, age)
+            .expect("the sandbox has the account");
+        let ids = self
+            .sandbox
+            .accounts()
+            .into_iter()
+            .find(|a| a.username == username)
+            .expect("the sandbox has the account");
+        let issued = self.clock.now() - chrono::TimeDelta::from_std(age).expect("age fits");
+        let account = app
+            .state
+            .accounts
+            .connect(Credentials {
+                access_token: SecretString::from(token.clone()),
+                app_scoped_id: Some(ids.app_scoped_id),
+                user_id: Some(ids.user_id),
+                token_user_id: None,
+                username: Some(ids.username),
+                permissions: vec!["instagram_business_basic".into()],
+                source: TokenSource::Authorized,
+                obtained_at: issued,
+                issued_at: Some(issued),
+                expires_at: Some(issued + chrono::TimeDelta::days(60)),
+                last_refresh_attempt: None,
+                state: TokenState::Active,
+            })
+            .await
+            .expect("the account connects");
+        wait_until("the other account's first feed", 10, || async {
+            account.feed.peek().is_some()
+        })
+        .await;
+        (account, token)
+    }
+
     /// The credentials of the default account igfeed has on disk now.
     pub fn stored_credentials(&self) -> Option<Credentials> {
         let dir = StateDir::open(&self.settings().storage).expect("storage opens");

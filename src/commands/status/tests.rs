@@ -4,7 +4,9 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use super::*;
 use crate::config::Sources;
-use crate::web::ops::details::{Account, Feed, RECONNECT_FIX, Reconnect, TaskTrouble};
+use crate::web::ops::details::{
+    Account, AccountDetails, Feed, RECONNECT_FIX, Reconnect, TaskTrouble,
+};
 
 fn settings(env: &[(&str, &str)]) -> Settings {
     let env: HashMap<String, String> = env
@@ -184,4 +186,218 @@ fn a_task_that_keeps_dying_is_named() {
         text.contains("task:       feed_refresh KEEPS DYING (restarted 4 times)"),
         "{text}"
     );
+}
+
+fn account(username: &str, id: &str, default: bool) -> AccountDetails {
+    AccountDetails {
+        id: id.into(),
+        feed_name: username.into(),
+        default,
+        account: Some(Account {
+            username: Some(username.into()),
+            user_id: Some(id.into()),
+            app_scoped_id: None,
+        }),
+        connection: "connected".into(),
+        reconnect: None,
+        token: Some(Token {
+            source: "authorized".into(),
+            age_known: true,
+            age_seconds: Some(3600),
+            seconds_until_expiry: Some(30 * 86_400),
+            expires_at: Some(at()),
+            ..Token::default()
+        }),
+        feed: Feed {
+            updated_at: Some(at()),
+            age_seconds: Some(120),
+            posts: Some(36),
+            stale: Some(false),
+            last_success: Some(at()),
+            ..Feed::default()
+        },
+    }
+}
+
+fn revoked(mut a: AccountDetails) -> AccountDetails {
+    a.connection = "needs-reconnect".into();
+    a.reconnect = Some(Reconnect {
+        reason: "Instagram rejected the access token (code 190)".into(),
+        since: at(),
+        fix: RECONNECT_FIX.into(),
+    });
+    a.feed.stale = Some(true);
+    a.feed.last_error = Some("the token was rejected".into());
+    a.feed.consecutive_failures = 2;
+    a
+}
+
+/// A server with several accounts: the top level describes the default one, as it does.
+fn several(accounts: Vec<AccountDetails>) -> Readiness {
+    let default = accounts.iter().find(|a| a.default).cloned();
+    Readiness {
+        status: READY.into(),
+        details: Some(Details {
+            account: default.as_ref().and_then(|a| a.account.clone()),
+            connection: default
+                .as_ref()
+                .map_or("not-connected".into(), |a| a.connection.clone()),
+            token: default.as_ref().and_then(|a| a.token.clone()),
+            feed: default.map(|a| a.feed).unwrap_or_default(),
+            accounts,
+            ..Details::default()
+        }),
+    }
+}
+
+/// The lines of the block that starts with `account:    @username `.
+fn block<'a>(text: &'a str, username: &str) -> &'a str {
+    let header = format!("account:    @{username} ");
+    text.split("\n\n")
+        .find(|b| b.starts_with(&header))
+        .unwrap_or_else(|| panic!("no block for {username} in\n{text}"))
+}
+
+#[test]
+fn every_account_gets_its_own_block() {
+    let readiness = several(vec![
+        account("sandbox.studio", "1784", true),
+        revoked(account("harness.cafe", "1785", false)),
+    ]);
+    let text = render(&url("http://127.0.0.1:8080/readyz"), &readiness);
+    assert!(text.contains("2 accounts connected"), "{text}");
+    let studio = block(&text, "sandbox.studio");
+    assert!(
+        studio.starts_with(
+            "account:    @sandbox.studio (user id 1784), feed sandbox.studio (default)\n"
+        ),
+        "{studio}"
+    );
+    for part in [
+        "connection: connected",
+        "authorized, 1h 0m old, expires in 30d",
+        "36 posts, updated 2m ago",
+        "fresh",
+        "last refresh succeeded",
+    ] {
+        assert!(studio.contains(part), "{part:?} in\n{studio}");
+    }
+    let cafe = block(&text, "harness.cafe");
+    assert!(
+        cafe.starts_with("account:    @harness.cafe (user id 1785), feed harness.cafe\n"),
+        "not the default: {cafe}"
+    );
+    for part in [
+        "connection: NEEDS RECONNECT since 2025-03-01 12:00 UTC: Instagram rejected the access token (code 190)",
+        RECONNECT_FIX,
+        "STALE",
+        "last refresh FAILED (2 in a row): the token was rejected",
+    ] {
+        assert!(cafe.contains(part), "{part:?} in\n{cafe}");
+    }
+    assert!(!studio.contains("NEEDS RECONNECT"), "{studio}");
+}
+
+#[test]
+fn an_account_without_a_known_username_shows_its_id_and_feed_name() {
+    let mut unnamed = account("1786", "1786", true);
+    unnamed.account = Some(Account {
+        username: None,
+        user_id: None,
+        app_scoped_id: Some("2693".into()),
+    });
+    let text = render(
+        &url("http://127.0.0.1:8080/readyz"),
+        &several(vec![unnamed]),
+    );
+    assert!(
+        text.contains("account:    (username not known yet) (user id 1786), feed 1786 (default)"),
+        "{text}"
+    );
+    assert!(!text.contains("accounts connected"), "one account: {text}");
+}
+
+#[test]
+fn any_account_needing_reconnect_is_trouble_and_named() {
+    let at = url("http://127.0.0.1:8080/readyz");
+    let fine = several(vec![
+        account("sandbox.studio", "1784", true),
+        account("harness.cafe", "1785", false),
+    ]);
+    assert_eq!(trouble(&at, &fine), None);
+
+    // Not the default account: the top-level fields say "connected", yet it is trouble.
+    let one = several(vec![
+        account("sandbox.studio", "1784", true),
+        revoked(account("harness.cafe", "1785", false)),
+    ]);
+    let message = trouble(&at, &one).expect("trouble");
+    assert!(
+        message.contains("1 account needs reconnecting") && message.contains("@harness.cafe"),
+        "{message}"
+    );
+    assert!(!message.contains("sandbox.studio"), "{message}");
+
+    let both = several(vec![
+        revoked(account("sandbox.studio", "1784", true)),
+        revoked(account("harness.cafe", "1785", false)),
+    ]);
+    let message = trouble(&at, &both).expect("trouble");
+    assert!(
+        message.contains("2 accounts need reconnecting"),
+        "{message}"
+    );
+    assert!(
+        message.contains("@sandbox.studio, @harness.cafe"),
+        "{message}"
+    );
+
+    let mut down = several(Vec::new());
+    down.status = "not-ready".into();
+    let message = trouble(&at, &down).expect("trouble");
+    assert!(message.contains("cannot serve a feed yet"), "{message}");
+    assert!(!message.contains("reconnect"), "{message}");
+
+    // Details hidden: only readiness decides.
+    let hidden = Readiness {
+        status: READY.into(),
+        details: None,
+    };
+    assert_eq!(trouble(&at, &hidden), None);
+}
+
+/// `/readyz` of an igfeed from before several accounts: no `accounts` field.
+const ONE_ACCOUNT_SERVER: &str = r#"{
+  "status": "ready",
+  "account": {"username": "sandbox.studio", "user_id": "1784", "app_scoped_id": "2693"},
+  "connection": "needs-reconnect",
+  "reconnect": {"reason": "Instagram rejected the access token (code 190)",
+                "since": "2025-03-01T12:00:00Z", "fix": "open /admin and click Reconnect"},
+  "token": {"source": "authorized", "obtained_at": null, "issued_at": null, "age_known": false,
+            "age_seconds": null, "expires_at": null, "seconds_until_expiry": null,
+            "last_refresh_attempt": null, "last_refresh_error": null},
+  "feed": {"updated_at": "2025-03-01T11:58:00Z", "age_seconds": 120, "posts": 36, "stale": true,
+           "last_attempt": null, "last_success": null, "last_error": null,
+           "consecutive_failures": 0}
+}"#;
+
+#[test]
+fn a_server_from_before_several_accounts_is_shown_from_its_top_level_fields() {
+    let readiness: Readiness = serde_json::from_str(ONE_ACCOUNT_SERVER).expect("parses");
+    let text = render(&url("http://127.0.0.1:8080/readyz"), &readiness);
+    for part in [
+        "ready (a feed can be served)",
+        "account:    @sandbox.studio (user id 1784)\n",
+        "connection: NEEDS RECONNECT",
+        "36 posts, updated 2m ago",
+        "STALE",
+    ] {
+        assert!(text.contains(part), "{part:?} in\n{text}");
+    }
+    assert!(
+        !text.contains("feed sandbox.studio"),
+        "no feed names: {text}"
+    );
+    let message = trouble(&url("http://127.0.0.1:8080/readyz"), &readiness).expect("trouble");
+    assert!(message.contains("@sandbox.studio"), "{message}");
 }

@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::metrics::Readings;
+use crate::metrics::{AccountReadings, Readings};
 use crate::web::AppState;
 use crate::web::WebError;
 use crate::web::error::{codes, json_error};
@@ -79,16 +79,28 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         .body(body))
 }
 
-/// The scrape-time gauges, from the same document `/readyz` shows.
+/// The scrape-time gauges, from the same document `/readyz` shows: one set per account,
+/// labelled with its feed name (see [`AccountReadings::account`]).
 fn readings(readiness: &Readiness) -> Readings {
     let Some(details) = &readiness.details else {
         return Readings::default();
     };
-    let token = details.token.as_ref();
     Readings {
-        token_expiry_seconds: token.and_then(|t| t.seconds_until_expiry).map(|s| s as f64),
-        token_needs_reconnect: token.map(|_| details.reconnect.is_some()),
-        feed_age_seconds: details.feed.age_seconds.map(|s| s as f64),
-        feed_stale: details.feed.stale,
+        accounts: details
+            .accounts
+            .iter()
+            .map(|a| {
+                let token = a.token.as_ref();
+                AccountReadings {
+                    account: a.feed_name.clone(),
+                    token_expiry_seconds: token
+                        .and_then(|t| t.seconds_until_expiry)
+                        .map(|s| s as f64),
+                    token_needs_reconnect: token.map(|_| a.reconnect.is_some()),
+                    feed_age_seconds: a.feed.age_seconds.map(|s| s as f64),
+                    feed_stale: a.feed.stale,
+                }
+            })
+            .collect(),
     }
 }

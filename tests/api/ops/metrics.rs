@@ -2,7 +2,7 @@
 
 use igfeed_sandbox::Mode;
 
-use super::super::helpers::TestEnv;
+use super::super::helpers::{TestEnv, hours};
 use super::{connected, get, sample};
 
 #[tokio::test]
@@ -52,8 +52,10 @@ async fn metrics_label_requests_by_route_pattern_never_by_raw_path() {
         Some(2.0),
         "{text}"
     );
-    assert_eq!(sample(&text, "igfeed_feed_stale"), Some(0.0));
-    let expiry = sample(&text, "igfeed_token_expiry_seconds").expect("expiry");
+    let stale = r#"igfeed_feed_stale{account="sandbox.studio"}"#;
+    assert_eq!(sample(&text, stale), Some(0.0), "{text}");
+    let expiry = r#"igfeed_token_expiry_seconds{account="sandbox.studio"}"#;
+    let expiry = sample(&text, expiry).expect("expiry");
     assert!(expiry > 58.0 * 86_400.0, "{expiry}");
 }
 
@@ -96,7 +98,66 @@ async fn a_cold_feed_counts_a_cache_miss() {
     );
     assert_eq!(sample(&text, "igfeed_feed_cache_hits_total"), Some(0.0));
     assert!(
-        !text.contains("igfeed_feed_age_seconds "),
+        !text.contains("igfeed_feed_age_seconds"),
         "no snapshot, no age"
     );
+}
+
+/// The scrape-time gauges that describe one account each.
+const ACCOUNT_GAUGES: [&str; 4] = [
+    "igfeed_token_expiry_seconds",
+    "igfeed_token_needs_reconnect",
+    "igfeed_feed_age_seconds",
+    "igfeed_feed_stale",
+];
+
+#[tokio::test]
+async fn account_gauges_carry_one_series_per_account_labelled_with_its_username() {
+    let (env, app, first_token) = connected("15m").await;
+    let (cafe, cafe_token) = env.connect_other(&app, "harness.cafe", hours(2)).await;
+    let first = app.account().feed_name();
+    assert_eq!(first, "sandbox.studio");
+
+    let (status, text) = get(&app, "/metrics", &[]).await;
+    assert_eq!(status, 200);
+    for family in ACCOUNT_GAUGES {
+        for head in [
+            format!("# HELP {family} "),
+            format!("# TYPE {family} gauge"),
+        ] {
+            let count = text.lines().filter(|l| l.starts_with(&head)).count();
+            assert_eq!(count, 1, "one {head:?} per family in\n{text}");
+        }
+        assert!(
+            !text.lines().any(|l| l.starts_with(&format!("{family} "))),
+            "no unlabelled {family} in\n{text}"
+        );
+        for account in [first.as_str(), "harness.cafe"] {
+            let series = format!(r#"{family}{{account="{account}"}}"#);
+            assert!(sample(&text, &series).is_some(), "{series} in\n{text}");
+        }
+    }
+    let expiry = |text: &str, account: &str| {
+        let series = format!(r#"igfeed_token_expiry_seconds{{account="{account}"}}"#);
+        sample(text, &series).expect("expiry known")
+    };
+    // Issued an hour and two hours ago with a 60-day lifetime.
+    assert!(
+        expiry(&text, &first) > expiry(&text, "harness.cafe") + 3000.0,
+        "{text}"
+    );
+
+    // One account's tokens revoked: only its series says so.
+    assert!(env.sandbox.revoke_tokens_of("harness.cafe"));
+    assert!(cafe.feed.refresh().await.is_err(), "a revoked token fails");
+    let (_, text) = get(&app, "/metrics", &[]).await;
+    let reconnect = |account: &str| {
+        let series = format!(r#"igfeed_token_needs_reconnect{{account="{account}"}}"#);
+        sample(&text, &series)
+    };
+    assert_eq!(reconnect("harness.cafe"), Some(1.0), "{text}");
+    assert_eq!(reconnect(&first), Some(0.0), "{text}");
+    for token in [&first_token, &cafe_token] {
+        assert!(!text.contains(token.as_str()), "no token in /metrics");
+    }
 }

@@ -124,7 +124,10 @@ async fn a_revoked_token_shows_as_needs_reconnect_with_the_reason() {
     assert_eq!(reconnect["fix"], "open /admin and click Reconnect");
     let (_, metrics) = get(&app, "/metrics", &[]).await;
     assert_eq!(
-        sample(&metrics, "igfeed_token_needs_reconnect"),
+        sample(
+            &metrics,
+            r#"igfeed_token_needs_reconnect{account="sandbox.studio"}"#
+        ),
         Some(1.0),
         "{metrics}"
     );
@@ -152,7 +155,7 @@ async fn an_imported_token_reports_its_age_as_unknown() {
     assert!(t["seconds_until_expiry"].is_null(), "{t}");
     let (_, metrics) = get(&app, "/metrics", &[]).await;
     assert!(
-        !metrics.contains("igfeed_token_expiry_seconds "),
+        !metrics.contains("igfeed_token_expiry_seconds"),
         "absent while unknown"
     );
     assert!(!metrics.contains(&token));

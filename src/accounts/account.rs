@@ -90,8 +90,7 @@ impl Account {
     /// The username, as Instagram last gave it.
     pub fn username(&self) -> Option<String> {
         self.credentials
-            .current()
-            .and_then(|c| c.username)
+            .username()
             .or_else(|| {
                 self.feed
                     .peek()
@@ -105,6 +104,17 @@ impl Account {
     pub fn feed_name(&self) -> String {
         self.username()
             .map_or_else(|| self.id.clone(), |name| name.to_lowercase())
+    }
+
+    /// Whether this account's feed is called `name` (lowercase): [`Self::feed_name`] ==
+    /// `name`, without lowercasing a copy for usernames that are ASCII (Instagram's all are),
+    /// since `?feed=` asks it of every account on every request.
+    pub fn is_feed(&self, name: &str) -> bool {
+        match self.username() {
+            Some(username) if username.is_ascii() => username.eq_ignore_ascii_case(name),
+            Some(username) => username.to_lowercase() == name,
+            None => self.id == name,
+        }
     }
 
     /// Whether `credentials` belong to this account: any id Instagram gave for one matches

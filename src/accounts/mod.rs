@@ -175,7 +175,7 @@ impl AccountRegistry {
         self.listing()
             .accounts
             .iter()
-            .find(|a| a.feed_name() == name)
+            .find(|a| a.is_feed(&name))
             .cloned()
     }
 

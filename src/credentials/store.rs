@@ -53,6 +53,17 @@ impl CredentialStore {
             .clone()
     }
 
+    /// The username of the current credentials, copied without the rest (the token among
+    /// it): `?feed=` looks accounts up by it on every request.
+    pub fn username(&self) -> Option<String> {
+        self.inner
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .and_then(|c| c.username.clone())
+    }
+
     /// Replaces the credentials: the file first, then memory, so nothing ever uses a token
     /// that a crash could lose.
     pub fn save(&self, credentials: Credentials) -> Result<(), StorageError> {

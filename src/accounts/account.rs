@@ -106,6 +106,29 @@ impl Account {
             .map_or_else(|| self.id.clone(), |name| name.to_lowercase())
     }
 
+    /// Whether this account's feed is called `name` (lowercase): [`Self::feed_name`] ==
+    /// `name`, without lowercasing a copy for usernames that are ASCII (Instagram's all are),
+    /// since `?feed=` asks it of every account on every request.
+    pub fn is_feed(&self, name: &str) -> bool {
+        let same = |username: &str| {
+            if username.is_ascii() {
+                username.eq_ignore_ascii_case(name)
+            } else {
+                username.to_lowercase() == name
+            }
+        };
+        let stored = self
+            .credentials
+            .with_username(|u| u.filter(|u| !u.is_empty()).map(same));
+        match stored {
+            Some(matches) => matches,
+            None => match self.username() {
+                Some(username) => same(&username),
+                None => self.id == name,
+            },
+        }
+    }
+
     /// Whether `credentials` belong to this account: any id Instagram gave for one matches
     /// any it gave for the other (an imported token knows the app-scoped id, an authorized
     /// one the user id as well).

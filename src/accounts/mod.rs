@@ -171,11 +171,15 @@ impl AccountRegistry {
 
     /// The account whose feed is called `name` (compared lowercased).
     pub fn by_feed(&self, name: &str) -> Option<Arc<Account>> {
-        let name = name.to_ascii_lowercase();
+        let name: std::borrow::Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            name.to_ascii_lowercase().into()
+        } else {
+            name.into()
+        };
         self.listing()
             .accounts
             .iter()
-            .find(|a| a.feed_name() == name)
+            .find(|a| a.is_feed(&name))
             .cloned()
     }
 

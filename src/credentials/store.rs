@@ -58,7 +58,8 @@ impl CredentialStore {
             .clone()
     }
 
-    /// The stored username, without copying the rest (feed names are looked up per request).
+    /// The username of the current credentials, copied without the rest (the token among
+    /// it): `?feed=` looks accounts up by it on every request.
     pub fn username(&self) -> Option<String> {
         self.inner
             .current
@@ -66,6 +67,17 @@ impl CredentialStore {
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
             .and_then(|c| c.username.clone())
+    }
+
+    /// `f` of the stored username, read in place (no copy at all: `?feed=` compares it on
+    /// every request).
+    pub fn with_username<R>(&self, f: impl FnOnce(Option<&str>) -> R) -> R {
+        let current = self
+            .inner
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(current.as_ref().and_then(|c| c.username.as_deref()))
     }
 
     /// Waits for the token to be free of other calls that may change it (see `calls`).

@@ -15,8 +15,7 @@ use crate::web::error::codes;
 pub(super) struct FeedQuery {
     limit: Option<String>,
     after: Option<String>,
-    #[serde(flatten)]
-    feed: super::feeds::FeedParam,
+    feed: Option<String>,
 }
 
 impl FeedQuery {
@@ -66,7 +65,7 @@ pub(super) async fn feed_json(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, WebError> {
     let page = query.page()?;
-    let name = query.feed.name()?;
+    let name = super::feeds::param(query.feed.as_deref())?;
     let account = match super::feeds::account_for(&state, name.as_deref()).await {
         Ok(account) => account,
         Err(error) => {

@@ -25,16 +25,22 @@ pub(crate) struct FeedParam {
 impl FeedParam {
     /// The name asked for, lowercased; `None` for the default feed.
     pub(crate) fn name(&self) -> Result<Option<String>, WebError> {
-        match self.feed.as_deref() {
-            None | Some("") => Ok(None),
-            Some(raw) => parse_name(raw).map(Some).ok_or_else(|| {
-                WebError::client(
-                    StatusCode::BAD_REQUEST,
-                    codes::BAD_QUERY,
-                    "`feed` must be a feed name: 1 to 64 letters, digits, `.`, `_` or `-`",
-                )
-            }),
-        }
+        param(self.feed.as_deref())
+    }
+}
+
+/// The `feed` parameter's value (`raw`) as a name, lowercased; `None` for the default feed,
+/// 400 `bad-query` for a value that cannot be a feed's name.
+pub(crate) fn param(raw: Option<&str>) -> Result<Option<String>, WebError> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(raw) => parse_name(raw).map(Some).ok_or_else(|| {
+            WebError::client(
+                StatusCode::BAD_REQUEST,
+                codes::BAD_QUERY,
+                "`feed` must be a feed name: 1 to 64 letters, digits, `.`, `_` or `-`",
+            )
+        }),
     }
 }
 

@@ -122,6 +122,10 @@ async fn two_accounts_connect_from_admin_and_each_has_its_own_feed() {
     assert_eq!(status, 200);
     assert_eq!(usernames(&page2), SECOND_USERNAME);
     assert_ne!(page2["posts"][0]["id"], upper["posts"][0]["id"]);
+    // A cursor continues only the feed it came from: on another it ends the list.
+    let (status, elsewhere) = json(&app, &format!("/feed.json?after={next}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(elsewhere["posts"].as_array().map(Vec::len), Some(0), "{elsewhere}");
 
     // Each account's images come from its own feed, the profile picture named by account.
     let picture = second["profile"]["picture"].as_str().expect("a picture");

@@ -33,6 +33,9 @@ impl FeedService {
         let Some(current) = self.peek() else {
             return Ok(0);
         };
+        // As a fetch: never while a token refresh is replacing the token.
+        let store = self.inner.credentials.clone();
+        let _calls = store.lock_calls().await;
         let credentials = self.active_credentials()?;
         let token = &credentials.access_token;
         let client = &self.inner.instagram;

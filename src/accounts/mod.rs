@@ -110,11 +110,10 @@ impl AccountRegistry {
     /// a token.
     pub async fn open(root: StateDir, services: Services) -> anyhow::Result<Self> {
         let max = services.settings.accounts.max;
-        let (dirs, index, present) = {
+        let (dirs, index, mut present) = {
             let root = root.clone();
             tokio::task::spawn_blocking(move || prepare(&root)).await??
         };
-        let mut present = present;
         let mut listing = Listing::default();
         for id in &index.order {
             let Some(at) = present.iter().position(|(name, _, _)| name == id) else {

@@ -125,7 +125,11 @@ async fn two_accounts_connect_from_admin_and_each_has_its_own_feed() {
     // A cursor continues only the feed it came from: on another it ends the list.
     let (status, elsewhere) = json(&app, &format!("/feed.json?after={next}")).await;
     assert_eq!(status, 200);
-    assert_eq!(elsewhere["posts"].as_array().map(Vec::len), Some(0), "{elsewhere}");
+    assert_eq!(
+        elsewhere["posts"].as_array().map(Vec::len),
+        Some(0),
+        "{elsewhere}"
+    );
 
     // Each account's images come from its own feed, the profile picture named by account.
     let picture = second["profile"]["picture"].as_str().expect("a picture");

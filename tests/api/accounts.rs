@@ -392,21 +392,8 @@ async fn each_account_is_refreshed_once_per_interval_and_a_dead_one_delays_none(
     env.set("IGFEED__FEED__REFRESH_INTERVAL", "2s");
     // One page per listing pass, so pages counted are passes.
     env.set("IGFEED__FEED__MAX_POSTS", "5");
-    env.store_credentials(hours(1));
     let app = env.spawn_app().await;
-    let token = env
-        .sandbox
-        .issue_token_for(SECOND_USERNAME, TokenKind::LongLived, hours(1))
-        .expect("a second account");
-    igfeed::connection::import_token(
-        &app.state.instagram,
-        &app.state.accounts,
-        &app.state.clock,
-        secrecy::SecretString::from(token),
-    )
-    .await
-    .expect("imported");
-    both_feeds(&app).await;
+    connect_accounts(&env, &app, 2).await;
     let calls = |env: &TestEnv| {
         let stats = env.sandbox.stats();
         let of = |name: &str| stats.media_list_by_account.get(name).copied().unwrap_or(0);
@@ -442,6 +429,22 @@ async fn each_account_is_refreshed_once_per_interval_and_a_dead_one_delays_none(
     app.stop().await;
 }
 
+/// Connects the sandbox account `username` as `igfeed token import` would.
+async fn import(env: &TestEnv, app: &TestApp, username: &str) {
+    let token = env
+        .sandbox
+        .issue_token_for(username, TokenKind::LongLived, hours(1))
+        .expect("a sandbox account");
+    igfeed::connection::import_token(
+        &app.state.instagram,
+        &app.state.accounts,
+        &app.state.clock,
+        secrecy::SecretString::from(token),
+    )
+    .await
+    .expect("imported");
+}
+
 /// Connects `count` accounts (the sandbox's two, then made-up ones) by importing tokens.
 async fn connect_accounts(env: &TestEnv, app: &TestApp, count: usize) -> Vec<String> {
     let mut names: Vec<String> = env
@@ -459,18 +462,7 @@ async fn connect_accounts(env: &TestEnv, app: &TestApp, count: usize) -> Vec<Str
     }
     names.truncate(count);
     for name in &names {
-        let token = env
-            .sandbox
-            .issue_token_for(name, TokenKind::LongLived, hours(1))
-            .expect("a sandbox account");
-        igfeed::connection::import_token(
-            &app.state.instagram,
-            &app.state.accounts,
-            &app.state.clock,
-            secrecy::SecretString::from(token),
-        )
-        .await
-        .expect("imported");
+        import(env, app, name).await;
     }
     wait_until("every feed", 30, || async {
         let accounts = app.state.accounts.accounts();

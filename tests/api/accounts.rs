@@ -59,6 +59,17 @@ async fn both_feeds(app: &TestApp) {
     .await;
 }
 
+/// igfeed with both sandbox accounts connected from `/admin` (the first is the default),
+/// their feeds served, and the logged-in admin browser.
+async fn two_connected() -> (TestEnv, TestApp, Admin) {
+    let (env, app) = setup().await;
+    let admin = Admin::login(&env, &app).await;
+    connect_as(&admin, FIRST).await;
+    connect_as(&admin, SECOND_USERNAME).await;
+    both_feeds(&app).await;
+    (env, app, admin)
+}
+
 fn usernames(feed: &Value) -> String {
     feed["profile"]["username"]
         .as_str()
@@ -198,11 +209,7 @@ async fn unknown_and_malformed_feed_names_are_refused_clearly() {
 
 #[tokio::test]
 async fn reconnecting_an_account_replaces_its_token_and_never_adds_a_twin() {
-    let (env, app) = setup().await;
-    let admin = Admin::login(&env, &app).await;
-    connect_as(&admin, FIRST).await;
-    connect_as(&admin, SECOND_USERNAME).await;
-    both_feeds(&app).await;
+    let (env, app, admin) = two_connected().await;
     let second = app.state.accounts.by_feed(SECOND_USERNAME).expect("second");
     let before = second.credentials.current().expect("token");
     env.sandbox.revoke_tokens_of(SECOND_USERNAME);
@@ -234,11 +241,7 @@ async fn reconnecting_an_account_replaces_its_token_and_never_adds_a_twin() {
 
 #[tokio::test]
 async fn disconnecting_one_account_purges_exactly_its_data_and_moves_the_default() {
-    let (env, app) = setup().await;
-    let admin = Admin::login(&env, &app).await;
-    connect_as(&admin, FIRST).await;
-    connect_as(&admin, SECOND_USERNAME).await;
-    both_feeds(&app).await;
+    let (_env, app, admin) = two_connected().await;
     let first = app.state.accounts.by_feed(FIRST).expect("first");
     let second = app.state.accounts.by_feed(SECOND_USERNAME).expect("second");
     let (first_dir, second_dir) = (
@@ -277,11 +280,7 @@ async fn disconnecting_one_account_purges_exactly_its_data_and_moves_the_default
 
 #[tokio::test]
 async fn the_owner_chooses_the_default_feed() {
-    let (env, app) = setup().await;
-    let admin = Admin::login(&env, &app).await;
-    connect_as(&admin, FIRST).await;
-    connect_as(&admin, SECOND_USERNAME).await;
-    both_feeds(&app).await;
+    let (env, app, admin) = two_connected().await;
     let second = app.state.accounts.by_feed(SECOND_USERNAME).expect("second");
     let csrf = admin.csrf().await;
     let done = admin
@@ -338,11 +337,7 @@ async fn meta_callbacks_act_on_exactly_the_account_they_name() {
     use base64::Engine as _;
     use hmac::{KeyInit as _, Mac as _};
     use igfeed::clock::Clock as _;
-    let (env, app) = setup().await;
-    let admin = Admin::login(&env, &app).await;
-    connect_as(&admin, FIRST).await;
-    connect_as(&admin, SECOND_USERNAME).await;
-    both_feeds(&app).await;
+    let (env, app, _admin) = two_connected().await;
     let ids = env
         .sandbox
         .accounts()

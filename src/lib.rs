@@ -14,6 +14,7 @@ pub mod config;
 pub mod connection;
 pub mod credentials;
 pub mod feed;
+pub mod feeds;
 pub mod human;
 pub mod instagram;
 pub mod media;

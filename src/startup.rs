@@ -137,6 +137,7 @@ pub async fn open_services(
         },
     )
     .await?;
+    let feeds = crate::feeds::Feeds::open(dir.clone(), accounts.clone(), settings.feed.max_posts)?;
     let deletions = DeletionLog::open(dir.clone());
     let alerts = Alerts::new(
         settings.alerts.webhook_url.clone(),
@@ -160,6 +161,7 @@ pub async fn open_services(
         api,
         trusted_proxies,
         accounts,
+        feeds,
         deletions,
         meta_replays: Default::default(),
         alerts,
@@ -234,6 +236,10 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     };
     tasks.spawn(TaskName::Accounts, move || {
         crate::tasks::accounts::run(loops.clone())
+    });
+    let feeds = state.feeds.clone();
+    tasks.spawn(TaskName::FeedViews, move || {
+        crate::tasks::feed_views::run(feeds.clone())
     });
     if state.alerts.has_webhook() {
         let (alerts, interval) = (state.alerts.clone(), settings.alerts.check_interval);

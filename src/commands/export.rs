@@ -56,7 +56,12 @@ pub fn run(
         limit: Some(snapshot.feed.posts.len()),
         after: None,
     };
-    let json = document::render(&snapshot, &page, stale);
+    let json = document::render(
+        &snapshot,
+        &crate::feed::display::Display::default(),
+        &page,
+        stale,
+    );
     match out {
         // A build script reading the file never sees half of it; a web server may read it.
         Some(path) => write_file_atomically(&path, &json, PUBLIC_FILE_MODE)

@@ -1,6 +1,7 @@
 //! The `/feed.json` document: a page of the snapshot plus freshness, serialised once.
 
 use super::cursor;
+use super::display::Display;
 use super::domain::{FeedDocument, Snapshot};
 
 /// Most posts one page may hold (`?limit=` upper bound).
@@ -25,7 +26,7 @@ impl PageRequest {
 
 /// Serialises the requested page of `snapshot`. A cursor naming a post that has left the
 /// feed yields an empty last page rather than an error: load-more simply ends.
-pub fn render(snapshot: &Snapshot, page: &PageRequest, stale: bool) -> Vec<u8> {
+pub fn render(snapshot: &Snapshot, display: &Display, page: &PageRequest, stale: bool) -> Vec<u8> {
     let posts = &snapshot.feed.posts;
     let start = match &page.after {
         None => 0,
@@ -46,6 +47,7 @@ pub fn render(snapshot: &Snapshot, page: &PageRequest, stale: bool) -> Vec<u8> {
         next,
         updated_at: snapshot.fetched_at,
         stale,
+        display,
     };
     // Serialising plain data structures cannot fail; an empty object is the safe fallback.
     serde_json::to_vec(&document).unwrap_or_else(|_| b"{}".to_vec())

@@ -60,6 +60,13 @@ pub struct Post {
     pub mentions: Vec<String>,
     /// Link to the post on instagram.com.
     pub permalink: Option<String>,
+    /// Where the post links: the owner's override from the feed's definition, else the
+    /// permalink.
+    #[serde(default)]
+    pub link: Option<String>,
+    /// Whether the owner pinned the post (pinned posts come first, in the owner's order).
+    #[serde(default)]
+    pub pinned: bool,
     /// Publication time (RFC 3339, UTC).
     pub timestamp: Option<DateTime<Utc>>,
     /// The owner's alternative text, when written.
@@ -146,6 +153,9 @@ pub struct Snapshot {
     /// these URLs to anyone. Absent in snapshots from before igfeed served images itself.
     #[serde(default)]
     pub sources: MediaSources,
+    /// Ids of reels Instagram's profile grid leaves out (`is_shared_to_feed: false`).
+    #[serde(default)]
+    pub unshared_reels: std::collections::BTreeSet<String>,
 }
 
 /// Instagram CDN URLs of the snapshot's images (signed, expiring: INSTAGRAM.md §7).
@@ -188,6 +198,8 @@ pub struct FeedDocument<'a> {
     /// True when the last refresh failed or the snapshot is older than twice the refresh
     /// interval.
     pub stale: bool,
+    /// The look the owner chose for this feed (the widget's and `/embed`'s defaults).
+    pub display: &'a super::display::Display,
 }
 
 #[cfg(test)]

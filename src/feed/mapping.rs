@@ -97,6 +97,9 @@ fn map_post(m: wire::Media) -> Post {
         hashtags,
         mentions,
         permalink: safe_url(m.permalink),
+        // Set when a feed's definition is applied (`crate::feed::curate`).
+        link: None,
+        pinned: false,
         timestamp: m.timestamp,
         alt: non_empty(m.alt_text),
         media,

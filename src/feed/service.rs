@@ -11,12 +11,11 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use moka::future::Cache;
 use secrecy::{ExposeSecret as _, SecretString};
 
 use super::document::PageRequest;
 use super::domain::{Feed, Snapshot};
-use super::prepared::{PreparedBody, RenderSlots};
+use super::pages::Pages;
 use crate::clock::SharedClock;
 use crate::credentials::CredentialStore;
 use crate::instagram::{ApiError, InstagramClient};
@@ -26,8 +25,7 @@ mod media;
 mod pages;
 mod status;
 
-pub use pages::Current;
-use pages::{PageKey, default_body};
+pub use super::pages::{Current, PAGE_CACHE_BYTES};
 pub use status::RefreshStatus;
 
 /// Turns a snapshot's CDN URLs into the image links visitors get. The media layer implements
@@ -44,11 +42,6 @@ pub trait ImageLinks: Send + Sync {
 
 /// File holding the last good snapshot (disposable: rebuilt on the next refresh).
 pub const SNAPSHOT_FILE: &str = "feed-snapshot.json";
-/// Bytes of non-default pages kept ready (every encoding counted). Visitors choose these
-/// pages, so the bound is in bytes: a page of 100 posts weighs a hundred times one of 1.
-pub const PAGE_CACHE_BYTES: u64 = 8 * 1024 * 1024;
-/// Visitor-chosen pages built at once (each serialises and compresses on a blocking thread).
-const CONCURRENT_PAGE_BUILDS: usize = 2;
 /// Longest a visitor waits for a load in progress before hearing 503 (proxies in front of
 /// igfeed commonly give up after 30 to 60 seconds).
 const COLD_WAIT: Duration = Duration::from_secs(20);
@@ -93,14 +86,12 @@ struct Inner {
     /// The snapshot served. One value read by every visitor: a plain slot, not a cache
     /// (moka would record every read for an eviction policy that has nothing to choose).
     current: RwLock<Option<Arc<Current>>>,
-    pages: Cache<PageKey, Arc<PreparedBody>>,
-    page_builds: RenderSlots,
+    pages: Pages,
     refresh_lock: tokio::sync::Mutex<()>,
     /// Counts finished refresh attempts (and purges), so visitors waiting on a cold cache
     /// wake when there is news.
     settled: tokio::sync::watch::Sender<u64>,
     status: Mutex<RefreshStatus>,
-    generation: std::sync::atomic::AtomicU64,
 }
 
 impl FeedService {
@@ -122,15 +113,10 @@ impl FeedService {
                 config,
                 links: Arc::new(links),
                 current: RwLock::new(None),
-                pages: Cache::builder()
-                    .max_capacity(PAGE_CACHE_BYTES)
-                    .weigher(|_, body: &Arc<PreparedBody>| body.weight())
-                    .build(),
-                page_builds: RenderSlots::new(CONCURRENT_PAGE_BUILDS),
+                pages: Pages::default(),
                 refresh_lock: tokio::sync::Mutex::new(()),
                 settled: tokio::sync::watch::channel(0).0,
                 status: Mutex::new(RefreshStatus::default()),
-                generation: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -191,6 +177,11 @@ impl FeedService {
         Ok(())
     }
 
+    /// A receiver that sees every finished load, purge or renewal of the snapshot.
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.settled.subscribe()
+    }
+
     /// Wakes visitors waiting in [`FeedService::current`].
     fn settle(&self) {
         self.inner.settled.send_modify(|count| *count += 1);
@@ -233,7 +224,7 @@ impl FeedService {
     /// definition (`is_stale` would still see the failure before it, which
     /// `record_success` clears once it is served).
     async fn serve_fetched(&self, current: &Arc<Current>) {
-        default_body(current, false).await;
+        current.default_body(false).await;
         self.serve(current.clone());
         self.record_success(current);
     }
@@ -354,7 +345,7 @@ impl FeedService {
     pub async fn purge(&self) -> Result<(), crate::storage::StorageError> {
         let _guard = self.lock_loads().await;
         *self.slot_mut() = None;
-        self.inner.pages.invalidate_all();
+        self.inner.pages.clear();
         self.update_status(|s| {
             *s = RefreshStatus {
                 refreshes: s.refreshes,

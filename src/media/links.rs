@@ -82,6 +82,7 @@ impl MediaLinks {
             feed,
             fetched_at,
             sources,
+            unshared_reels: Default::default(),
         };
         self.apply(&mut snapshot);
         snapshot

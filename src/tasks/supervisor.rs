@@ -52,6 +52,8 @@ pub enum TaskName {
     Alerts,
     /// `accounts`: starts and stops each account's refresher and token keeper.
     Accounts,
+    /// `feed_views`: rebuilds the feeds' documents as snapshots and definitions change.
+    FeedViews,
 }
 
 impl TaskName {
@@ -63,6 +65,7 @@ impl TaskName {
             Self::TokenImport => "token_import",
             Self::Alerts => "alerts",
             Self::Accounts => "accounts",
+            Self::FeedViews => "feed_views",
         }
     }
 }

@@ -204,12 +204,17 @@ pub(super) fn query_config() -> web::QueryConfig {
 const BODY_LIMIT: usize = 64 * 1024;
 
 pub(super) fn json_config() -> web::JsonConfig {
+    json_config_with(BODY_LIMIT)
+}
+
+/// JSON bodies up to `limit` bytes: 413 beyond, 400 `bad-body` naming what is wrong.
+pub(crate) fn json_config_with(limit: usize) -> web::JsonConfig {
     use actix_web::error::JsonPayloadError;
     web::JsonConfig::default()
-        .limit(BODY_LIMIT)
-        .error_handler(|e, _| match e {
+        .limit(limit)
+        .error_handler(move |e, _| match e {
             JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                too_large(BODY_LIMIT)
+                too_large(limit)
             }
             other => bad_request(codes::BAD_BODY, "invalid JSON body", other.to_string()),
         })

@@ -28,6 +28,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The connected accounts: each one's token, keeper, feed, media and refresh trigger.
     pub accounts: AccountRegistry,
+    /// Every feed (the accounts' own and the owner's): definitions and built documents.
+    pub feeds: crate::feeds::Feeds,
     /// Meta's data-deletion requests, for their status page.
     pub deletions: crate::meta_callbacks::DeletionLog,
     /// Meta callbacks acted on within their freshness window, so a replay is refused.

@@ -24,13 +24,22 @@ fn fetched_at() -> DateTime<Utc> {
 
 /// The sample feed as `/feed.json` serves it.
 fn document(next: Option<String>, stale: bool) -> Value {
-    let feed = sample_feed();
+    let mut feed = sample_feed();
+    // As a curated feed serves it: a pinned post with a link override first.
+    feed.posts[0].pinned = true;
+    feed.posts[0].link = Some("https://shop.example/p/1".into());
+    let display = crate::feed::display::Display {
+        columns: crate::feed::display::Columns::parse_text("2,600:3").expect("valid"),
+        gap: Some("4px".into()),
+        ..Default::default()
+    };
     let doc = FeedDocument {
         profile: &feed.profile,
         posts: &feed.posts,
         next,
         updated_at: fetched_at(),
         stale,
+        display: &display,
     };
     serde_json::to_value(&doc).expect("document serialises")
 }
@@ -222,6 +231,7 @@ fn snapshot_round_trips_through_json() {
         feed: sample_feed(),
         fetched_at: fetched_at(),
         sources,
+        unshared_reels: ["2".to_owned()].into(),
     };
     let bytes = serde_json::to_vec(&snapshot).expect("snapshot serialises");
     let back: Snapshot = serde_json::from_slice(&bytes).expect("snapshot parses");

@@ -3,8 +3,8 @@
 //! - [`auth`]: who may call it (`admin.api_token` as a bearer token, failures throttled per
 //!   address) as an extractor, so a handler cannot forget the check: taking an [`ApiCaller`]
 //!   argument is the only way to be reachable;
-//! - one file per resource: [`accounts`] (read side); the feed definitions join as
-//!   `feeds.rs` with the write side.
+//! - one file per resource: [`accounts`] (read side) and [`feeds`] (the feed definitions,
+//!   read and written).
 //!
 //! Answers are JSON, never cached (`Cache-Control: no-store`), and errors use the shape of
 //! every other route (`{"error":{"code","message"}}`). Nothing here ever holds a token: the
@@ -12,6 +12,7 @@
 
 mod accounts;
 mod auth;
+mod feeds;
 
 use actix_web::web;
 
@@ -35,5 +36,17 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, enabled: bool) {
     if !enabled {
         return;
     }
-    cfg.service(web::scope(PREFIX).service(super::get_and_head("/accounts", accounts::list)));
+    cfg.service(
+        web::scope(PREFIX)
+            .service(super::get_and_head("/accounts", accounts::list))
+            .service(super::get_and_head("/feeds", feeds::list))
+            .service(
+                web::resource("/feeds/{name}")
+                    .app_data(crate::web::error::json_config_with(feeds::BODY_LIMIT))
+                    .get(feeds::get)
+                    .head(feeds::get)
+                    .put(feeds::put)
+                    .delete(feeds::delete),
+            ),
+    );
 }

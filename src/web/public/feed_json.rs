@@ -66,8 +66,8 @@ pub(super) async fn feed_json(
 ) -> Result<HttpResponse, WebError> {
     let page = query.page()?;
     let name = super::feeds::param(query.feed.as_deref())?;
-    let account = match super::feeds::account_for(&state, name.as_deref()).await {
-        Ok(account) => account,
+    let view = match super::feeds::view_for(&state, name.as_deref()).await {
+        Ok(view) => view,
         Err(error) => {
             if error.status_code().is_server_error() {
                 // No feed held to answer from: a miss, as when the snapshot is cold.
@@ -76,19 +76,13 @@ pub(super) async fn feed_json(
             return Err(error);
         }
     };
-    let feed = &account.feed;
-    // A held snapshot is a cache hit; otherwise the service loads (or explains why not).
-    let current = match feed.peek() {
-        Some(current) => {
-            state.metrics.record_feed_cache(true);
-            current
-        }
-        None => {
-            state.metrics.record_feed_cache(false);
-            feed.current().await.map_err(super::feeds::unavailable)?
-        }
-    };
-    let body = feed.body(&current, &page).await;
+    // A built document is a cache hit; otherwise it is built (or the reason it cannot be).
+    let served = super::feeds::served(&state, &view).await;
+    state
+        .metrics
+        .record_feed_cache(served.as_ref().is_ok_and(|(_, hit)| *hit));
+    let (served, _) = served.map_err(super::feeds::unavailable)?;
+    let body = view.pages.body(&served.current, &page, served.stale).await;
     Ok(super::prepared_response::respond(
         &req,
         &body,

@@ -1,19 +1,16 @@
-//! Which account's feed a public request is for: `?feed=NAME` (an account's username,
-//! lowercased), or the default feed without it, so snippets pasted before accounts existed
-//! keep working.
+//! Which feed a public request is for: `?feed=NAME` (an account's username lowercased, or a
+//! feed the owner defined), or the default feed without it, so snippets pasted before
+//! accounts existed keep working.
 
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 
-use crate::accounts::Account;
 use crate::feed::FeedError;
+use crate::feeds::{Served, View};
 use crate::web::error::codes;
 use crate::web::{AppState, WebError};
-
-/// Longest feed name.
-const MAX_NAME: usize = 64;
 
 /// The `feed` query parameter, read on its own so each route's other parameters stay its
 /// own business.
@@ -44,31 +41,36 @@ pub(crate) fn param(raw: Option<&str>) -> Result<Option<String>, WebError> {
     }
 }
 
-/// A feed name as written (`[a-z0-9._-]{1,64}`, any case), lowercased.
-pub(crate) fn parse_name(raw: &str) -> Option<String> {
-    let valid = (1..=MAX_NAME).contains(&raw.len())
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
-    valid.then(|| raw.to_ascii_lowercase())
+pub(crate) use crate::feed::definition::parse_name;
+
+/// The feed `name` names; the default account's (waiting for a start-up import) without a
+/// name. Unknown → 404 `unknown-feed`; nothing connected → 503 as for the feed.
+pub(crate) async fn view_for(state: &AppState, name: Option<&str>) -> Result<Arc<View>, WebError> {
+    let name = match name {
+        Some(name) => name.to_owned(),
+        None => match state.accounts.default_account() {
+            Some(account) => account.feed_name(),
+            None => state
+                .accounts
+                .default_waiting()
+                .await
+                .map_err(unavailable)?
+                .feed_name(),
+        },
+    };
+    state.feeds.view(&name).ok_or_else(|| unknown(&name))
 }
 
-/// The account whose feed `name` names; the default one (waiting for a start-up import)
-/// without a name. Unknown → 404 `unknown-feed`; nothing connected → 503 as for the feed.
-pub(crate) async fn account_for(
-    state: &AppState,
-    name: Option<&str>,
-) -> Result<Arc<Account>, WebError> {
-    match name {
-        Some(name) => state.accounts.by_feed(name).ok_or_else(|| unknown(name)),
-        None => match state.accounts.default_account() {
-            Some(account) => Ok(account),
-            None => state.accounts.default_waiting().await.map_err(unavailable),
-        },
+/// The document to serve of `view`: a built one at once (`true`: a cache hit), else built
+/// now, waiting for a first load when no account has a snapshot yet.
+pub(crate) async fn served(state: &AppState, view: &View) -> Result<(Served, bool), FeedError> {
+    match view.peek(&state.accounts) {
+        Some(served) => Ok((served, true)),
+        None => Ok((view.current(&state.accounts).await?, false)),
     }
 }
 
-/// 404 for a feed no account provides.
+/// 404 for a feed nobody defined and no account provides.
 pub(crate) fn unknown(name: &str) -> WebError {
     WebError::client(
         StatusCode::NOT_FOUND,

@@ -16,7 +16,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, ResponseError as _, web};
 use askama::Template;
 use base64::Engine as _;
-use chrono::{DateTime, Utc};
 
 use self::options::{EmbedOptions, EmbedQuery};
 use self::view::{HeaderView, TileView};
@@ -62,11 +61,11 @@ pub(crate) struct Rendered {
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Key {
-    /// Whose feed, as asked for: `None` for the default feed (whichever account it is, its
-    /// snapshot's time tells pages apart), else the feed's name.
+    /// The feed as asked for (its load-more links say the same): `None` for the default feed.
     feed: Option<String>,
-    account: String,
-    fetched_at: DateTime<Utc>,
+    /// The feed's document ([`crate::feed::pages::Current::generation`], unique in the
+    /// process): a new snapshot or definition is a new page.
+    document: u64,
     stale: bool,
     options: EmbedOptions,
 }
@@ -74,20 +73,14 @@ struct Key {
 impl Key {
     /// Options that change nothing on this page are left out, so they cannot multiply the
     /// copies kept: `lightbox` is accepted for parity with the widget, but the page has none.
-    fn new(
-        (feed, account): (Option<String>, String),
-        fetched_at: DateTime<Utc>,
-        stale: bool,
-        options: EmbedOptions,
-    ) -> Self {
+    fn new(feed: Option<String>, document: u64, stale: bool, options: EmbedOptions) -> Self {
         let options = EmbedOptions {
             lightbox: EmbedOptions::default().lightbox,
             ..options
         };
         Self {
             feed,
-            account,
-            fetched_at,
+            document,
             stale,
             options,
         }
@@ -127,29 +120,22 @@ pub(crate) async fn embed(
 ) -> Result<HttpResponse, WebError> {
     let options = query.parse()?;
     let name = feed.name()?;
-    let account = match super::feeds::account_for(&state, name.as_deref()).await {
-        Ok(account) => account,
+    let view = match super::feeds::view_for(&state, name.as_deref()).await {
+        Ok(view) => view,
         Err(error) if error.status_code() == actix_web::http::StatusCode::NOT_FOUND => {
             return Err(error);
         }
         Err(_) => return Ok(unavailable(&state, &pages)),
     };
-    let current = match account.feed.peek() {
-        Some(current) => current,
-        None => match account.feed.current().await {
-            Ok(current) => current,
-            Err(error) => {
-                tracing::debug!(%error, "no feed for /embed");
-                return Ok(unavailable(&state, &pages));
-            }
-        },
+    let served = match super::feeds::served(&state, &view).await {
+        Ok((served, _)) => served,
+        Err(error) => {
+            tracing::debug!(%error, "no feed for /embed");
+            return Ok(unavailable(&state, &pages));
+        }
     };
-    let key = Key::new(
-        (name, account.id().to_owned()),
-        current.snapshot.fetched_at,
-        account.feed.is_stale(&current),
-        options,
-    );
+    let current = served.current;
+    let key = Key::new(name, current.generation(), served.stale, options);
     let feed_query = key
         .feed
         .as_deref()
@@ -293,27 +279,25 @@ mod tests {
 
     #[test]
     fn options_that_change_nothing_are_not_part_of_the_key() {
-        let at = Utc::now();
         let without = EmbedOptions {
             lightbox: false,
             ..EmbedOptions::default()
         };
-        let feed = || (None, "1".to_owned());
         assert_eq!(
-            Key::new(feed(), at, false, without),
-            Key::new(feed(), at, false, EmbedOptions::default())
+            Key::new(None, 1, false, without),
+            Key::new(None, 1, false, EmbedOptions::default())
         );
         let wider = EmbedOptions {
             columns: 4,
             ..EmbedOptions::default()
         };
         assert_ne!(
-            Key::new(feed(), at, false, wider),
-            Key::new(feed(), at, false, EmbedOptions::default())
+            Key::new(None, 1, false, wider),
+            Key::new(None, 1, false, EmbedOptions::default())
         );
         assert_ne!(
-            Key::new((None, "2".to_owned()), at, false, EmbedOptions::default()),
-            Key::new(feed(), at, false, EmbedOptions::default())
+            Key::new(None, 2, false, EmbedOptions::default()),
+            Key::new(None, 1, false, EmbedOptions::default())
         );
     }
 }

@@ -112,8 +112,9 @@ impl TileView {
         };
         Self {
             link: post
-                .permalink
+                .link
                 .clone()
+                .or_else(|| post.permalink.clone())
                 .filter(|u| is_web_url(u))
                 .unwrap_or_else(|| profile_url.to_owned()),
             image: post.media.first().and_then(ImageView::of),

@@ -1,0 +1,108 @@
+//! The owner's feed definitions on disk: one file in the state directory (`feeds.json`),
+//! written atomically and sealed like every state file when a key is set.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use serde::{Deserialize, Serialize};
+
+use crate::feed::definition::{self, FeedDefinition};
+use crate::storage::{StateDir, StorageError, run_blocking};
+
+/// File holding the definitions.
+pub const FEEDS_FILE: &str = "feeds.json";
+
+/// The file's content.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Stored {
+    feeds: Vec<FeedDefinition>,
+}
+
+/// The definitions, read once and kept in memory; one write at a time.
+pub(super) struct DefinitionStore {
+    dir: StateDir,
+    definitions: RwLock<Arc<BTreeMap<String, Arc<FeedDefinition>>>>,
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl DefinitionStore {
+    /// Reads the stored definitions. A definition that breaks today's rules (edited by hand,
+    /// or written by a later release) is left out with an error in the log; the file keeps
+    /// it until the owner next saves a feed.
+    pub(super) fn open(dir: StateDir) -> Result<Self, StorageError> {
+        let stored: Stored = dir.read(FEEDS_FILE)?.unwrap_or_default();
+        let mut definitions = BTreeMap::new();
+        for feed in stored.feeds {
+            match definition::check_stored(&feed) {
+                Ok(()) => {
+                    definitions.insert(feed.name.clone(), Arc::new(feed));
+                }
+                Err(error) => {
+                    tracing::error!(feed = %feed.name, %error, "ignoring a stored feed definition");
+                }
+            }
+        }
+        Ok(Self {
+            dir,
+            definitions: RwLock::new(Arc::new(definitions)),
+            writer: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Every definition, by name.
+    pub(super) fn all(&self) -> Arc<BTreeMap<String, Arc<FeedDefinition>>> {
+        self.definitions
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The definition called `name`.
+    pub(super) fn get(&self, name: &str) -> Option<Arc<FeedDefinition>> {
+        self.all().get(name).cloned()
+    }
+
+    /// Stores `definition` (replacing one of the same name); `true` when it is new.
+    pub(super) async fn put(&self, definition: FeedDefinition) -> Result<bool, StorageError> {
+        self.change(|all| {
+            all.insert(definition.name.clone(), Arc::new(definition))
+                .is_none()
+        })
+        .await
+    }
+
+    /// Forgets the definition called `name`; `true` when there was one.
+    pub(super) async fn remove(&self, name: &str) -> Result<bool, StorageError> {
+        self.change(|all| all.remove(name).is_some()).await
+    }
+
+    /// Applies `edit` to a copy, writes the copy, then serves it: a failed write changes
+    /// nothing.
+    async fn change(
+        &self,
+        edit: impl FnOnce(&mut BTreeMap<String, Arc<FeedDefinition>>) -> bool,
+    ) -> Result<bool, StorageError> {
+        let _writer = self.writer.lock().await;
+        let mut next = (*self.all()).clone();
+        let changed = edit(&mut next);
+        let stored = Stored {
+            feeds: next.values().map(|d| (**d).clone()).collect(),
+        };
+        let dir = self.dir.clone();
+        run_blocking(FEEDS_FILE, move || dir.write(FEEDS_FILE, &stored)).await?;
+        *self
+            .definitions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
+        Ok(changed)
+    }
+}
+
+/// The stored definition of `name`, read without opening the service (`igfeed export`).
+pub fn find_stored(root: &StateDir, name: &str) -> Result<Option<FeedDefinition>, StorageError> {
+    let stored: Stored = root.read(FEEDS_FILE)?.unwrap_or_default();
+    Ok(stored
+        .feeds
+        .into_iter()
+        .find(|feed| feed.name == name && definition::check_stored(feed).is_ok()))
+}

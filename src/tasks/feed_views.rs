@@ -1,0 +1,37 @@
+//! Keeps every feed's document built from the latest snapshots: wakes when any account's
+//! snapshot changes (a refresh, a failure that turns it stale, renewed image links), when
+//! accounts come and go, and when a definition is saved, then rebuilds what changed. Visitors
+//! then find documents ready, compressed in the state they will see.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::feeds::Feeds;
+
+/// Runs until stopped.
+pub async fn run(feeds: Feeds) {
+    let mut accounts_changed = feeds.accounts().changes();
+    loop {
+        // Subscribed before building, so a change during the build is not missed.
+        let mut snapshots: Vec<_> = feeds
+            .accounts()
+            .accounts()
+            .iter()
+            .map(|account| account.feed.changes())
+            .collect();
+        feeds.build_changed().await;
+        let any_snapshot: Pin<Box<dyn Future<Output = ()> + Send + '_>> = if snapshots.is_empty() {
+            Box::pin(std::future::pending())
+        } else {
+            Box::pin(async {
+                let changes = snapshots.iter_mut().map(|r| Box::pin(r.changed()));
+                let _ = futures_util::future::select_all(changes).await;
+            })
+        };
+        tokio::select! {
+            () = any_snapshot => {}
+            _ = accounts_changed.changed() => {}
+            () = feeds.definitions_changed() => {}
+        }
+    }
+}

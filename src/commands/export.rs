@@ -10,6 +10,8 @@ use crate::accounts::layout::find_stored;
 use crate::clock;
 use crate::config::Settings;
 use crate::credentials::CredentialStore;
+use crate::feed::curate::{self, Source};
+use crate::feed::definition::{self, Defaults, FeedDefinition};
 use crate::feed::document::{self, PageRequest};
 use crate::feed::domain::Snapshot;
 use crate::feed::fetch_snapshot;
@@ -19,8 +21,9 @@ use crate::storage::{StateDir, write_file_atomically};
 /// The exported document is public: readable by the web server that publishes it.
 const PUBLIC_FILE_MODE: u32 = 0o644;
 
-/// Writes every kept post of feed `feed` (the default feed without it), fetched now with the
-/// stored token or, with `offline`, taken from the last snapshot igfeed stored.
+/// Writes every post of feed `feed` (the default feed without it) as visitors get it (its
+/// definition applied), fetched now with the stored tokens or, with `offline`, taken from
+/// the last snapshots igfeed stored.
 pub fn run(
     settings: &Settings,
     feed: Option<&str>,
@@ -28,40 +31,74 @@ pub fn run(
     offline: bool,
 ) -> anyhow::Result<()> {
     let root = StateDir::open(&settings.storage)?;
-    let Some(stored) = find_stored(&root, feed)? else {
-        match feed {
-            Some(name) => bail!("no feed is called `{name}`: `igfeed status` lists the feeds"),
-            None if offline => bail!(
-                "no stored feed yet: connect an account and run igfeed until it has fetched the feed once"
-            ),
-            None => bail!(
-                "no Instagram account is connected: connect one in /admin or with `igfeed token import`"
-            ),
+    let owners = match feed {
+        // A feed the owner defined (not an account's own): its accounts, in its order.
+        Some(name) if find_stored(&root, Some(name))?.is_none() => {
+            let Some(definition) = crate::feeds::find_stored(&root, name)? else {
+                bail!("no feed is called `{name}`: `igfeed status` lists the feeds");
+            };
+            let accounts = definition.accounts.clone();
+            (Some(definition), accounts.into_iter().map(Some).collect())
+        }
+        _ => (None, vec![feed.map(str::to_owned)]),
+    };
+    let (definition, accounts) = owners;
+    let mut snapshots = Vec::new();
+    let mut stale = false;
+    for account in &accounts {
+        let (snapshot, account_stale) = snapshot_of(settings, &root, account.as_deref(), offline)?;
+        stale |= account_stale;
+        snapshots.push(snapshot);
+    }
+    let definition = match definition {
+        Some(definition) => definition,
+        None => {
+            // An account's own feed: the owner's curation of it, else the defaults.
+            let name = snapshots
+                .first()
+                .map(|s| s.feed.profile.username.to_lowercase())
+                .unwrap_or_default();
+            match crate::feeds::find_stored(&root, &name)? {
+                Some(stored) => FeedDefinition {
+                    accounts: vec![name],
+                    ..stored
+                },
+                None => definition::parse(
+                    &name,
+                    &serde_json::json!({}),
+                    &Defaults {
+                        accounts: vec![name.clone()],
+                        max_posts: settings.feed.max_posts,
+                    },
+                )?,
+            }
         }
     };
-    let dir = stored.dir;
-    let clock = clock::system();
-    let (snapshot, stale) = if offline {
-        let snapshot: Snapshot = dir
-            .read(SNAPSHOT_FILE)?
-            .context("no stored feed yet: run igfeed until it has fetched the feed once, or export without --offline")?;
-        let age = clock.now() - snapshot.fetched_at;
-        let limit =
-            TimeDelta::from_std(settings.feed.refresh_interval * 2).unwrap_or(TimeDelta::MAX);
-        (snapshot, age > limit)
-    } else {
-        (fetch(settings, dir, stored.id.as_deref())?, false)
+    let sources: Vec<Source<'_>> = snapshots
+        .iter()
+        .map(|s| Source {
+            feed: &s.feed,
+            unshared_reels: &s.unshared_reels,
+            fetched_at: s.fetched_at,
+        })
+        .collect();
+    let (Some(curated), Some(fetched_at)) = (
+        curate::curate(&definition, &sources),
+        curate::fetched_at(&sources),
+    ) else {
+        bail!("the feed has no connected account to take posts from");
+    };
+    let snapshot = Snapshot {
+        feed: curated,
+        fetched_at,
+        sources: Default::default(),
+        unshared_reels: Default::default(),
     };
     let page = PageRequest {
         limit: Some(snapshot.feed.posts.len()),
         after: None,
     };
-    let json = document::render(
-        &snapshot,
-        &crate::feed::display::Display::default(),
-        &page,
-        stale,
-    );
+    let json = document::render(&snapshot, &definition.display, &page, stale);
     match out {
         // A build script reading the file never sees half of it; a web server may read it.
         Some(path) => write_file_atomically(&path, &json, PUBLIC_FILE_MODE)
@@ -71,6 +108,39 @@ pub fn run(
             .context("cannot write to stdout")?,
     }
     Ok(())
+}
+
+/// The snapshot of the account whose feed is `feed` (the default account without it), and
+/// whether it is stale.
+fn snapshot_of(
+    settings: &Settings,
+    root: &StateDir,
+    feed: Option<&str>,
+    offline: bool,
+) -> anyhow::Result<(Snapshot, bool)> {
+    let Some(stored) = find_stored(root, feed)? else {
+        match feed {
+            Some(name) => bail!("no account's feed is called `{name}`: `igfeed status` lists the feeds"),
+            None if offline => bail!(
+                "no stored feed yet: connect an account and run igfeed until it has fetched the feed once"
+            ),
+            None => bail!(
+                "no Instagram account is connected: connect one in /admin or with `igfeed token import`"
+            ),
+        }
+    };
+    let dir = stored.dir;
+    if offline {
+        let snapshot: Snapshot = dir
+            .read(SNAPSHOT_FILE)?
+            .context("no stored feed yet: run igfeed until it has fetched the feed once, or export without --offline")?;
+        let age = clock::system().now() - snapshot.fetched_at;
+        let limit =
+            TimeDelta::from_std(settings.feed.refresh_interval * 2).unwrap_or(TimeDelta::MAX);
+        Ok((snapshot, age > limit))
+    } else {
+        Ok((fetch(settings, dir, stored.id.as_deref())?, false))
+    }
 }
 
 fn fetch(settings: &Settings, dir: StateDir, id: Option<&str>) -> anyhow::Result<Snapshot> {

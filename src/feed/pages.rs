@@ -1,7 +1,7 @@
 //! The serialised pages of one feed document: the default page, compressed once per
 //! freshness state before anyone asks, and the pages visitors choose with `?limit=` /
-//! `?after=`, cached until the next document. Each account's raw snapshot and each feed
-//! built from definitions has its own [`Pages`].
+//! `?after=`, cached until the next document. Each feed visitors read (`crate::feeds`) has
+//! its own [`Pages`]; an account's own snapshot is a [`Current`] that is never serialised.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,6 +41,17 @@ impl Current {
     /// Whether the default page that says `"stale": true` is prepared.
     pub fn stale_page_ready(&self) -> bool {
         self.stale_body.initialized()
+    }
+
+    /// A document not yet serialised.
+    pub fn new(snapshot: Snapshot, display: Display) -> Arc<Self> {
+        Arc::new(Self {
+            snapshot,
+            display,
+            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+            fresh_body: OnceCell::new(),
+            stale_body: OnceCell::new(),
+        })
     }
 
     /// Tells documents apart (unique in the process): a newer one has a larger number.
@@ -105,17 +116,6 @@ impl Default for Pages {
 }
 
 impl Pages {
-    /// A new document of this feed; nothing is serialised yet.
-    pub fn wrap(&self, snapshot: Snapshot, display: Display) -> Arc<Current> {
-        Arc::new(Current {
-            snapshot,
-            display,
-            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
-            fresh_body: OnceCell::new(),
-            stale_body: OnceCell::new(),
-        })
-    }
-
     /// The serialised page: the default page is prepared once per document and freshness
     /// state; other pages are cached until the next document.
     pub async fn body(

@@ -1,9 +1,8 @@
-//! The feed service: one snapshot in memory (a plain slot; pages a visitor asks for in moka)
-//! and on disk, refreshed on a schedule or on demand, never replaced by a failed fetch, and
-//! read by every visitor without an Instagram call.
+//! The feed service: one account's snapshot in memory (a plain slot) and on disk, refreshed
+//! on a schedule or on demand, never replaced by a failed fetch. The feeds visitors read are
+//! built from it (`crate::feeds`), so no visitor causes an Instagram call.
 //!
 //! - here: the slot, loading (stored, cold, scheduled) and forgetting;
-//! - [`pages`]: the serialised pages of a snapshot;
 //! - [`status`]: what the latest refresh did and what follows from it (`stale`, reconnect);
 //! - [`media`]: republishing image links and renewing expired CDN URLs.
 
@@ -13,16 +12,14 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret as _, SecretString};
 
-use super::document::PageRequest;
+use super::display::Display;
 use super::domain::{Feed, Snapshot};
-use super::pages::Pages;
 use crate::clock::SharedClock;
 use crate::credentials::CredentialStore;
 use crate::instagram::{ApiError, InstagramClient};
 use crate::storage::StateDir;
 
 mod media;
-mod pages;
 mod status;
 
 pub use super::pages::{Current, PAGE_CACHE_BYTES};
@@ -86,7 +83,6 @@ struct Inner {
     /// The snapshot served. One value read by every visitor: a plain slot, not a cache
     /// (moka would record every read for an eviction policy that has nothing to choose).
     current: RwLock<Option<Arc<Current>>>,
-    pages: Pages,
     refresh_lock: tokio::sync::Mutex<()>,
     /// Counts finished refresh attempts (and purges), so visitors waiting on a cold cache
     /// wake when there is news.
@@ -113,7 +109,6 @@ impl FeedService {
                 config,
                 links: Arc::new(links),
                 current: RwLock::new(None),
-                pages: Pages::default(),
                 refresh_lock: tokio::sync::Mutex::new(()),
                 settled: tokio::sync::watch::channel(0).0,
                 status: Mutex::new(RefreshStatus::default()),
@@ -129,7 +124,7 @@ impl FeedService {
         match read {
             Ok(Ok(Some(mut snapshot))) => {
                 self.inner.links.restore(&mut snapshot);
-                self.prepare_and_serve(self.wrap(snapshot)).await;
+                self.serve(self.wrap(snapshot));
                 true
             }
             Ok(Ok(None)) => false,
@@ -196,10 +191,7 @@ impl FeedService {
                 self.serve_fetched(&current).await;
                 Ok(current)
             }
-            Err(error) => {
-                self.prepare_served_page().await;
-                Err(error)
-            }
+            Err(error) => Err(error),
         }
     }
 
@@ -211,20 +203,10 @@ impl FeedService {
         }
     }
 
-    /// After a failed refresh the served snapshot may have turned stale, which is another
-    /// page (`"stale": true`): the refresher compresses it now, so that no visitor waits
-    /// for brotli 11 when it is first asked for.
-    async fn prepare_served_page(&self) {
-        if let Some(current) = self.peek() {
-            self.body(&current, &PageRequest::default()).await;
-        }
-    }
-
-    /// Serves a snapshot just fetched, its default page prepared first. It is fresh by
-    /// definition (`is_stale` would still see the failure before it, which
-    /// `record_success` clears once it is served).
+    /// Serves a snapshot just fetched. It is fresh by definition (`is_stale` would still see
+    /// the failure before it, which `record_success` clears once it is served). The feeds
+    /// built from it are rebuilt by `crate::feeds` (each compressed before it is served).
     async fn serve_fetched(&self, current: &Arc<Current>) {
-        current.default_body(false).await;
         self.serve(current.clone());
         self.record_success(current);
     }
@@ -268,10 +250,7 @@ impl FeedService {
             Ok(snapshot) => {
                 self.persist(&snapshot).await;
                 tracing::info!(posts = snapshot.feed.posts.len(), "feed refreshed");
-                let current = self.wrap(snapshot);
-                // Ready bytes before the first visitor asks.
-                self.body(&current, &PageRequest::default()).await;
-                Ok(current)
+                Ok(self.wrap(snapshot))
             }
             Err(error) => Err(self.record_failure(error, token).await),
         }
@@ -308,19 +287,16 @@ impl FeedService {
         }
     }
 
+    fn wrap(&self, snapshot: Snapshot) -> Arc<Current> {
+        Current::new(snapshot, Display::default())
+    }
+
     /// The snapshot now served, if any (no Instagram call).
     pub fn peek(&self) -> Option<Arc<Current>> {
         self.slot().clone()
     }
 
-    /// Prepares the default page of `current` as it will be served, then serves it: no
-    /// visitor waits for the compression.
-    async fn prepare_and_serve(&self, current: Arc<Current>) {
-        self.body(&current, &PageRequest::default()).await;
-        self.serve(current);
-    }
-
-    /// Makes `current` the snapshot visitors get; see [`FeedService::prepare_and_serve`].
+    /// Makes `current` the snapshot the account's feeds are built from.
     fn serve(&self, current: Arc<Current>) {
         *self.slot_mut() = Some(current);
     }
@@ -345,7 +321,6 @@ impl FeedService {
     pub async fn purge(&self) -> Result<(), crate::storage::StorageError> {
         let _guard = self.lock_loads().await;
         *self.slot_mut() = None;
-        self.inner.pages.clear();
         self.update_status(|s| {
             *s = RefreshStatus {
                 refreshes: s.refreshes,

@@ -44,13 +44,20 @@ impl View {
     }
 
     /// The accounts this feed takes posts from, in the definition's order (those still
-    /// connected).
+    /// connected). An account is named by its feed name, or by its id until its username
+    /// is known (before its first fetch), which keeps naming it afterwards.
     pub fn sources(&self, accounts: &AccountRegistry) -> Vec<Arc<Account>> {
         self.definition
             .accounts
             .iter()
-            .filter_map(|name| accounts.by_feed(name))
+            .filter_map(|name| accounts.by_feed(name).or_else(|| accounts.by_id(name)))
             .collect()
+    }
+
+    /// The document built last, whichever snapshots it was built from.
+    pub fn built(&self) -> Option<Arc<Current>> {
+        let built = self.built.read().unwrap_or_else(PoisonError::into_inner);
+        built.as_ref().map(|(_, current)| current.clone())
     }
 
     /// The document as it is now, if it is built from the latest snapshots: no work, the
@@ -116,7 +123,7 @@ impl View {
         })
         .await
         .ok()??;
-        let current = self.pages.wrap(snapshot, self.definition.display.clone());
+        let current = Current::new(snapshot, self.definition.display.clone());
         let stale = is_stale(&sources);
         current.default_body(stale).await;
         *self.built.write().unwrap_or_else(PoisonError::into_inner) = Some((key, current.clone()));

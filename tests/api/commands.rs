@@ -8,7 +8,8 @@ use igfeed_sandbox::TokenKind;
 
 use super::helpers::{TestEnv, hours, wait_until};
 
-fn igfeed(env: &TestEnv, args: &[&str], stdin: &str) -> Output {
+/// Runs the built binary with `env`'s settings, `stdin` written to it.
+pub(super) fn igfeed(env: &TestEnv, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_igfeed"))
         .args(args)
         .env_clear()
@@ -28,7 +29,7 @@ fn igfeed(env: &TestEnv, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().expect("igfeed exits")
 }
 
-fn stderr(output: &Output) -> String {
+pub(super) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

@@ -264,12 +264,22 @@ impl TestApp {
             .expect("an account is connected")
     }
 
-    /// Whether the default feed has a snapshot to serve.
+    /// Whether the default feed has a snapshot, and a document built (from it or, with a
+    /// refresh interval shorter than a build, an earlier one).
     pub fn has_feed(&self) -> bool {
         self.state
             .accounts
             .default_account()
             .is_some_and(|account| account.feed.peek().is_some())
+            && self
+                .default_view()
+                .is_some_and(|view| view.built().is_some())
+    }
+
+    /// The default feed's view (its definition and built document).
+    pub fn default_view(&self) -> Option<Arc<igfeed::feeds::View>> {
+        let name = self.state.feeds.default_name()?;
+        self.state.feeds.view(&name)
     }
 
     /// Stops the server and waits until it (and its storage lock) is gone.

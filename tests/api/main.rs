@@ -8,6 +8,7 @@ mod cdn;
 mod commands;
 mod connect;
 mod consent;
+mod curated;
 mod embed;
 mod errors;
 mod example_config;

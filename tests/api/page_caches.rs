@@ -35,7 +35,12 @@ async fn visitor_chosen_feed_pages_stay_within_the_byte_budget() {
         requested > PAGE_CACHE_BYTES,
         "the test asks for more than the budget ({requested} bytes of JSON alone)"
     );
-    let kept = app.account().feed.page_cache_bytes().await;
+    let kept = app
+        .default_view()
+        .expect("the default feed")
+        .pages
+        .cache_bytes()
+        .await;
     assert!(
         kept <= PAGE_CACHE_BYTES,
         "{kept} bytes kept, budget {PAGE_CACHE_BYTES}"

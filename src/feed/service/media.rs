@@ -97,7 +97,7 @@ impl FeedService {
     /// Persists and serves `snapshot` (same fetch time: freshness is unchanged).
     async fn install(&self, snapshot: Snapshot) {
         self.persist(&snapshot).await;
-        self.prepare_and_serve(self.wrap(snapshot)).await;
+        self.serve(self.wrap(snapshot));
     }
 }
 

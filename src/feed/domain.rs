@@ -5,7 +5,7 @@
 //! Every field is always present: absent values serialise as `null` rather than being left
 //! out, so a site's template sees one fixed shape whatever Instagram withheld.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -146,6 +146,12 @@ pub struct Snapshot {
     /// these URLs to anyone. Absent in snapshots from before igfeed served images itself.
     #[serde(default)]
     pub sources: MediaSources,
+    /// Ids of the reels Instagram says were not shared to the profile grid
+    /// (`is_shared_to_feed` false: posted to the Reels tab only, or trial reels). Not part of
+    /// `/feed.json`: feeds that mirror the grid leave these posts out. Empty in snapshots from
+    /// before igfeed asked, and when Instagram did not say.
+    #[serde(default)]
+    pub unshared_reels: BTreeSet<String>,
 }
 
 /// Instagram CDN URLs of the snapshot's images (signed, expiring: INSTAGRAM.md §7).

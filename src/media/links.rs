@@ -75,13 +75,15 @@ impl MediaLinks {
         &self.inner.sizes
     }
 
-    /// A snapshot of a freshly mapped feed: CDN URLs moved to `sources`, igfeed's in place.
+    /// A snapshot of a freshly mapped feed: CDN URLs moved to `sources`, igfeed's in place
+    /// (`unshared_reels` left empty for the caller, who has Instagram's answer).
     pub fn snapshot(&self, mut feed: Feed, fetched_at: DateTime<Utc>) -> Snapshot {
         let sources = extract(&mut feed);
         let mut snapshot = Snapshot {
             feed,
             fetched_at,
             sources,
+            unshared_reels: Default::default(),
         };
         self.apply(&mut snapshot);
         snapshot

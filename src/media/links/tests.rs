@@ -87,6 +87,7 @@ fn an_old_snapshot_is_restored_with_igfeed_links() {
         feed: sample_feed(),
         fetched_at: Utc::now(),
         sources: Default::default(),
+        unshared_reels: Default::default(),
     };
     links.restore(&mut old);
     assert!(!old.sources.is_empty());

@@ -101,7 +101,8 @@ pub struct MediaItem {
     /// The video file streamed by igfeed, when `media.proxy_video` is on; otherwise `null`
     /// and sites link the post's permalink for playback.
     pub video_url: Option<String>,
-    /// Deprecated, always `null`: `url` is the cover image of a video.
+    /// A video's cover image: the same URL as `url` (on igfeed's own origin, never
+    /// Instagram's CDN); `null` for pictures and when `url` is `null`.
     pub thumbnail_url: Option<String>,
     /// Pixel width of `url`'s image; `null` until igfeed has downloaded the original.
     pub width: Option<u32>,

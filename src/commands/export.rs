@@ -120,7 +120,9 @@ fn snapshot_of(
 ) -> anyhow::Result<(Snapshot, bool)> {
     let Some(stored) = find_stored(root, feed)? else {
         match feed {
-            Some(name) => bail!("no account's feed is called `{name}`: `igfeed status` lists the feeds"),
+            Some(name) => {
+                bail!("no account's feed is called `{name}`: `igfeed status` lists the feeds")
+            }
             None if offline => bail!(
                 "no stored feed yet: connect an account and run igfeed until it has fetched the feed once"
             ),

@@ -5,7 +5,7 @@
 //! Every field is always present: absent values serialise as `null` rather than being left
 //! out, so a site's template sees one fixed shape whatever Instagram withheld.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -108,7 +108,8 @@ pub struct MediaItem {
     /// The video file streamed by igfeed, when `media.proxy_video` is on; otherwise `null`
     /// and sites link the post's permalink for playback.
     pub video_url: Option<String>,
-    /// Deprecated, always `null`: `url` is the cover image of a video.
+    /// A video's cover image: the same URL as `url` (on igfeed's own origin, never
+    /// Instagram's CDN); `null` for pictures and when `url` is `null`.
     pub thumbnail_url: Option<String>,
     /// Pixel width of `url`'s image; `null` until igfeed has downloaded the original.
     pub width: Option<u32>,
@@ -153,9 +154,12 @@ pub struct Snapshot {
     /// these URLs to anyone. Absent in snapshots from before igfeed served images itself.
     #[serde(default)]
     pub sources: MediaSources,
-    /// Ids of reels Instagram's profile grid leaves out (`is_shared_to_feed: false`).
+    /// Ids of the reels Instagram says were not shared to the profile grid
+    /// (`is_shared_to_feed` false: posted to the Reels tab only, or trial reels). Not part of
+    /// `/feed.json`: feeds that mirror the grid leave these posts out. Empty in snapshots from
+    /// before igfeed asked, and when Instagram did not say.
     #[serde(default)]
-    pub unshared_reels: std::collections::BTreeSet<String>,
+    pub unshared_reels: BTreeSet<String>,
 }
 
 /// Instagram CDN URLs of the snapshot's images (signed, expiring: INSTAGRAM.md §7).

@@ -6,12 +6,12 @@ use secrecy::SecretString;
 
 use super::ImageLinks;
 use super::domain::Snapshot;
-use super::mapping::map_feed;
+use super::mapping::{map_feed, unshared_reels};
 use crate::clock::SharedClock;
 use crate::instagram::{ApiError, InstagramClient};
 
 /// Fetches `/me` and up to `max_posts` posts with `token`; the snapshot is dated when the
-/// last answer arrived.
+/// last answer arrived and records which reels Instagram left off the profile grid.
 pub async fn fetch_snapshot(
     client: &InstagramClient,
     token: &SecretString,
@@ -21,5 +21,8 @@ pub async fn fetch_snapshot(
 ) -> Result<Snapshot, ApiError> {
     let profile = client.profile(token).await?;
     let media = client.media(token, max_posts).await?;
-    Ok(links.snapshot(map_feed(profile, media), clock.now()))
+    let unshared_reels = unshared_reels(&media);
+    let mut snapshot = links.snapshot(map_feed(profile, media), clock.now());
+    snapshot.unshared_reels = unshared_reels;
+    Ok(snapshot)
 }

@@ -4,7 +4,7 @@
 //! nothing token-bearing, like paging links) can leak into `/feed.json`. Odd posts are mapped
 //! as well as they can be rather than dropped: one strange post must not cost the whole feed.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use url::Url;
 
@@ -27,6 +27,17 @@ pub fn map_feed(profile: wire::Profile, media: Vec<wire::Media>) -> Feed {
         profile: map_profile(profile),
         posts,
     }
+}
+
+/// Ids of the reels Instagram says are not on the profile grid (`is_shared_to_feed` false:
+/// posted to the Reels tab only, or trial reels). A missing flag, `true`, or a post that is not
+/// a reel leaves the post out of the set: unknown means shown.
+pub fn unshared_reels(media: &[wire::Media]) -> BTreeSet<String> {
+    media
+        .iter()
+        .filter(|m| m.is_shared_to_feed == Some(false) && post_kind(m) == PostKind::Reel)
+        .map(|m| m.id.clone())
+        .collect()
 }
 
 fn map_profile(p: wire::Profile) -> Profile {

@@ -10,7 +10,7 @@ pub const PROFILE_FIELDS: &str = "id,user_id,username,name,account_type,profile_
 /// Fields of one carousel child.
 pub const CHILD_FIELDS: &str = "id,media_type,media_url,thumbnail_url";
 /// Post fields, carousel children expanded inline.
-pub const MEDIA_FIELDS: &str = "id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,shortcode,timestamp,username,like_count,comments_count,alt_text,children{id,media_type,media_url,thumbnail_url}";
+pub const MEDIA_FIELDS: &str = "id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,shortcode,timestamp,username,like_count,comments_count,alt_text,is_shared_to_feed,children{id,media_type,media_url,thumbnail_url}";
 /// Instagram's largest page.
 const MAX_PAGE_SIZE: usize = 100;
 

@@ -136,6 +136,10 @@ pub struct Media {
     /// Accessibility text, when set.
     #[serde(default)]
     pub alt_text: Option<String>,
+    /// Reels only: `false` for a reel posted to the Reels tab only (and trial reels), which
+    /// the profile grid does not show; `None` when Instagram did not say.
+    #[serde(default, deserialize_with = "opt_bool")]
+    pub is_shared_to_feed: Option<bool>,
     /// Carousel items.
     #[serde(default)]
     pub children: Option<Page<Media>>,
@@ -203,6 +207,17 @@ fn id<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
 
 fn opt_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     Ok(Option::<StringOrNumber>::deserialize(d)?.map(String::from))
+}
+
+/// A flag that is not a boolean (or its string form) is unknown rather than fatal: it must
+/// not cost the post.
+fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(flag) => Some(flag),
+        serde_json::Value::String(text) if text.eq_ignore_ascii_case("true") => Some(true),
+        serde_json::Value::String(text) if text.eq_ignore_ascii_case("false") => Some(false),
+        _ => None,
+    })
 }
 
 /// One odd item must not cost the owner the whole feed (every refresh would fail on it for as

@@ -11,7 +11,9 @@ use sha2::{Digest as _, Sha256};
 use super::key::{MAX_ITEMS, Target, Variant};
 use super::rendition::scaled;
 use crate::config::MediaSettings;
-use crate::feed::domain::{Feed, ItemSources, MediaItem, MediaSize, MediaSources, Snapshot};
+use crate::feed::domain::{
+    Feed, ItemSources, MediaItem, MediaKind, MediaSize, MediaSources, Snapshot,
+};
 use igfeed_base::secret::hex;
 
 /// What igfeed learnt from a downloaded original.
@@ -75,7 +77,8 @@ impl MediaLinks {
         &self.inner.sizes
     }
 
-    /// A snapshot of a freshly mapped feed: CDN URLs moved to `sources`, igfeed's in place.
+    /// A snapshot of a freshly mapped feed: CDN URLs moved to `sources`, igfeed's in place
+    /// (`unshared_reels` left empty for the caller, who has Instagram's answer).
     pub fn snapshot(&self, mut feed: Feed, fetched_at: DateTime<Utc>) -> Snapshot {
         let sources = extract(&mut feed);
         let mut snapshot = Snapshot {
@@ -125,7 +128,12 @@ impl MediaLinks {
     }
 
     fn apply_item(&self, item: &mut MediaItem, target: &Target, src: Option<&ItemSources>) {
-        item.thumbnail_url = None;
+        self.apply_image(item, target, src);
+        // A video's cover is the image at `url` (Instagram's `thumbnail_url`, served by igfeed).
+        item.thumbnail_url = item.url.clone().filter(|_| item.kind == MediaKind::Video);
+    }
+
+    fn apply_image(&self, item: &mut MediaItem, target: &Target, src: Option<&ItemSources>) {
         item.video_url = src
             .and_then(|s| s.video.as_deref())
             .filter(|_| self.inner.proxy_video)

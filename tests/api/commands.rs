@@ -170,7 +170,8 @@ async fn token_import_adds_another_account_and_export_takes_its_feed() {
     assert!(exported.status.success(), "{}", stderr(&exported));
     let doc: serde_json::Value = serde_json::from_slice(&exported.stdout).expect("json");
     assert_eq!(doc["profile"]["username"], "harness.cafe");
-    assert_eq!(doc["posts"].as_array().map(Vec::len), Some(12));
+    // Its 12 posts less the two reels Instagram's profile grid leaves out.
+    assert_eq!(doc["posts"].as_array().map(Vec::len), Some(10));
     let default = igfeed(&env, &["export"], "");
     let doc: serde_json::Value = serde_json::from_slice(&default.stdout).expect("json");
     assert_eq!(doc["profile"]["username"], "sandbox.studio");

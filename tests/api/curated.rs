@@ -375,9 +375,53 @@ async fn export_writes_a_curated_feed_as_visitors_get_it() {
     let served = feed(&app, "?feed=shop&limit=100").await;
     app.stop().await;
     let exported = super::commands::igfeed(&env, &["export", "--feed", "shop", "--offline"], "");
-    assert!(exported.status.success(), "{}", super::commands::stderr(&exported));
+    assert!(
+        exported.status.success(),
+        "{}",
+        super::commands::stderr(&exported)
+    );
     let document: Value = serde_json::from_slice(&exported.stdout).expect("JSON");
     assert_eq!(ids(&document), ids(&served));
     assert_eq!(ids(&document)[0], posts[2]);
     assert_eq!(document["display"]["columns"], 5);
+}
+
+/// `harness.cafe`'s reels the sandbox says were not shared to the profile grid (one posted to
+/// the Reels tab only, one trial reel).
+const UNSHARED: [&str; 2] = ["17900010090008072", "17900010090009081"];
+
+#[tokio::test]
+async fn reels_left_off_the_profile_grid_are_hidden_unless_asked_for() {
+    let (env, app) = setup().await;
+    env.connect_other(&app, SECOND_USERNAME, hours(1)).await;
+    let own = ids(&feed(&app, &format!("?feed={SECOND_USERNAME}")).await);
+    assert_eq!(own.len(), 10, "12 posts, two of them reels off the grid");
+    assert!(UNSHARED.iter().all(|id| !own.contains(&(*id).to_owned())));
+    let body = json!({"accounts": [SECOND_USERNAME], "include_unshared_reels": true});
+    assert_eq!(call(&app, "PUT", "/feeds/reels", Some(body)).await.0, 201);
+    let all = ids(&feed(&app, "?feed=reels").await);
+    assert_eq!(all.len(), 12);
+    assert!(UNSHARED.iter().all(|id| all.contains(&(*id).to_owned())));
+    let only_reels = json!({"accounts": [SECOND_USERNAME], "types": ["reel"]});
+    assert_eq!(
+        call(&app, "PUT", "/feeds/reels", Some(only_reels)).await.0,
+        200
+    );
+    let reels = feed(&app, "?feed=reels").await;
+    assert!(
+        reels["posts"]
+            .as_array()
+            .expect("posts")
+            .iter()
+            .all(|p| p["type"] == "reel")
+    );
+    assert!(
+        !reels["posts"].as_array().expect("posts").is_empty(),
+        "the shared reel stays"
+    );
+    assert!(
+        UNSHARED
+            .iter()
+            .all(|id| !ids(&reels).contains(&(*id).to_owned()))
+    );
 }

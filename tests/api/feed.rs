@@ -91,6 +91,39 @@ async fn the_feed_matches_the_sandbox_posts() {
 }
 
 #[tokio::test]
+async fn a_video_item_has_its_cover_as_thumbnail_url_and_a_picture_none() {
+    let (_env, app, _) = connected("15m").await;
+    let (status, _, body) = feed(&app, "").await;
+    assert_eq!(status, 200);
+    let items: Vec<&serde_json::Value> = body["posts"]
+        .as_array()
+        .expect("posts")
+        .iter()
+        .flat_map(|p| p["media"].as_array().expect("media"))
+        .collect();
+    let (mut covers, mut pictures) = (0, 0);
+    for item in items {
+        match (item["type"].as_str(), item["url"].as_str()) {
+            (Some("video"), Some(url)) => {
+                assert_eq!(item["thumbnail_url"], url, "{item}");
+                assert!(url.starts_with(&format!("{}/media/", app.address)), "{url}");
+                covers += 1;
+            }
+            // Withheld by Instagram: no cover either.
+            (Some("video"), None) => assert!(item["thumbnail_url"].is_null(), "{item}"),
+            _ => {
+                assert!(item["thumbnail_url"].is_null(), "{item}");
+                pictures += 1;
+            }
+        }
+    }
+    assert!(
+        covers > 0 && pictures > 0,
+        "{covers} covers, {pictures} pictures"
+    );
+}
+
+#[tokio::test]
 async fn pages_follow_the_next_cursor_and_bad_parameters_are_named() {
     let (env, app, _) = connected("15m").await;
     let mut seen = Vec::new();

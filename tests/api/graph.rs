@@ -1,7 +1,9 @@
 //! Graph reads against the sandbox: profile shapes, the media list and its quirks.
 
+use igfeed::clock::SharedClock;
+use igfeed::feed::domain::PostKind;
 use igfeed::instagram::MediaType;
-use igfeed_sandbox::{BodyShape, TokenKind};
+use igfeed_sandbox::{BodyShape, SECOND_USERNAME, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestEnv, hours};
@@ -122,4 +124,43 @@ async fn a_single_media_item_can_be_reread() {
         .await
         .expect_err("non-numeric ids never reach a URL");
     assert!(err.to_string().contains("numeric"), "{err}");
+}
+
+#[tokio::test]
+async fn a_snapshot_names_the_reels_instagram_left_off_the_profile_grid() {
+    let env = TestEnv::start().await;
+    let settings = env.settings();
+    let links =
+        igfeed::media::MediaLinks::new(&settings.media, &settings.public_url(settings.server.port));
+    let clock: SharedClock = env.clock.clone();
+    let client = env.client();
+    // harness.cafe: its 8th newest reel went to the Reels tab only, its 9th is a trial reel.
+    let cases: [(&str, &[&str]); 2] = [
+        (SECOND_USERNAME, &["17900010090008072", "17900010090009081"]),
+        ("sandbox.studio", &[]),
+    ];
+    for (username, want) in cases {
+        let token = env
+            .sandbox
+            .issue_token_for(username, TokenKind::LongLived, hours(0))
+            .map(SecretString::from)
+            .expect("a sandbox account");
+        let snapshot = igfeed::feed::fetch_snapshot(&client, &token, 50, &links, &clock)
+            .await
+            .expect("snapshot");
+        assert_eq!(snapshot.feed.profile.username, username);
+        let unshared: Vec<&str> = snapshot.unshared_reels.iter().map(String::as_str).collect();
+        assert_eq!(unshared, want, "{username}");
+        for id in want {
+            let post = snapshot.feed.posts.iter().find(|p| p.id == *id);
+            assert_eq!(
+                post.map(|p| p.kind),
+                Some(PostKind::Reel),
+                "{id} is in the feed"
+            );
+        }
+        let stored = serde_json::to_string(&snapshot).expect("serialises");
+        let feed_only = serde_json::to_string(&snapshot.feed).expect("serialises");
+        assert!(stored.contains("unshared_reels") && !feed_only.contains("unshared_reels"));
+    }
 }

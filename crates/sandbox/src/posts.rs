@@ -4,6 +4,12 @@
 //! and [`Post::build`] derives everything else, so tests see the same feed on every run. A
 //! seed is the account's base (see [`SEED_SPAN`]) plus a local seed; the local seed decides
 //! the post's shape, so every account has the same mix of images, albums and reels.
+//!
+//! Every reel of the first account is shared to its profile grid (`is_shared_to_feed` true),
+//! so tests written for one account see every post in a grid-like feed. Every later account
+//! (`harness.cafe` by default) has two reels that are not: local seed 8 (the reel with
+//! licensed music) was posted to the Reels tab only, and local seed 9 is a trial reel, shown
+//! to non-followers only. Both answer `is_shared_to_feed: false`.
 
 use chrono::{DateTime, Utc};
 
@@ -15,6 +21,10 @@ const CHILD_ID_BASE: u64 = 17_950_000_000_000_000;
 /// Local seeds of posts published through `add_post` start here; generated history stays
 /// below.
 pub(crate) const ADDED_SEED_BASE: u64 = 1_000_000;
+/// In every account but the first, the reel posted to the Reels tab only.
+const REELS_TAB_ONLY: u64 = 8;
+/// In every account but the first, the trial reel.
+const TRIAL_REEL: u64 = 9;
 
 /// `media_type` of a post or carousel child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +78,9 @@ pub(crate) struct Post {
     pub(crate) id: String,
     pub(crate) kind: Kind,
     pub(crate) reel: bool,
+    /// `is_shared_to_feed`: false for a reel the profile grid does not show (Reels tab only,
+    /// trial reels); true for every other post, though Instagram tells it for reels only.
+    pub(crate) shared_to_feed: bool,
     /// False for media Instagram withholds (licensed music on a reel).
     pub(crate) has_media_url: bool,
     pub(crate) caption: Option<String>,
@@ -97,9 +110,11 @@ impl Post {
         let h = mix(seed);
         let local = seed % SEED_SPAN;
         let added = local >= ADDED_SEED_BASE;
+        let later_account = seed >= SEED_SPAN;
         let (kind, reel) = match (added, local) {
             (true, _) => (Kind::Image, false),
             (_, 2) => (Kind::Carousel, false),
+            (_, TRIAL_REEL) if later_account => (Kind::Video, true),
             (_, 3) | (_, 8) => (Kind::Video, true),
             (_, 5) => (Kind::Video, false),
             (_, 1) | (_, 4) | (_, 6) | (_, 7) => (Kind::Image, false),
@@ -151,6 +166,9 @@ impl Post {
             id: (MEDIA_ID_BASE + seed * MEDIA_ID_STEP).to_string(),
             kind,
             reel,
+            shared_to_feed: !(reel
+                && later_account
+                && matches!(local, REELS_TAB_ONLY | TRIAL_REEL)),
             has_media_url: local != 8,
             caption,
             alt_text,

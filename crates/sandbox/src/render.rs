@@ -25,6 +25,7 @@ const MEDIA_FIELDS: &[&str] = &[
     "like_count",
     "comments_count",
     "alt_text",
+    "is_shared_to_feed",
     "children",
 ];
 
@@ -118,6 +119,8 @@ impl Renderer<'_> {
                 "like_count" => post.like_count.map(Value::from),
                 "comments_count" => Some(post.comments_count.into()),
                 "alt_text" => post.alt_text.clone().map(Value::from),
+                // Instagram answers it for reels only.
+                "is_shared_to_feed" => post.reel.then_some(post.shared_to_feed.into()),
                 "children" if post.kind == Kind::Carousel => Some(
                     json!({ "data": self.children(post, field.sub.as_deref().unwrap_or(&[])) }),
                 ),

@@ -231,11 +231,28 @@ fn snapshot_round_trips_through_json() {
         feed: sample_feed(),
         fetched_at: fetched_at(),
         sources,
-        unshared_reels: ["2".to_owned()].into(),
+        unshared_reels: ["17900000000002018".to_owned()].into(),
     };
     let bytes = serde_json::to_vec(&snapshot).expect("snapshot serialises");
     let back: Snapshot = serde_json::from_slice(&bytes).expect("snapshot parses");
     assert_eq!(back, snapshot);
+}
+
+#[test]
+fn a_snapshot_stored_before_unshared_reels_loads_with_none() {
+    let snapshot = Snapshot {
+        feed: sample_feed(),
+        fetched_at: fetched_at(),
+        sources: MediaSources::default(),
+        unshared_reels: ["17900000000002018".to_owned()].into(),
+    };
+    let mut stored = serde_json::to_value(&snapshot).expect("snapshot serialises");
+    let fields = stored.as_object_mut().expect("an object");
+    assert!(fields.remove("unshared_reels").is_some());
+    fields.remove("sources");
+    let old: Snapshot = serde_json::from_value(stored).expect("an old snapshot still loads");
+    assert!(old.unshared_reels.is_empty());
+    assert_eq!(old.feed, snapshot.feed);
 }
 
 #[test]

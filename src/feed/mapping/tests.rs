@@ -329,3 +329,23 @@ fn odd_usernames_do_not_reach_the_profile_url() {
     assert_eq!(feed.profile.profile_url, "https://www.instagram.com/");
     assert!(feed.posts.is_empty());
 }
+
+#[test]
+fn only_reels_instagram_calls_unshared_are_recorded() {
+    let page: wire::Page<wire::Media> = serde_json::from_value(json!({ "data": [
+        { "id": "1", "media_type": "VIDEO", "media_product_type": "REELS",
+          "is_shared_to_feed": false },
+        { "id": "2", "media_type": "VIDEO", "media_product_type": "REELS",
+          "is_shared_to_feed": true },
+        { "id": "3", "media_type": "VIDEO", "media_product_type": "REELS" },
+        { "id": "4", "media_type": "VIDEO", "permalink": "https://www.instagram.com/reel/C4/",
+          "is_shared_to_feed": false },
+        { "id": "5", "media_type": "VIDEO", "media_product_type": "FEED",
+          "is_shared_to_feed": false },
+        { "id": "6", "media_type": "IMAGE", "is_shared_to_feed": false }
+    ]}))
+    .expect("page parses");
+    let unshared: Vec<String> = unshared_reels(&page.data).into_iter().collect();
+    assert_eq!(unshared, ["1", "4"], "absent, true and non-reels are shown");
+    assert!(unshared_reels(&sample_media()).is_empty());
+}

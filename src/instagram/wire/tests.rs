@@ -116,3 +116,29 @@ fn a_page_of_only_unreadable_items_is_an_error_not_an_empty_feed() {
     let empty: Page<Media> = serde_json::from_str(r#"{"data":[]}"#).expect("empty page");
     assert!(empty.data.is_empty(), "a really empty page is fine");
 }
+
+#[test]
+fn is_shared_to_feed_is_read_as_true_false_or_unknown() {
+    let read = |extra: &str| -> Media {
+        serde_json::from_str(&format!(
+            r#"{{"id":"1","media_type":"VIDEO","media_product_type":"REELS"{extra}}}"#
+        ))
+        .unwrap_or_else(|e| panic!("{extra}: {e}"))
+    };
+    assert_eq!(
+        read(r#","is_shared_to_feed":true"#).is_shared_to_feed,
+        Some(true)
+    );
+    assert_eq!(
+        read(r#","is_shared_to_feed":false"#).is_shared_to_feed,
+        Some(false)
+    );
+    assert_eq!(read("").is_shared_to_feed, None, "absent: unknown");
+    assert_eq!(read(r#","is_shared_to_feed":null"#).is_shared_to_feed, None);
+    // An odd value leaves the flag unknown and keeps the post.
+    assert_eq!(
+        read(r#","is_shared_to_feed":"false""#).is_shared_to_feed,
+        Some(false)
+    );
+    assert_eq!(read(r#","is_shared_to_feed":1"#).is_shared_to_feed, None);
+}

@@ -178,3 +178,62 @@ async fn accounts_are_added_revoked_and_posted_to_one_by_one() {
     let unknown = post(json!({"account": "nobody"}), "_sandbox/revoke").await;
     assert_eq!(unknown.status(), 400);
 }
+
+#[tokio::test]
+async fn is_shared_to_feed_is_told_for_reels_and_false_for_two_of_the_second_account() {
+    let h = Harness::start().await;
+    let token_of = |username: &str| {
+        h.sandbox
+            .issue_token_for(
+                username,
+                crate::TokenKind::LongLived,
+                std::time::Duration::ZERO,
+            )
+            .expect("account exists")
+    };
+    let path = "v23.0/me/media?fields=id,media_product_type,is_shared_to_feed,\
+                children{id,is_shared_to_feed}&limit=100";
+    let (status, studio) = read(&h, path, &token_of("sandbox.studio")).await;
+    assert_eq!(status, 200, "{studio}");
+    let (status, cafe) = read(&h, path, &token_of("harness.cafe")).await;
+    assert_eq!(status, 200, "{cafe}");
+    for post in studio["data"]
+        .as_array()
+        .into_iter()
+        .chain(cafe["data"].as_array())
+        .flatten()
+    {
+        let reel = post["media_product_type"] == "REELS";
+        assert_eq!(
+            post["is_shared_to_feed"].is_boolean(),
+            reel,
+            "reels only: {post}"
+        );
+        for child in post["children"]["data"].as_array().into_iter().flatten() {
+            assert!(child.get("is_shared_to_feed").is_none(), "{child}");
+        }
+    }
+    let unshared = |body: &Value| -> Vec<String> {
+        body["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["is_shared_to_feed"] == false)
+            .map(|p| p["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    assert!(
+        unshared(&studio).is_empty(),
+        "the first account shows every reel"
+    );
+    // Local seeds 8 (Reels tab only) and 9 (trial reel) of the second account, newest first.
+    assert_eq!(unshared(&cafe), ["17900010090008072", "17900010090009081"]);
+    assert!(
+        cafe["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|p| p["is_shared_to_feed"] == true),
+        "and it keeps a reel on its grid"
+    );
+}

@@ -152,7 +152,10 @@ pub fn parse(name: &str, body: &Value, defaults: &Defaults) -> Result<FeedDefini
         display: fields.display()?,
     };
     if let Some(key) = fields.unknown() {
-        return Err(Invalid::new(key, "is not a field of a feed definition"));
+        return Err(Invalid::new(
+            printable(key),
+            "is not a field of a feed definition",
+        ));
     }
     if let Some(i) = definition
         .pinned
@@ -496,3 +499,5 @@ pub fn check_stored(definition: &FeedDefinition) -> Result<(), Invalid> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod proptests;

@@ -40,8 +40,17 @@ pub fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     let password = match &settings.admin.password {
         Some(_) => None,
         None => {
-            let generated = generate_password();
+            let generated = generate_secret(16);
             settings.admin.password = Some(SecretString::from(generated.clone()));
+            Some(generated)
+        }
+    };
+    // The admin API is on in the demo, so feeds can be curated from a script too.
+    let api_token = match &settings.admin.api_token {
+        Some(_) => None,
+        None => {
+            let generated = generate_secret(32);
+            settings.admin.api_token = Some(SecretString::from(generated.clone()));
             Some(generated)
         }
     };
@@ -56,7 +65,11 @@ pub fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         } else {
             Vec::new()
         };
-        print_banner(app.public_url(), &sandbox, password.as_deref(), &connected);
+        let secrets = Secrets {
+            password: password.as_deref(),
+            api_token: api_token.as_deref(),
+        };
+        print_banner(app.public_url(), &sandbox, &secrets, &connected);
         let result = app.run_until_stopped().await;
         sandbox.stop().await;
         result.context("igfeed stopped with an error")
@@ -127,25 +140,36 @@ async fn connect(
     Ok(usernames)
 }
 
-/// A throwaway admin password for this demo run (printed once).
-fn generate_password() -> String {
+/// A throwaway secret of `length` characters for this demo run (printed once).
+fn generate_secret(length: usize) -> String {
     use rand::RngExt;
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..16)
+    (0..length)
         .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
         .collect()
+}
+
+/// The secrets generated for this run (`None`: the operator configured one).
+struct Secrets<'a> {
+    password: Option<&'a str>,
+    api_token: Option<&'a str>,
 }
 
 fn print_banner(
     public: &url::Url,
     sandbox: &RunningSandbox,
-    password: Option<&str>,
+    secrets: &Secrets<'_>,
     connected: &[String],
 ) {
     let base = public.as_str().trim_end_matches('/');
     let sandbox_base = sandbox.base_url().as_str().trim_end_matches('/');
-    let password = password.unwrap_or("(the admin.password you configured)");
+    let password = secrets
+        .password
+        .unwrap_or("(the admin.password you configured)");
+    let api_token = secrets
+        .api_token
+        .unwrap_or("(the admin.api_token you configured)");
     let next = match connected {
         [] => "Log in, click Connect Instagram and choose an account on the sandbox's consent \
                page; \"Connect another account\" adds the second."
@@ -166,6 +190,8 @@ fn print_banner(
         "igfeed demo is running against a local stand-in for Instagram.\n\
          \x20 Admin:         {base}/admin   password: {password}\n\
          \x20 Feed (JSON):   {base}/feed.json\n\
+         \x20 Admin API:     {base}/api/v1/feeds   Authorization: Bearer {api_token}\n\
+         \x20 Curate feeds:  {base}/admin (Feeds: hide, pin, link, the look), or PUT {base}/api/v1/feeds/shop\n\
          \x20 Sandbox:       {sandbox_base}/  (make it misbehave: POST {sandbox_base}/_sandbox/mode)\n\
          {next}\n\
          Press Ctrl-C to stop."

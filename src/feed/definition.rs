@@ -498,6 +498,6 @@ pub fn check_stored(definition: &FeedDefinition) -> Result<(), Invalid> {
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod proptests;
+#[cfg(test)]
+mod tests;

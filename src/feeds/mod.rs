@@ -48,6 +48,25 @@ pub enum DeleteError {
     Storage(#[from] StorageError),
 }
 
+/// What a feed's definition is made of: the owner's stored definition and the account whose
+/// own feed it is (either may be absent, not both).
+#[derive(Clone)]
+struct Origin {
+    stored: Option<Arc<FeedDefinition>>,
+    account: Option<String>,
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, other: &Self) -> bool {
+        let same_stored = match (&self.stored, &other.stored) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        same_stored && self.account == other.account
+    }
+}
+
 /// Every feed; cheap to clone.
 #[derive(Clone)]
 pub struct Feeds {
@@ -57,8 +76,9 @@ pub struct Feeds {
 struct Inner {
     accounts: AccountRegistry,
     store: store::DefinitionStore,
-    /// Built views by name, each replaced when its definition changes.
-    views: RwLock<HashMap<String, Arc<View>>>,
+    /// Built views by name with what their definition was made of, each replaced when its
+    /// definition changes.
+    views: RwLock<HashMap<String, (Origin, Arc<View>)>>,
     /// `max_posts` of a definition that does not say (`feed.max_posts`).
     max_posts: usize,
     /// Wakes the `feed_views` task: a definition changed.
@@ -91,8 +111,25 @@ impl Feeds {
     /// The definition of the feed `name` (lowercase): the owner's, else an account's own
     /// feed's defaults. An account's own feed always takes its posts from that account.
     pub fn definition(&self, name: &str) -> Option<Arc<FeedDefinition>> {
-        let stored = self.inner.store.get(name);
-        if let Some(account) = self.inner.accounts.by_feed(name) {
+        let origin = self.origin(name);
+        self.definition_from(name, &origin)
+    }
+
+    /// What the definition of `name` is made from now.
+    fn origin(&self, name: &str) -> Origin {
+        Origin {
+            stored: self.inner.store.get(name),
+            account: self.inner.accounts.by_feed(name).map(|a| a.id().to_owned()),
+        }
+    }
+
+    fn definition_from(&self, name: &str, origin: &Origin) -> Option<Arc<FeedDefinition>> {
+        let stored = origin.stored.clone();
+        if let Some(account) = origin
+            .account
+            .as_deref()
+            .and_then(|id| self.inner.accounts.by_id(id))
+        {
             let own = vec![account.feed_name()];
             return Some(match stored {
                 Some(stored) if stored.accounts == own => stored,
@@ -152,33 +189,40 @@ impl Feeds {
         self.inner.accounts.default_account().map(|a| a.feed_name())
     }
 
-    /// The view of the feed `name` (lowercase), `None` when no feed has that name.
+    /// The view of the feed `name` (lowercase), `None` when no feed has that name. Every
+    /// public request asks this, so the view is reused while what its definition is made of
+    /// (the stored definition, the account) is the same, compared by pointer and id.
     pub fn view(&self, name: &str) -> Option<Arc<View>> {
-        let definition = self.definition(name)?;
-        if let Some(view) = self
+        let origin = self.origin(name);
+        if origin.stored.is_none() && origin.account.is_none() {
+            return None;
+        }
+        if let Some((_, view)) = self
             .inner
             .views
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .get(name)
-            .filter(|view| view.definition == definition)
+            .filter(|(made_of, _)| *made_of == origin)
         {
             return Some(view.clone());
         }
+        let definition = self.definition_from(name, &origin)?;
         let mut views = self
             .inner
             .views
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        let view = views
+        let entry = views
             .entry(name.to_owned())
-            .and_modify(|view| {
+            .and_modify(|(made_of, view)| {
                 if view.definition != definition {
                     *view = Arc::new(View::new(definition.clone()));
                 }
+                *made_of = origin.clone();
             })
-            .or_insert_with(|| Arc::new(View::new(definition.clone())));
-        Some(view.clone())
+            .or_insert_with(|| (origin.clone(), Arc::new(View::new(definition.clone()))));
+        Some(entry.1.clone())
     }
 
     /// Reads `body` as the definition of the feed `name` and stores it, building the feed

@@ -106,7 +106,8 @@ async fn two_accounts_connect_from_admin_and_each_has_its_own_feed() {
     let (status, second) = json(&app, &format!("/feed.json?feed={SECOND_USERNAME}&limit=50")).await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(usernames(&second), SECOND_USERNAME);
-    assert_eq!(second["posts"].as_array().map(Vec::len), Some(12));
+    // Its 12 posts less the two reels Instagram's profile grid leaves out.
+    assert_eq!(second["posts"].as_array().map(Vec::len), Some(10));
     let first_ids: Vec<&Value> = default["posts"]
         .as_array()
         .unwrap()

@@ -35,15 +35,36 @@ fn any_json() -> impl Strategy<Value = Value> {
 /// Bodies that use the real keys, with values of every shape.
 fn body() -> impl Strategy<Value = Value> {
     let keys = prop::sample::select(vec![
-        "name", "accounts", "types", "include_unshared_reels", "hashtags_any", "hashtags_none",
-        "words_none", "hidden", "pinned", "links", "max_posts", "display",
+        "name",
+        "accounts",
+        "types",
+        "include_unshared_reels",
+        "hashtags_any",
+        "hashtags_none",
+        "words_none",
+        "hidden",
+        "pinned",
+        "links",
+        "max_posts",
+        "display",
     ]);
     let display_keys = prop::sample::select(vec![
-        "layout", "columns", "aspect", "captions", "header", "load_more", "theme", "gap",
+        "layout",
+        "columns",
+        "aspect",
+        "captions",
+        "header",
+        "load_more",
+        "theme",
+        "gap",
         "lightbox",
     ]);
     let display = prop::collection::btree_map(display_keys, any_json(), 0..5).prop_map(|m| {
-        Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect::<Map<_, _>>())
+        Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect::<Map<_, _>>(),
+        )
     });
     let value = prop_oneof![any_json(), display];
     prop::collection::btree_map(keys, value, 0..6)

@@ -425,3 +425,73 @@ async fn reels_left_off_the_profile_grid_are_hidden_unless_asked_for() {
             .all(|id| !ids(&reels).contains(&(*id).to_owned()))
     );
 }
+
+#[tokio::test]
+async fn a_feed_is_built_once_per_change_never_per_request() {
+    let (_env, app) = setup().await;
+    assert_eq!(
+        call(&app, "PUT", "/feeds/shop", Some(json!({"max_posts": 7})))
+            .await
+            .0,
+        201
+    );
+    let view = app.state.feeds.view("shop").expect("the feed");
+    let built = view.built().expect("built before the save was answered");
+    for query in ["?feed=shop", "?feed=SHOP&limit=3", "?feed=shop"] {
+        feed(&app, query).await;
+    }
+    let still = app.state.feeds.view("shop").expect("the feed");
+    assert!(std::sync::Arc::ptr_eq(&view, &still), "the same view");
+    let again = still.built().expect("built");
+    assert!(
+        std::sync::Arc::ptr_eq(&built, &again),
+        "the same document: {} then {}",
+        built.generation(),
+        again.generation()
+    );
+    // A new definition is a new document.
+    assert_eq!(
+        call(&app, "PUT", "/feeds/shop", Some(json!({"max_posts": 6})))
+            .await
+            .0,
+        200
+    );
+    let replaced = app
+        .state
+        .feeds
+        .view("shop")
+        .expect("the feed")
+        .built()
+        .expect("built");
+    assert!(replaced.generation() > built.generation());
+    assert_eq!(replaced.snapshot.feed.posts.len(), 6);
+}
+
+#[tokio::test]
+async fn oversized_and_non_json_bodies_are_refused_cleanly() {
+    let (_env, app) = setup().await;
+    let huge = format!("{{\"words_none\":[\"{}\"]}}", "a".repeat(600 * 1024));
+    let response = app
+        .http
+        .put(format!("{}/api/v1/feeds/shop", app.address))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(huge)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 413);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], "payload-too-large");
+    let form = app
+        .http
+        .put(format!("{}/api/v1/feeds/shop", app.address))
+        .bearer_auth(TOKEN)
+        .form(&[("max_posts", "5")])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(form.status(), 400, "JSON only");
+    let (status, _) = call(&app, "GET", "/feeds/shop", None).await;
+    assert_eq!(status, 404, "nothing stored");
+}

@@ -51,7 +51,7 @@ async function bundle(entry, format, define = {}) {
     ecma: 2020,
     module: format === 'esm',
     toplevel: true,
-    compress: { passes: 2, unsafe: true, unsafe_arrows: true, hoist_funs: true },
+    compress: { passes: 3, unsafe: true, unsafe_arrows: true, hoist_funs: true },
     format: { comments: /^ igfeed widget/ },
   });
   return Buffer.from(code);

@@ -1,16 +1,26 @@
 // Builds static/widget.js (a classic script: bundled, minified, wrapped in an IIFE so it leaves
 // no globals), static/widget-lightbox.js (an ES module the widget imports on first use), and
 // /embed's static/embed.js + static/embed.css (the widget's stylesheet plus a few rules).
-// Prints raw/gzip/brotli sizes and fails over the size budget. The output is committed (so
+// esbuild bundles and minifies; terser then compresses further (its passes and mangling win
+// about 2% gzipped over esbuild's minifier: budget for features). Prints raw/gzip/brotli
+// sizes and fails over the size budget. The output is committed (so
 // `cargo run` needs no node); CI rebuilds it and fails if it differs from the committed files.
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
+import { minify } from 'terser';
 
 /** Hard limits on the gzipped files; the widget's target is under 4 KB. */
 const BUDGET = { 'widget.js': 5 * 1024, 'widget-lightbox.js': 3 * 1024, 'embed.js': 1024, 'embed.css': 2 * 1024 };
 const TARGET_WIDGET = 4 * 1024;
+
+/**
+ * esbuild keeps the spaces in custom properties' values (`--fg: var(--x, #fff)`), where CSS
+ * ignores them: drop those after the colon and after commas. Our stylesheets have no strings
+ * with commas in them, so nothing else changes.
+ */
+const tightCss = (css) => css.replace(/(--[\w-]+): /g, '$1:').replace(/, /g, ',');
 
 // `import CSS from './x.css'` becomes the minified stylesheet as a string.
 const minifiedCss = {
@@ -18,7 +28,7 @@ const minifiedCss = {
   setup(build) {
     build.onLoad({ filter: /\.css$/ }, async ({ path }) => {
       const { code } = await esbuild.transform(await readFile(path, 'utf8'), { loader: 'css', minify: true });
-      return { contents: code.trim(), loader: 'text' };
+      return { contents: tightCss(code.trim()), loader: 'text' };
     });
   },
 };
@@ -37,7 +47,14 @@ async function bundle(entry, format, define = {}) {
     plugins: [minifiedCss],
     banner: { js: '/* igfeed widget, MIT OR Apache-2.0 (LICENSE-MIT, LICENSE-APACHE); source: igfeed repository, widget-js/ */' },
   });
-  return Buffer.from(result.outputFiles[0].text);
+  const { code } = await minify(result.outputFiles[0].text, {
+    ecma: 2020,
+    module: format === 'esm',
+    toplevel: true,
+    compress: { passes: 3, unsafe: true, unsafe_arrows: true, hoist_funs: true },
+    format: { comments: /^ igfeed widget/ },
+  });
+  return Buffer.from(code);
 }
 
 const kb = (n) => `${(n / 1024).toFixed(2)} KB`;

@@ -208,3 +208,154 @@ async fn the_embed_script_and_stylesheet_are_served() {
     }
     app.stop().await;
 }
+
+const API_TOKEN: &str = "api-token-0123456789abcdef0123456789";
+
+/// `PUT /api/v1/feeds/{name}` with `definition`; the status.
+async fn save_feed(app: &TestApp, name: &str, definition: serde_json::Value) -> u16 {
+    let response = app
+        .http
+        .put(format!("{}/api/v1/feeds/{name}", app.address))
+        .bearer_auth(API_TOKEN)
+        .json(&definition)
+        .send()
+        .await
+        .expect("igfeed answers");
+    let status = response.status().as_u16();
+    assert!(
+        matches!(status, 200 | 201),
+        "{status}: {}",
+        response.text().await.unwrap_or_default()
+    );
+    status
+}
+
+/// The page's one inline stylesheet.
+fn inline_style(html: &str) -> &str {
+    html.split_once("<style>")
+        .and_then(|(_, rest)| rest.split_once("</style>"))
+        .map(|(css, _)| css)
+        .expect("a style element")
+}
+
+/// The classes of the page's `<main>`.
+fn main_classes(html: &str) -> &str {
+    html.split_once("<main class=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(classes, _)| classes)
+        .expect("a main element")
+}
+
+async fn connected_with_api() -> (TestEnv, TestApp) {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__ADMIN__API_TOKEN", API_TOKEN);
+    let (app, _) = env.spawn_connected().await;
+    (env, app)
+}
+
+#[tokio::test]
+async fn a_feeds_display_preset_is_the_default_and_a_parameter_wins() {
+    let (_env, app) = connected_with_api().await;
+    let created = save_feed(
+        &app,
+        "shop",
+        serde_json::json!({"display": {"columns": 4, "aspect": "portrait", "header": false, "theme": "dark"}}),
+    )
+    .await;
+    assert_eq!(created, 201);
+
+    let (status, headers, html) = text(&app, "/embed?feed=shop").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(main_classes(&html), "w dark l-grid c-none a-portrait");
+    assert_eq!(inline_style(&html), ".w{--cols:4}");
+    assert!(!html.contains("class=\"head\""), "header: false");
+    let digest = ring::digest::digest(&ring::digest::SHA256, inline_style(&html).as_bytes());
+    let hash = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+    assert!(csp(&headers).contains(&format!("'sha256-{hash}'")));
+
+    let (_, _, html) = text(&app, "/embed?feed=shop&columns=2&aspect=square&header").await;
+    assert_eq!(main_classes(&html), "w dark l-grid c-none a-square");
+    assert_eq!(inline_style(&html), ".w{--cols:2}", "the parameter wins");
+    assert!(html.contains("class=\"head\""), "header given: shown");
+
+    let (_, _, html) = text(&app, "/embed").await;
+    assert_eq!(main_classes(&html), "w light l-grid c-none a-square");
+    assert_eq!(
+        inline_style(&html),
+        ".w{--cols:3}",
+        "other feeds keep theirs"
+    );
+
+    // Saved again with per-width columns: the next request follows.
+    let replaced = save_feed(
+        &app,
+        "shop",
+        serde_json::json!({"display": {"columns": {"0": 2, "600": 3, "1000": 4}, "aspect": "portrait", "gap": "6px"}}),
+    )
+    .await;
+    assert_eq!(replaced, 200);
+    let (_, headers, html) = text(&app, "/embed?feed=shop").await;
+    assert_eq!(
+        inline_style(&html),
+        ".w{--cols:2;--gap:6px}@media (min-width:600px){.w{--cols:3}}@media (min-width:1000px){.w{--cols:4}}"
+    );
+    assert_eq!(main_classes(&html), "w light l-grid c-none a-portrait");
+    let digest = ring::digest::digest(&ring::digest::SHA256, inline_style(&html).as_bytes());
+    let hash = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+    assert!(csp(&headers).contains(&format!("'sha256-{hash}'")));
+
+    // The query parameter's per-width form, over the preset.
+    let (status, _, html) = text(&app, "/embed?feed=shop&columns=1,%20480:2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        inline_style(&html),
+        ".w{--cols:1;--gap:6px}@media (min-width:480px){.w{--cols:2}}"
+    );
+    let (status, _, body) = text(&app, "/embed?feed=shop&columns=2,600:9").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("`columns`"), "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn load_more_keeps_the_pages_options_over_the_feeds_preset() {
+    let (_env, app) = connected_with_api().await;
+    save_feed(
+        &app,
+        "shop",
+        serde_json::json!({"display": {"columns": 4, "aspect": "portrait", "load_more": true}}),
+    )
+    .await;
+    let (_, _, first) = text(&app, "/embed?feed=shop&limit=3&aspect=original&columns=4").await;
+    assert_eq!(main_classes(&first), "w light l-grid c-none a-original");
+    let more = first
+        .split_once("class=\"foot\"><a class=\"btn\" href=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(href, _)| href.replace("&#38;", "&"))
+        .expect("a load-more link: the preset turns it on");
+    assert!(
+        more.starts_with("/embed?limit=3&aspect=original&after="),
+        "what differs from the preset, and only that: {more}"
+    );
+    assert!(more.ends_with("&feed=shop"), "{more}");
+    let (status, _, second) = text(&app, &more).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        main_classes(&second),
+        main_classes(&first),
+        "page 2 looks like page 1"
+    );
+    assert_eq!(inline_style(&second), inline_style(&first));
+    let feed: serde_json::Value = app
+        .get("/feed.json?feed=shop&limit=6")
+        .await
+        .json()
+        .await
+        .expect("feed");
+    let fourth = feed["posts"][3]["link"].as_str().expect("link");
+    assert!(
+        second.contains(&format!("href=\"{fourth}\"")),
+        "page 2 starts at post 4"
+    );
+    app.stop().await;
+}

@@ -8,12 +8,15 @@ import { chromium } from 'playwright-core';
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const binary = process.env.IGFEED_BIN || `${repo}target/debug/igfeed`;
 
-/** Runs `igfeed demo` on a free port; resolves with its admin URL and password. */
-export async function startDemo(args = []) {
+/**
+ * Runs `igfeed demo` on a free port; resolves with its admin URL and password. `settings`
+ * are extra `IGFEED__…` variables (the admin API's token, say).
+ */
+export async function startDemo(args = [], settings = {}) {
   // The demo generates its own password; settings from the caller's shell must not leak in.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IGFEED')));
   const child = spawn(binary, ['demo', '--port', '0', ...args], {
-    env: { ...env, RUST_LOG: 'warn' },
+    env: { ...env, ...settings, RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });

@@ -24,7 +24,10 @@ export async function fetchPage(base, limit, feed, after) {
   query.set('limit', limit);
   if (feed) query.set('feed', feed);
   if (after) query.set('after', after);
-  const response = await fetch(url, { credentials: 'omit' });
+  // Revalidated every time (a 304 when nothing changed, thanks to the ETag): the display
+  // preset travels in the document, so an owner who saves a new look sees it on the next
+  // reload, not once the browser's copy expires (feed.cache_max_age).
+  const response = await fetch(url, { credentials: 'omit', cache: 'no-cache' });
   if (!response.ok) {
     const body = await response.json().catch(() => ({}));
     throw Error(`${url.origin} answered ${response.status} ${body?.error?.code || ''}`.trim());

@@ -1,22 +1,25 @@
 // Layout maths, kept out of the DOM code so it can be tested on its own.
 
-/** Width of one tile when `columns` tiles and their gaps share `containerWidth` pixels. */
-export function tileWidth(containerWidth, columns, gap) {
-  return Math.max(1, (containerWidth - gap * (columns - 1)) / columns);
-}
+import { breakpoints } from './options.js';
 
 /**
- * The `sizes` attribute: `auto` lets browsers that support it use the real box of a lazy
- * image; others use the tile width measured at render time, or a share of the viewport when
- * the container had no width yet (rendered while hidden).
+ * The images' `sizes`: `auto` lets browsers that support it use the real box of a lazy image;
+ * others use the tile width measured at render time (`tile` pixels, which follows the columns
+ * of the viewport's width), or, when the widget had no width yet (rendered while hidden), a
+ * share of the viewport as wide as the widest tiles (the narrowest breakpoint's columns).
  */
-export function sizesFor(containerWidth, columns, gap) {
-  const fallback =
-    containerWidth > 0
-      ? `${Math.ceil(tileWidth(containerWidth, columns, gap))}px`
-      : `${Math.ceil(100 / columns)}vw`;
-  return `auto, ${fallback}`;
-}
+export const sizesFor = (tile, columns) =>
+  'auto, ' + (tile > 0 ? Math.ceil(tile) + 'px' : Math.ceil(100 / breakpoints(columns)[0][1]) + 'vw');
+
+/**
+ * The widget's own rules for its options: the columns, one media query per breakpoint from
+ * the narrowest up (so the widest that matches wins), and the gap. Only numbers and a checked
+ * length reach them.
+ */
+export const layoutCss = (o) =>
+  breakpoints(o.columns)
+    .map(([width, n]) => `@media(min-width:${width}px){.w{--cols:${n}}}`)
+    .join('') + (o.gap ? `.w{--gap:${o.gap}}` : '');
 
 /** Width / height of a tile: 1 for square tiles, else the image's own ratio when known. */
 export function aspectRatio(image, aspect) {

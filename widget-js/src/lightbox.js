@@ -1,5 +1,6 @@
 // The lightbox, built as its own small file (static/widget-lightbox.js) that the widget imports
-// the first time someone opens a post, so pages that never open it never load it.
+// the first time someone opens a post, so pages that never open it never load it. It also
+// carries load-more's click handler: rarely used code kept out of widget.js's size budget.
 // A modal <dialog> (the rest of the page becomes inert, Escape closes it) over
 // one picture at a time. Carousel slides are browsed like posts: arrows, the buttons and a
 // horizontal swipe step through every picture; closing returns focus to the tile.
@@ -108,4 +109,29 @@ export function openLightbox(box, posts, index, opener, base) {
   box.append(dialog);
   dialog.showModal();
   close.focus();
+  return dialog;
+}
+
+/**
+ * "Load more": `more()` fetches and adds the next page, resolving with the new posts' links
+ * and whether more follow; `live` announces the outcome. Busy is a flag, not `disabled`:
+ * disabling the focused button would drop keyboard focus.
+ */
+export async function loadMore(button, grid, live, more) {
+  if (button.busy) return;
+  button.busy = true;
+  grid.setAttribute('aria-busy', 'true');
+  try {
+    const [links, next] = await more();
+    live.textContent = `${links.length} more posts loaded${next ? '' : ', no more to load'}.`;
+    // Keyboard users continue at the first new post (or the last one, if none came) instead
+    // of starting over.
+    (links[0] || grid.lastChild?.querySelector('a'))?.focus();
+    button.hidden = !next;
+  } catch (error) {
+    live.textContent = 'Could not load more posts.';
+    console.warn(`igfeed: could not load more posts (${error.message})`);
+  }
+  button.busy = false;
+  grid.removeAttribute('aria-busy');
 }

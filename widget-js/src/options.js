@@ -18,23 +18,28 @@ export const DEFAULTS = {
   theme: 'light',
 };
 
-const RANGES = { limit: [1, 100], columns: [1, 8] };
 export const CHOICES = {
   layout: ['grid', 'carousel'],
   captions: ['none', 'hover', 'below'],
-  aspect: ['square', 'original'],
+  aspect: ['square', 'portrait', 'original'],
   theme: ['light', 'dark', 'auto'],
 };
 
 /**
- * Parses `data` (a DOMStringMap or plain object) into complete options.
- * Returns `{ options, problems }`; `problems` names each attribute that was ignored.
+ * Parses `data` (a DOMStringMap or plain object) into complete options over `display` (the
+ * feed's display preset from /feed.json, whose names are snake_case): an attribute wins over
+ * the preset, the preset over the built-in default. Returns `{ options, problems }`;
+ * `problems` names each attribute that was ignored. The preset is taken as it comes: the
+ * server checked it when the owner saved it (with the rules below, src/feed/display.rs), and
+ * it arrives from the origin that served this script.
  */
-export function parseOptions(data) {
+export function parseOptions(data, display = {}) {
   const options = { ...DEFAULTS };
   const problems = [];
   const attribute = (key) => `data-${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
-  for (const key of Object.keys(DEFAULTS)) {
+  for (const key in DEFAULTS) {
+    const preset = display[key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())];
+    if (preset != null) options[key] = preset;
     const raw = data[key];
     if (raw == null) continue;
     const value = parseValue(key, String(raw).trim().toLowerCase());
@@ -53,13 +58,31 @@ export function parseOptions(data) {
   return { options, problems };
 }
 
+/**
+ * Columns: `4`, or per viewport width `2,600:3,1000:4` (a bare number from width 0; each
+ * `width:columns` from that many CSS pixels up) -> 4 or {0: 2, 600: 3, 1000: 4}, the display
+ * preset's form. The narrowest width applies below itself too, so it becomes 0; one width is
+ * just a number. Up to 6 widths, each up to 9999, 1 to 8 columns: src/feed/display.rs's rules.
+ */
+function parseColumns(raw) {
+  const points = {};
+  for (const part of raw.split(',')) {
+    let [, width = 0, n] = /^\s*(?:(\d{1,5})\s*:\s*)?(\d{1,5})\s*$/.exec(part) || [];
+    if (!(n >= 1 && n <= 8) || (width = +width) in points || width > 9999) return;
+    points[width] = +n;
+  }
+  // Integer keys iterate in ascending order.
+  const widths = Object.keys(points);
+  if (!widths[6]) return widths[1] ? Object.fromEntries(widths.map((w, i) => [i ? w : 0, points[w]])) : points[widths[0]];
+}
+
+/** The `[[min width, columns], …]` pairs of parsed columns, narrowest first. */
+export const breakpoints = (columns) => Object.entries(columns[0] ? columns : { 0: columns });
+
 /** One value, or undefined when it is not acceptable for `key`. */
 export function parseValue(key, raw) {
-  if (key in RANGES) {
-    const [min, max] = RANGES[key];
-    const n = Number(raw);
-    return /^\d+$/.test(raw) && n >= min && n <= max ? n : undefined;
-  }
+  if (key === 'limit') return /^\d+$/.test(raw) && raw >= 1 && raw <= 100 ? +raw : undefined;
+  if (key === 'columns') return parseColumns(raw);
   if (key in CHOICES) return CHOICES[key].includes(raw) ? raw : undefined;
   if (key === 'gap') {
     // A plain number means pixels; small lengths with two decimals at most, so a typo cannot
@@ -70,5 +93,4 @@ export function parseValue(key, raw) {
   // Flags: a bare attribute (data-lightbox) means true.
   if (raw === '' || raw === 'true') return true;
   if (raw === 'false') return false;
-  return undefined;
 }

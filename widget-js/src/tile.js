@@ -13,7 +13,8 @@ export function fillTile(li, post, o, ctx) {
   const kind = kindOf(post);
   const alt = altText(post);
   const link = el('a', 'pic', {
-    href: safeUrl(post.permalink, ctx.base) || ctx.profileUrl || '#',
+    // The owner's link for this post, else the post on Instagram.
+    href: safeUrl(post.link || post.permalink, ctx.base) || ctx.profileUrl || '#',
     target: '_blank',
     rel: 'noopener noreferrer',
   });
@@ -33,7 +34,7 @@ export function fillTile(li, post, o, ctx) {
   if (kind) {
     link.append(el('span', `mark ${kind === 'video' ? 'video' : 'multi'}`), el('span', 'sr', { textContent: ` (${KIND_LABEL[kind]})` }));
   }
-  link.addEventListener('click', (event) => ctx.open && ctx.open(event, post, link));
+  link.addEventListener('click', (event) => ctx.open(event, post, link));
   li.replaceChildren(link);
   li.className = 'tile';
   if (o.captions !== 'none' && post.caption) {

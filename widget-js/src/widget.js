@@ -1,12 +1,13 @@
 // igfeed's widget: `<script src="https://feed.example.com/widget.js" async></script>` renders
-// the feed where the tag stands (or into data-target). Each tag runs this file once, so many
+// the feed where the tag stands (or into data-target). Options come from the tag's data-*
+// attributes, else from the feed's display preset in /feed.json, else the built-in defaults. Each tag runs this file once, so many
 // widgets with different options can share a page. No cookies, no storage, no eval, and no
 // request to any origin but igfeed's (read from the tag's own src).
 
 import CSS from './widget.css';
 import { adoptStyles, el } from './dom.js';
 import { fetchPage, parseFeed } from './feed.js';
-import { sizesFor } from './layout.js';
+import { layoutCss, sizesFor } from './layout.js';
 import { safeUrl } from './media.js';
 import { parseOptions } from './options.js';
 import { fillTile } from './tile.js';
@@ -17,12 +18,11 @@ const warn = (message) => console.warn(`igfeed: ${message}`);
 
 function start(script) {
   const base = new URL('./', script.src);
-  const { options, problems } = parseOptions(script.dataset);
-  if (problems.length) warn(`ignoring ${problems.join(', ')}`);
+  const data = script.dataset;
   // A data-feed that is not a feed name shows nothing (the error state of a failed fetch),
   // never the default feed in its place.
-  const widget = createWidget(base, options, parseFeed(script.dataset.feed));
-  const selector = script.dataset.target;
+  const widget = createWidget(base, data, parseFeed(data.feed));
+  const selector = data.target;
   const place = () => {
     let target;
     try {
@@ -48,53 +48,62 @@ function start(script) {
   }
 }
 
-/** The host element with a skeleton of the final size, and `load()` to fill it from `feed`. */
-function createWidget(base, o, feed) {
+/**
+ * The host element with a skeleton of the final size, and `load()` to fill it from `feed`.
+ * The skeleton follows the attributes (`data`, a dataset) over the built-in defaults; once
+ * /feed.json arrives, options no attribute gives take the feed's display preset.
+ */
+function createWidget(base, data, feed) {
   const host = document.createElement('igfeed-widget');
   const root = host.attachShadow({ mode: 'open' });
+  let { options: o, problems } = parseOptions(data);
+  if (problems.length) warn(`ignoring ${problems.join(', ')}`);
   adoptStyles(root, CSS);
-  // Mode classes are prefixed so they cannot collide with element classes (.grid, .none).
-  const box = el('div', `w ${o.theme} l-${o.layout} c-${o.captions} a-${o.aspect}`);
-  box.style.setProperty('--cols', o.columns);
-  if (o.gap) box.style.setProperty('--gap', o.gap);
+  const box = el('div');
   const placeholder = () => el('li', 'tile', {}, el('span', 'pic'), o.captions === 'below' ? el('p', 'cap') : '');
   const grid = el('ul', 'grid', {}, ...Array.from({ length: o.limit }, placeholder));
   grid.setAttribute('role', 'list');
   const track = el('div', 'track', {}, grid);
-  const head = o.header && el('header', 'head');
-  const foot = o.loadMore && el('div', 'foot');
+  const head = el('header', 'head');
+  const foot = el('div', 'foot');
   const live = el('p', 'sr');
   live.setAttribute('role', 'status');
-  box.append(...[head, track, foot, live].filter(Boolean));
+  // Mode classes are prefixed so they cannot collide with element classes (.grid, .none);
+  // columns and gap are a stylesheet of their own (media queries), never a style attribute.
+  const style = () => {
+    box.className = `w ${o.theme} l-${o.layout} c-${o.captions} a-${o.aspect}`;
+    adoptStyles(root, layoutCss(o));
+    box.replaceChildren(...[o.header && head, track, o.loadMore && foot, live].filter(Boolean));
+  };
+  style();
   root.append(box);
 
   const posts = [];
   let next = null;
-  const ctx = { base, sizes: '' };
-  let lightbox, opening;
-  if (o.lightbox) {
-    ctx.open = (event, post, link) => {
+  // The lazily loaded part (the lightbox, load-more's handler), imported on first use; `v`
+  // changes with its content, so a new widget never gets an old one.
+  let lazy;
+  const later = (then) =>
+    (lazy ||= import(new URL(`widget-lightbox.js?v=${LIGHTBOX_VERSION}`, base))).then(then, (error) => {
+      lazy = null;
+      warn(`the lightbox did not load (${error.message})`);
+    });
+  let opening;
+  const ctx = {
+    base,
+    open(event, post, link) {
       // Let modified clicks (new tab, new window) do what the user asked.
-      if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || event.button) return;
+      if (!o.lightbox || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey || event.button) return;
       event.preventDefault();
       // A second click while the module loads must not stack a second dialog.
       if (opening) return;
-      opening = true;
-      // Loaded on first use; `v` changes with its content, so a new widget never gets an old one.
-      lightbox ||= import(new URL(`widget-lightbox.js?v=${LIGHTBOX_VERSION}`, base));
-      lightbox.then(
-        (module) => {
-          opening = false;
-          module.openLightbox(box, posts, posts.indexOf(post), link, base);
-        },
-        (error) => {
-          opening = lightbox = null;
-          warn(`the lightbox did not load (${error.message})`);
-          window.open(link.href, '_blank', 'noopener');
-        },
-      );
-    };
-  }
+      opening = later((module) => module.openLightbox(box, posts, posts.indexOf(post), link, base)).then((shown) => {
+        opening = null;
+        // Not loaded: the post on Instagram rather than nothing.
+        shown || window.open(link.href, '_blank', 'noopener');
+      });
+    },
+  };
   const page = (after) => fetchPage(base, o.limit, feed, after);
   const addPosts = (list) =>
     list.map((post) => {
@@ -107,53 +116,39 @@ function createWidget(base, o, feed) {
     let doc;
     try {
       doc = await page();
-      if (!Array.isArray(doc.posts) || !doc.posts.length) throw new Error('the feed has no posts');
+      if (!doc.posts?.[0]) throw Error('the feed has no posts');
     } catch (error) {
       root.replaceChildren();
       warn(`nothing to show (${error.message})`);
       return false;
     }
+    o = parseOptions(data, doc.display || {}).options;
+    style();
     const profile = doc.profile || {};
     ctx.profileUrl = safeUrl(profile.profile_url, base);
     box.setAttribute('role', 'region');
     box.setAttribute('aria-label', `Instagram posts${profile.username ? ` by @${profile.username}` : ''}`);
-    if (head) fillHead(head, profile, ctx.profileUrl, base);
-    const gap = parseFloat(getComputedStyle(grid).columnGap) || 0;
-    ctx.sizes = sizesFor(grid.clientWidth, o.columns, gap);
+    if (o.header) fillHead(head, profile, ctx.profileUrl, base);
+    ctx.sizes = sizesFor(grid.firstChild.clientWidth, o.columns);
     addPosts(doc.posts);
     // Fewer posts than asked for: drop the spare placeholders.
     [...grid.children].slice(posts.length).forEach((li) => li.remove());
     next = doc.next;
     if (o.layout === 'carousel') addNav(track, grid);
-    if (foot) addLoadMore();
+    if (o.loadMore) addLoadMore();
     return true;
   }
 
   function addLoadMore() {
     const button = el('button', 'btn', { type: 'button', textContent: 'Load more posts', hidden: !next });
     foot.append(button);
-    // Busy is a flag, not `disabled`: disabling the focused button would drop keyboard focus.
-    let busy;
-    button.addEventListener('click', async () => {
-      if (busy) return;
-      busy = true;
-      grid.setAttribute('aria-busy', 'true');
-      try {
-        const doc = await page(next);
-        const links = addPosts(doc.posts || []);
-        next = doc.next;
-        live.textContent = `${links.length} more posts loaded${next ? '' : ', no more to load'}.`;
-        // Keyboard users continue at the first new post (or the last one, if none came)
-        // instead of starting over.
-        (links[0] || grid.lastChild?.querySelector('a'))?.focus();
-      } catch (error) {
-        live.textContent = 'Could not load more posts.';
-        warn(`could not load more posts (${error.message})`);
-      }
-      busy = false;
-      button.hidden = !next;
-      grid.removeAttribute('aria-busy');
-    });
+    // The next page, added; resolves with the new posts' links and whether more follow.
+    const more = async () => {
+      const doc = await page(next);
+      next = doc.next;
+      return [addPosts(doc.posts || []), next];
+    };
+    button.addEventListener('click', () => later((module) => module.loadMore(button, grid, live, more)));
   }
 
   return { host, load };

@@ -49,6 +49,7 @@ test('the first page asks for the named feed', async () => {
   assert.equal(`${url.origin}${url.pathname}`, 'https://feed.example.com/feed.json');
   assert.deepEqual([...url.searchParams], [['limit', '12'], ['feed', 'shop']]);
   assert.equal(init.credentials, 'omit');
+  assert.equal(init.cache, 'no-cache', 'revalidated: a display preset saved a moment ago shows on reload');
 });
 
 test('without data-feed there is no feed parameter (snippets from before feeds keep working)', async () => {

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { CHOICES, DEFAULTS, parseOptions } from '../src/options.js';
 
 const TABLE = JSON.parse(readFileSync(new URL('../../schema/widget-options.json', import.meta.url), 'utf8'));
@@ -55,7 +56,7 @@ test('every value the table lists is accepted or refused as it says', () => {
     const { accept, refuse } = cases(name, option);
     for (const [raw, value] of accept) {
       const got = outcome(name, raw);
-      if (got === 'refuse' || got.accept !== value) wrong.push(`${name}=${JSON.stringify(raw)}: want ${JSON.stringify(value)}, got ${JSON.stringify(got)}`);
+      if (got === 'refuse' || !isDeepStrictEqual(got.accept, value)) wrong.push(`${name}=${JSON.stringify(raw)}: want ${JSON.stringify(value)}, got ${JSON.stringify(got)}`);
     }
     for (const raw of refuse) {
       const got = outcome(name, raw);

@@ -118,7 +118,9 @@ pub(crate) async fn embed(
     state: web::Data<AppState>,
     pages: web::Data<EmbedPages>,
 ) -> Result<HttpResponse, WebError> {
-    let options = query.parse()?;
+    // Checked before the feed is looked up, so a bad parameter is a 400 whatever the feed's
+    // state; parsed again over the feed's own defaults below.
+    query.parse(&EmbedOptions::default())?;
     let name = feed.name()?;
     let view = match super::feeds::view_for(&state, name.as_deref()).await {
         Ok(view) => view,
@@ -134,6 +136,8 @@ pub(crate) async fn embed(
             return Ok(unavailable(&state, &pages));
         }
     };
+    let defaults = EmbedOptions::of_display(&view.definition.display);
+    let options = query.parse(&defaults)?;
     let current = served.current;
     let key = Key::new(name, current.generation(), served.stale, options);
     let feed_query = key
@@ -150,7 +154,12 @@ pub(crate) async fn embed(
                 .renders
                 .run(move || {
                     let feed = &current.snapshot.feed;
-                    render(&policy, &feed.profile, &feed.posts, &options, &feed_query)
+                    let page = Page {
+                        options: &options,
+                        defaults: &defaults,
+                        feed_query: &feed_query,
+                    };
+                    render(&policy, &feed.profile, &feed.posts, &page)
                 })
                 .await
                 .ok_or_else(|| "the render stopped".to_owned())?
@@ -171,24 +180,23 @@ pub(crate) async fn embed(
     ))
 }
 
+/// What one rendered page is asked for.
+struct Page<'a> {
+    options: &'a EmbedOptions,
+    /// The feed's own defaults: the load-more link repeats only what differs from them.
+    defaults: &'a EmbedOptions,
+    /// `&feed=name`, or empty for the default feed.
+    feed_query: &'a str,
+}
+
 fn render(
     policy: &Policy,
     profile: &crate::feed::domain::Profile,
     posts: &[crate::feed::domain::Post],
-    options: &EmbedOptions,
-    feed_query: &str,
+    page: &Page<'_>,
 ) -> Result<Rendered, askama::Error> {
+    let options = page.options;
     let (slice, next) = view::page(posts, options);
-    let columns = options.columns;
-    // The only per-page style: allowed by its hash, so the policy needs no 'unsafe-inline'.
-    let inline_css = format!(
-        ".w{{--cols:{columns}{}}}",
-        options
-            .gap
-            .as_deref()
-            .map(|g| format!(";--gap:{g}"))
-            .unwrap_or_default()
-    );
     let page = EmbedPage {
         title: format!("Instagram posts by @{}", profile.username),
         classes: format!(
@@ -200,14 +208,18 @@ fn render(
             .iter()
             .map(|post| TileView::of(post, &profile.profile_url))
             .collect(),
-        sizes: format!("{}vw", 100_u32.div_ceil(u32::from(columns))),
+        sizes: sizes(&options.columns),
         natural: options.aspect == "original",
         show_captions: options.captions != "none",
         hover_captions: options.captions == "hover",
-        more: next
-            .filter(|_| options.load_more)
-            .map(|cursor| format!("/embed?{}{feed_query}", options.query(Some(&cursor)))),
-        inline_css,
+        more: next.filter(|_| options.load_more).map(|cursor| {
+            format!(
+                "/embed?{}{}",
+                options.query(page.defaults, Some(&cursor)),
+                page.feed_query
+            )
+        }),
+        inline_css: inline_css(options),
     };
     let html = page.render()?;
     let csp = policy.with_style(&style_hash(&page.inline_css));
@@ -215,6 +227,43 @@ fn render(
         body: PreparedBody::new_fast(html.into_bytes()),
         csp,
     })
+}
+
+/// The only per-page style, allowed by its hash so the policy needs no 'unsafe-inline':
+/// the columns (one media query per breakpoint, from the narrowest up, so the widest that
+/// matches wins) and the gap. Nothing but numbers and a checked length reaches it.
+fn inline_css(options: &EmbedOptions) -> String {
+    let mut css = String::new();
+    for (width, columns) in options.columns.breakpoints() {
+        if width == 0 {
+            css.push_str(&format!(".w{{--cols:{columns}"));
+            if let Some(gap) = &options.gap {
+                css.push_str(&format!(";--gap:{gap}"));
+            }
+            css.push('}');
+        } else {
+            css.push_str(&format!(
+                "@media (min-width:{width}px){{.w{{--cols:{columns}}}}}"
+            ));
+        }
+    }
+    css
+}
+
+/// The images' `sizes`: a share of the viewport per breakpoint, widest first (the browser
+/// takes the first condition that matches).
+fn sizes(columns: &crate::feed::display::Columns) -> String {
+    let share = |n: u8| format!("{}vw", 100_u32.div_ceil(u32::from(n)));
+    columns
+        .breakpoints()
+        .iter()
+        .rev()
+        .map(|(width, n)| match width {
+            0 => share(*n),
+            _ => format!("(min-width:{width}px) {}", share(*n)),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `'sha256-…'` of a `<style>` element's content, as CSP expects it.
@@ -278,6 +327,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn columns_per_width_become_media_queries_and_sizes() {
+        use crate::feed::display::Columns;
+        let options = EmbedOptions {
+            columns: Columns::parse_text("2,600:3,1000:4").expect("valid"),
+            gap: Some("8px".into()),
+            ..EmbedOptions::default()
+        };
+        assert_eq!(
+            inline_css(&options),
+            ".w{--cols:2;--gap:8px}@media (min-width:600px){.w{--cols:3}}\
+             @media (min-width:1000px){.w{--cols:4}}"
+        );
+        assert_eq!(
+            sizes(&options.columns),
+            "(min-width:1000px) 25vw, (min-width:600px) 34vw, 50vw"
+        );
+        assert_eq!(inline_css(&EmbedOptions::default()), ".w{--cols:3}");
+        assert_eq!(sizes(&Columns::Fixed(3)), "34vw");
+    }
+
+    #[test]
     fn options_that_change_nothing_are_not_part_of_the_key() {
         let without = EmbedOptions {
             lightbox: false,
@@ -288,7 +358,7 @@ mod tests {
             Key::new(None, 1, false, EmbedOptions::default())
         );
         let wider = EmbedOptions {
-            columns: 4,
+            columns: crate::feed::display::Columns::Fixed(4),
             ..EmbedOptions::default()
         };
         assert_ne!(

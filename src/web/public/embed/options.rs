@@ -4,11 +4,16 @@
 //! `options/widget_parity.rs`), so a change to one alone fails.
 //! Unlike the widget, which falls back to defaults, a bad value here is a 400 naming it: an
 //! iframe `src` is written once by hand and should fail loudly while it is being written.
+//!
+//! Defaults are the feed's own (its definition's `display`, see [`EmbedOptions::of_display`]);
+//! a parameter wins over them. The rules for each value live in [`crate::feed::display`], so
+//! a preset saved in `/admin` and a query parameter mean the same.
 
 use actix_web::http::StatusCode;
 use serde::Deserialize;
 
 use crate::feed::cursor;
+use crate::feed::display::{self, ASPECTS, CAPTIONS, Columns, Display, LAYOUTS, THEMES};
 use crate::web::WebError;
 use crate::web::error::codes;
 
@@ -33,7 +38,7 @@ pub(crate) struct EmbedQuery {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct EmbedOptions {
     pub(crate) limit: usize,
-    pub(crate) columns: u8,
+    pub(crate) columns: Columns,
     pub(crate) layout: &'static str,
     pub(crate) captions: &'static str,
     /// Accepted for parity with the widget; the embed page has no lightbox (posts link to
@@ -49,46 +54,76 @@ pub(crate) struct EmbedOptions {
     pub(crate) after: Option<String>,
 }
 
+/// Posts per page when the page does not say (a display preset has no `limit`).
+const LIMIT: usize = 9;
+
 impl Default for EmbedOptions {
+    /// The built-in defaults: those of a feed without a display preset.
     fn default() -> Self {
+        Self::of_display(&Display::default())
+    }
+}
+
+impl EmbedOptions {
+    /// A feed's display preset as options: the defaults of its `/embed`. A stored value that
+    /// is no longer valid (a choice removed since) falls back to the built-in default.
+    pub(crate) fn of_display(display: &Display) -> Self {
+        let builtin = Display::default();
+        let word = |value: &str, allowed: &'static [&'static str], fallback: &str| {
+            allowed
+                .iter()
+                .find(|a| **a == value)
+                .or_else(|| allowed.iter().find(|a| **a == fallback))
+                .copied()
+                .unwrap_or(allowed[0])
+        };
         Self {
-            limit: 9,
-            columns: 3,
-            layout: "grid",
-            captions: "none",
-            lightbox: true,
-            load_more: false,
-            header: true,
-            aspect: "square",
-            gap: None,
-            theme: "light",
+            limit: LIMIT,
+            columns: if display.columns.is_valid() {
+                display.columns.clone()
+            } else {
+                builtin.columns.clone()
+            },
+            layout: word(&display.layout, LAYOUTS, &builtin.layout),
+            captions: word(&display.captions, CAPTIONS, &builtin.captions),
+            lightbox: display.lightbox,
+            load_more: display.load_more,
+            header: display.header,
+            aspect: word(&display.aspect, ASPECTS, &builtin.aspect),
+            gap: display
+                .gap
+                .as_deref()
+                .and_then(|g| display::parse_gap(g).ok()),
+            theme: word(&display.theme, THEMES, &builtin.theme),
             after: None,
         }
     }
 }
 
-const LAYOUTS: &[&str] = &["grid", "carousel"];
-const CAPTIONS: &[&str] = &["none", "hover", "below"];
-const ASPECTS: &[&str] = &["square", "original"];
-const THEMES: &[&str] = &["light", "dark", "auto"];
-
 impl EmbedQuery {
-    /// Validates every parameter; the first bad one becomes a 400 `bad-query` naming it.
-    pub(crate) fn parse(&self) -> Result<EmbedOptions, WebError> {
-        let d = EmbedOptions::default();
+    /// Validates every parameter given, over `defaults` (the feed's display preset); the
+    /// first bad one becomes a 400 `bad-query` naming it.
+    pub(crate) fn parse(&self, defaults: &EmbedOptions) -> Result<EmbedOptions, WebError> {
+        let d = defaults;
         let value = |v: &Option<String>| v.as_deref().map(|s| s.trim().to_ascii_lowercase());
         Ok(EmbedOptions {
             limit: number("limit", value(&self.limit), 1, 100)?.unwrap_or(d.limit),
-            columns: number("columns", value(&self.columns), 1, 8)?
-                .and_then(|n| u8::try_from(n).ok())
-                .unwrap_or(d.columns),
+            columns: match value(&self.columns) {
+                None => d.columns.clone(),
+                Some(raw) => {
+                    Columns::parse_text(&raw).map_err(|problem| bad("columns", &problem))?
+                }
+            },
             layout: choice("layout", value(&self.layout), LAYOUTS)?.unwrap_or(d.layout),
             captions: choice("captions", value(&self.captions), CAPTIONS)?.unwrap_or(d.captions),
             lightbox: flag("lightbox", value(&self.lightbox))?.unwrap_or(d.lightbox),
             load_more: flag("load-more", value(&self.load_more))?.unwrap_or(d.load_more),
             header: flag("header", value(&self.header))?.unwrap_or(d.header),
             aspect: choice("aspect", value(&self.aspect), ASPECTS)?.unwrap_or(d.aspect),
-            gap: value(&self.gap).map(|raw| gap(&raw)).transpose()?,
+            gap: match value(&self.gap) {
+                None => d.gap.clone(),
+                Some(raw) => Some(display::parse_gap(&raw).map_err(|problem| bad("gap", problem))?),
+            },
             theme: choice("theme", value(&self.theme), THEMES)?.unwrap_or(d.theme),
             after: match self.after.as_deref() {
                 None | Some("") => None,
@@ -150,37 +185,16 @@ fn flag(name: &str, raw: Option<String>) -> Result<Option<bool>, WebError> {
     .transpose()
 }
 
-/// `8`, `8px`, `0.5rem`, `1em`: at most two integer digits, so a typo cannot explode the
-/// layout, at most two decimals, so a visitor cannot make the value (echoed in the page and
-/// part of the cache key) long, and nothing but digits, a dot and the unit can reach the
-/// page's stylesheet.
-fn gap(raw: &str) -> Result<String, WebError> {
-    let digits = raw.trim_end_matches(|c: char| c.is_ascii_alphabetic());
-    let unit = &raw[digits.len()..];
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
-    let number_ok = (1..=2).contains(&int.len())
-        && int.bytes().all(|b| b.is_ascii_digit())
-        && (frac.is_empty() && !digits.ends_with('.')
-            || frac.bytes().all(|b| b.is_ascii_digit()) && (1..=2).contains(&frac.len()));
-    match (number_ok, unit) {
-        (true, "") => Ok(format!("{digits}px")),
-        (true, "px" | "rem" | "em") => Ok(raw.to_owned()),
-        _ => Err(bad(
-            "gap",
-            "must be a length like 8, 8px, 0.5rem or 1em (under 100, at most two decimals)",
-        )),
-    }
-}
-
 impl EmbedOptions {
-    /// The query string that asks for these options (defaults left out), for "load more"
-    /// links; `after` is the cursor of the page to continue after.
-    pub(crate) fn query(&self, after: Option<&str>) -> String {
-        let d = Self::default();
+    /// The query string that asks for these options where they differ from `defaults` (the
+    /// feed's preset, which the next page starts from too), for "load more" links; `after` is
+    /// the cursor of the page to continue after.
+    pub(crate) fn query(&self, defaults: &Self, after: Option<&str>) -> String {
+        let d = defaults;
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         let bool_str = |b: bool| if b { "true" } else { "false" };
         let limit = self.limit.to_string();
-        let columns = self.columns.to_string();
+        let columns = self.columns.to_text();
         let pairs: [(&str, Option<&str>); 10] = [
             ("limit", (self.limit != d.limit).then_some(limit.as_str())),
             (
@@ -205,7 +219,10 @@ impl EmbedOptions {
                 (self.header != d.header).then(|| bool_str(self.header)),
             ),
             ("aspect", (self.aspect != d.aspect).then_some(self.aspect)),
-            ("gap", self.gap.as_deref()),
+            (
+                "gap",
+                (self.gap != d.gap).then_some(self.gap.as_deref()).flatten(),
+            ),
             ("theme", (self.theme != d.theme).then_some(self.theme)),
         ];
         for (name, value) in pairs {

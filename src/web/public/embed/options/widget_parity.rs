@@ -94,7 +94,7 @@ fn outcome(name: &str, raw: &str) -> Value {
         .append_pair(name, raw)
         .finish();
     let query = actix_web::web::Query::<EmbedQuery>::from_query(&query).expect("a query");
-    match query.parse() {
+    match query.parse(&EmbedOptions::default()) {
         Ok(options) => json!({ "accept": value_of(&options, name) }),
         Err(error) => {
             let error = error.to_string();

@@ -12,6 +12,7 @@
 mod access;
 mod actions;
 mod advice;
+mod feeds;
 mod headers;
 mod login;
 mod pages;
@@ -71,6 +72,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, configured: bool, session: &Sessi
         web::resource("/admin/static/admin.css")
             .wrap(admin_headers())
             .get(pages::stylesheet),
+    )
+    .service(
+        web::resource("/admin/static/admin.js")
+            .wrap(admin_headers())
+            .get(pages::script),
     );
     if !configured {
         cfg.service(
@@ -91,5 +97,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, configured: bool, session: &Sessi
     .service(admin_resource(&["/admin/refresh-feed"], session).post(actions::refresh_feed))
     .service(admin_resource(&["/admin/refresh-token"], session).post(actions::refresh_token))
     .service(admin_resource(&["/admin/disconnect"], session).post(actions::disconnect))
-    .service(admin_resource(&["/admin/make-default"], session).post(actions::make_default));
+    .service(admin_resource(&["/admin/make-default"], session).post(actions::make_default))
+    // ── The feed editor (feeds.rs). ──
+    .service(
+        admin_resource(&["/admin/feeds"], session)
+            .app_data(feeds::form_config())
+            .get(feeds::index)
+            .post(feeds::create),
+    )
+    .service(
+        admin_resource(&["/admin/feeds/{name}"], session)
+            .app_data(feeds::form_config())
+            .get(feeds::editor)
+            .post(feeds::save),
+    )
+    .service(admin_resource(&["/admin/feeds/{name}/delete"], session).post(feeds::delete));
 }

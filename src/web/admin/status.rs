@@ -28,6 +28,10 @@ struct StatusPage {
     max_accounts: usize,
     /// The default feed's preview (the live widget shows it).
     has_preview: bool,
+    /// Every feed, with a link to its editor.
+    feeds: Vec<super::feeds::FeedLink>,
+    /// The form creating a named feed.
+    create: super::feeds::CreateForm,
 }
 
 /// Everything the page shows about one account.
@@ -143,6 +147,8 @@ pub async fn page(
         accounts,
         max_accounts: state.accounts.max(),
         has_preview,
+        feeds: super::feeds::listing(&state),
+        create: super::feeds::CreateForm::empty(&state),
     };
     let mut response = pages::html(StatusCode::OK, page.render());
     if page.has_preview {

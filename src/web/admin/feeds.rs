@@ -294,15 +294,22 @@ impl EditorForm {
         );
         body.insert("links".into(), Value::Object(links));
         let mut display = Map::new();
-        display.insert("layout".into(), self.layout.clone().into());
+        // A choice left out (no select sent) keeps the default rather than failing.
+        for (key, value) in [
+            ("layout", &self.layout),
+            ("aspect", &self.aspect),
+            ("captions", &self.captions),
+            ("theme", &self.theme),
+        ] {
+            if !value.trim().is_empty() {
+                display.insert(key.into(), value.trim().into());
+            }
+        }
         if !self.columns.trim().is_empty() {
             display.insert("columns".into(), self.columns.trim().into());
         }
-        display.insert("aspect".into(), self.aspect.clone().into());
-        display.insert("captions".into(), self.captions.clone().into());
         display.insert("header".into(), self.header.into());
         display.insert("load_more".into(), self.load_more.into());
-        display.insert("theme".into(), self.theme.clone().into());
         if !self.gap.trim().is_empty() {
             display.insert("gap".into(), self.gap.trim().into());
         }

@@ -5,6 +5,7 @@
 //! - [`AdminSession`]: the extractor requiring a logged-in admin; `check_csrf` for POST forms.
 //! - [`admin_resource`]: every admin route (and the OAuth callback) is one: the security
 //!   headers and the session cookie layer, which only these routes pay for.
+//! - `feeds.rs`: the feed editor (`/admin/feeds…`): list, create, edit, delete feeds.
 //! - `admin_base.html`: the page layout (blocks `title`, `content`; its logout form needs a
 //!   `csrf_token` field, or override block `nav`; override `header` for a page that is not the
 //!   owner's, e.g. the public data-deletion status).

@@ -152,8 +152,9 @@ pub async fn page(
     };
     let mut response = pages::html(StatusCode::OK, page.render());
     if page.has_preview {
-        // The live widget preview is the only script on any admin page: igfeed's own
-        // /widget.js fetching igfeed's own /feed.json. Other admin pages keep no script at all.
+        // The live widget preview is this page's only script: igfeed's own /widget.js
+        // fetching igfeed's own /feed.json. (The feed editor allows igfeed's own admin.js and
+        // /embed frames; other admin pages keep no script at all.)
         let policy = format!("{}; script-src 'self'; connect-src 'self'", state.admin.csp);
         if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&policy) {
             response

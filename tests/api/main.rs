@@ -13,6 +13,7 @@ mod embed;
 mod errors;
 mod example_config;
 mod feed;
+mod feed_editor;
 mod graph;
 mod health;
 mod helpers;

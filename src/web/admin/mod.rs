@@ -5,6 +5,7 @@
 //! - [`AdminSession`]: the extractor requiring a logged-in admin; `check_csrf` for POST forms.
 //! - [`admin_resource`]: every admin route (and the OAuth callback) is one: the security
 //!   headers and the session cookie layer, which only these routes pay for.
+//! - `feeds.rs`: the feed editor (`/admin/feeds…`): list, create, edit, delete feeds.
 //! - `admin_base.html`: the page layout (blocks `title`, `content`; its logout form needs a
 //!   `csrf_token` field, or override block `nav`; override `header` for a page that is not the
 //!   owner's, e.g. the public data-deletion status).
@@ -12,6 +13,7 @@
 mod access;
 mod actions;
 mod advice;
+mod feeds;
 mod headers;
 mod login;
 mod pages;
@@ -71,6 +73,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, configured: bool, session: &Sessi
         web::resource("/admin/static/admin.css")
             .wrap(admin_headers())
             .get(pages::stylesheet),
+    )
+    .service(
+        web::resource("/admin/static/admin.js")
+            .wrap(admin_headers())
+            .get(pages::script),
     );
     if !configured {
         cfg.service(
@@ -91,5 +98,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, configured: bool, session: &Sessi
     .service(admin_resource(&["/admin/refresh-feed"], session).post(actions::refresh_feed))
     .service(admin_resource(&["/admin/refresh-token"], session).post(actions::refresh_token))
     .service(admin_resource(&["/admin/disconnect"], session).post(actions::disconnect))
-    .service(admin_resource(&["/admin/make-default"], session).post(actions::make_default));
+    .service(admin_resource(&["/admin/make-default"], session).post(actions::make_default))
+    // ── The feed editor (feeds.rs). ──
+    .service(
+        admin_resource(&["/admin/feeds"], session)
+            .app_data(feeds::form_config())
+            .get(feeds::index)
+            .post(feeds::create),
+    )
+    .service(
+        admin_resource(&["/admin/feeds/{name}"], session)
+            .app_data(feeds::form_config())
+            .get(feeds::editor)
+            .post(feeds::save),
+    )
+    .service(admin_resource(&["/admin/feeds/{name}/delete"], session).post(feeds::delete));
 }

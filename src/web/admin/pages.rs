@@ -10,6 +10,9 @@ use crate::web::WebError;
 
 /// The stylesheet of every admin page, served from igfeed (the CSP allows no inline style).
 const ADMIN_CSS: &str = include_str!("../../../static/admin.css");
+/// The feed editor's script (live preview, copy buttons): the only script of the admin pages
+/// but the status page's widget preview, served from igfeed (the CSP allows no inline script).
+const ADMIN_JS: &str = include_str!("../../../static/admin.js");
 
 #[derive(Template)]
 #[template(path = "admin_login.html")]
@@ -53,6 +56,13 @@ pub(crate) async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")
         .body(ADMIN_CSS)
+}
+
+/// `GET /admin/static/admin.js`.
+pub(crate) async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .body(ADMIN_JS)
 }
 
 /// Renders a page; a template failure (a bug) becomes a logged 500.

@@ -28,6 +28,10 @@ struct StatusPage {
     max_accounts: usize,
     /// The default feed's preview (the live widget shows it).
     has_preview: bool,
+    /// Every feed, with a link to its editor.
+    feeds: Vec<super::feeds::FeedLink>,
+    /// The form creating a named feed.
+    create: super::feeds::CreateForm,
 }
 
 /// Everything the page shows about one account.
@@ -143,11 +147,14 @@ pub async fn page(
         accounts,
         max_accounts: state.accounts.max(),
         has_preview,
+        feeds: super::feeds::listing(&state),
+        create: super::feeds::CreateForm::empty(&state),
     };
     let mut response = pages::html(StatusCode::OK, page.render());
     if page.has_preview {
-        // The live widget preview is the only script on any admin page: igfeed's own
-        // /widget.js fetching igfeed's own /feed.json. Other admin pages keep no script at all.
+        // The live widget preview is this page's only script: igfeed's own /widget.js
+        // fetching igfeed's own /feed.json. (The feed editor allows igfeed's own admin.js and
+        // /embed frames; other admin pages keep no script at all.)
         let policy = format!("{}; script-src 'self'; connect-src 'self'", state.admin.csp);
         if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&policy) {
             response

@@ -21,7 +21,7 @@ pub struct View {
     pub definition: Arc<FeedDefinition>,
     /// The document's serialised pages.
     pub pages: Pages,
-    built: RwLock<Option<(SourcesKey, Arc<Current>)>>,
+    built: RwLock<Option<(Arc<SourcesKey>, Arc<Current>)>>,
     building: tokio::sync::Mutex<()>,
 }
 
@@ -63,14 +63,25 @@ impl View {
     /// The document as it is now, if it is built from the latest snapshots: no work, the
     /// path of almost every request.
     pub fn peek(&self, accounts: &AccountRegistry) -> Option<Served> {
+        let (key, current) = self
+            .built
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()?;
         let sources = self.sources(accounts);
-        let key = key_of(&sources);
-        let built = self.built.read().unwrap_or_else(PoisonError::into_inner);
-        let (built_key, current) = built.as_ref()?;
-        (*built_key == key).then(|| Served {
-            current: current.clone(),
-            stale: is_stale(&sources),
-        })
+        if key.len() != sources.len() {
+            return None;
+        }
+        // Compared in place (no key built per request), staleness judged on the way.
+        let mut stale = false;
+        for ((id, generation), account) in key.iter().zip(&sources) {
+            let snapshot = account.feed.peek();
+            if account.id() != id || snapshot.as_ref().map(|c| c.generation()) != *generation {
+                return None;
+            }
+            stale |= snapshot.is_some_and(|c| account.feed.is_stale(&c));
+        }
+        Some(Served { current, stale })
     }
 
     /// The document, built first when a snapshot changed since; with no snapshot yet, waits
@@ -126,7 +137,8 @@ impl View {
         let current = Current::new(snapshot, self.definition.display.clone());
         let stale = is_stale(&sources);
         current.default_body(stale).await;
-        *self.built.write().unwrap_or_else(PoisonError::into_inner) = Some((key, current.clone()));
+        *self.built.write().unwrap_or_else(PoisonError::into_inner) =
+            Some((Arc::new(key), current.clone()));
         self.pages.clear();
         Some(Served { current, stale })
     }

@@ -205,6 +205,12 @@ impl AccountRegistry {
         self.inner.max
     }
 
+    /// Counts the changes of the accounts (connects, disconnects, a new default): what was
+    /// looked up at one count is still right while the count stays.
+    pub fn version(&self) -> u64 {
+        *self.inner.changed.borrow()
+    }
+
     /// A receiver that sees every change of the accounts.
     pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
         self.inner.changed.subscribe()

@@ -67,6 +67,14 @@ impl PartialEq for Origin {
     }
 }
 
+/// A view with what its definition was made of, and the versions of the store and the
+/// accounts it was looked up at (while both stay, the lookup is not repeated).
+struct Entry {
+    origin: Origin,
+    versions: (u64, u64),
+    view: Arc<View>,
+}
+
 /// Every feed; cheap to clone.
 #[derive(Clone)]
 pub struct Feeds {
@@ -78,7 +86,7 @@ struct Inner {
     store: store::DefinitionStore,
     /// Built views by name with what their definition was made of, each replaced when its
     /// definition changes.
-    views: RwLock<HashMap<String, (Origin, Arc<View>)>>,
+    views: RwLock<HashMap<String, Entry>>,
     /// `max_posts` of a definition that does not say (`feed.max_posts`).
     max_posts: usize,
     /// Wakes the `feed_views` task: a definition changed.
@@ -193,19 +201,20 @@ impl Feeds {
     /// public request asks this, so the view is reused while what its definition is made of
     /// (the stored definition, the account) is the same, compared by pointer and id.
     pub fn view(&self, name: &str) -> Option<Arc<View>> {
+        let versions = (self.inner.store.version(), self.inner.accounts.version());
+        {
+            let views = self
+                .inner
+                .views
+                .read()
+                .unwrap_or_else(PoisonError::into_inner);
+            if let Some(entry) = views.get(name).filter(|e| e.versions == versions) {
+                return Some(entry.view.clone());
+            }
+        }
         let origin = self.origin(name);
         if origin.stored.is_none() && origin.account.is_none() {
             return None;
-        }
-        if let Some((_, view)) = self
-            .inner
-            .views
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(name)
-            .filter(|(made_of, _)| *made_of == origin)
-        {
-            return Some(view.clone());
         }
         let definition = self.definition_from(name, &origin)?;
         let mut views = self
@@ -215,14 +224,19 @@ impl Feeds {
             .unwrap_or_else(PoisonError::into_inner);
         let entry = views
             .entry(name.to_owned())
-            .and_modify(|(made_of, view)| {
-                if view.definition != definition {
-                    *view = Arc::new(View::new(definition.clone()));
+            .and_modify(|entry| {
+                if entry.origin != origin || entry.view.definition != definition {
+                    entry.view = Arc::new(View::new(definition.clone()));
                 }
-                *made_of = origin.clone();
+                entry.origin = origin.clone();
+                entry.versions = versions;
             })
-            .or_insert_with(|| (origin.clone(), Arc::new(View::new(definition.clone()))));
-        Some(entry.1.clone())
+            .or_insert_with(|| Entry {
+                origin: origin.clone(),
+                versions,
+                view: Arc::new(View::new(definition.clone())),
+            });
+        Some(entry.view.clone())
     }
 
     /// Reads `body` as the definition of the feed `name` and stores it, building the feed

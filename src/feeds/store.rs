@@ -23,6 +23,8 @@ pub(super) struct DefinitionStore {
     dir: StateDir,
     definitions: RwLock<Arc<BTreeMap<String, Arc<FeedDefinition>>>>,
     writer: tokio::sync::Mutex<()>,
+    /// Counts the changes, so lookups made at one count can be reused while it stays.
+    version: std::sync::atomic::AtomicU64,
 }
 
 impl DefinitionStore {
@@ -46,7 +48,13 @@ impl DefinitionStore {
             dir,
             definitions: RwLock::new(Arc::new(definitions)),
             writer: tokio::sync::Mutex::new(()),
+            version: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// The number of changes so far.
+    pub(super) fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Every definition, by name.
@@ -94,6 +102,8 @@ impl DefinitionStore {
             .definitions
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(changed)
     }
 }

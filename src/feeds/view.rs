@@ -15,6 +15,9 @@ use crate::feed::pages::{Current, Pages};
 /// of its snapshot (`None` while it has none).
 type SourcesKey = Vec<(String, Option<u64>)>;
 
+/// The accounts a feed takes posts from, in its definition's order.
+pub type Sources = Arc<[Arc<Account>]>;
+
 /// A feed's definition and the document built from it.
 pub struct View {
     /// What the owner decided (or the defaults of an account's own feed).
@@ -23,6 +26,9 @@ pub struct View {
     pub pages: Pages,
     built: RwLock<Option<(Arc<SourcesKey>, Arc<Current>)>>,
     building: tokio::sync::Mutex<()>,
+    /// The source accounts as found at an [`AccountRegistry::version`], so a request does
+    /// not look each one up by name.
+    sources: RwLock<Option<(u64, Sources)>>,
 }
 
 /// The document to serve and whether to call it stale.
@@ -40,18 +46,37 @@ impl View {
             pages: Pages::default(),
             built: RwLock::new(None),
             building: tokio::sync::Mutex::new(()),
+            sources: RwLock::new(None),
         }
     }
 
     /// The accounts this feed takes posts from, in the definition's order (those still
     /// connected). An account is named by its feed name, or by its id until its username
     /// is known (before its first fetch), which keeps naming it afterwards.
-    pub fn sources(&self, accounts: &AccountRegistry) -> Vec<Arc<Account>> {
-        self.definition
+    pub fn sources(&self, accounts: &AccountRegistry) -> Sources {
+        let version = accounts.version();
+        if let Some((seen, sources)) = self
+            .sources
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            && *seen == version
+        {
+            return sources.clone();
+        }
+        let found: Sources = self
+            .definition
             .accounts
             .iter()
             .filter_map(|name| accounts.by_feed(name).or_else(|| accounts.by_id(name)))
-            .collect()
+            .collect();
+        // Kept only when every account was found: a name not found yet may be an account
+        // whose username is learnt with its first fetch, which changes no version.
+        if found.len() == self.definition.accounts.len() {
+            *self.sources.write().unwrap_or_else(PoisonError::into_inner) =
+                Some((version, found.clone()));
+        }
+        found
     }
 
     /// The document built last, whichever snapshots it was built from.
@@ -74,7 +99,7 @@ impl View {
         }
         // Compared in place (no key built per request), staleness judged on the way.
         let mut stale = false;
-        for ((id, generation), account) in key.iter().zip(&sources) {
+        for ((id, generation), account) in key.iter().zip(sources.iter()) {
             let snapshot = account.feed.peek();
             if account.id() != id || snapshot.as_ref().map(|c| c.generation()) != *generation {
                 return None;

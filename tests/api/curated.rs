@@ -491,7 +491,18 @@ async fn oversized_and_non_json_bodies_are_refused_cleanly() {
         .send()
         .await
         .expect("answers");
-    assert_eq!(form.status(), 400, "JSON only");
+    assert_eq!(form.status(), 400, "a form body is not JSON");
     let (status, _) = call(&app, "GET", "/feeds/shop", None).await;
     assert_eq!(status, 404, "nothing stored");
+    // JSON sent the way `curl -d` sends it (a form content type) is still JSON.
+    let curl = app
+        .http
+        .put(format!("{}/api/v1/feeds/shop", app.address))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(r#"{"max_posts": 5}"#)
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(curl.status(), 201);
 }

@@ -42,7 +42,12 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig, enabled: bool) {
             .service(super::get_and_head("/feeds", feeds::list))
             .service(
                 web::resource("/feeds/{name}")
-                    .app_data(crate::web::error::json_config_with(feeds::BODY_LIMIT))
+                    // JSON whatever the Content-Type says (`curl -d` sends a form type): the
+                    // bearer token already rules out a browser's cross-site form post.
+                    .app_data(
+                        crate::web::error::json_config_with(feeds::BODY_LIMIT)
+                            .content_type_required(false),
+                    )
                     .get(feeds::get)
                     .head(feeds::get)
                     .put(feeds::put)

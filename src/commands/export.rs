@@ -35,7 +35,7 @@ pub fn run(
         // A feed the owner defined (not an account's own): its accounts, in its order.
         Some(name) if find_stored(&root, Some(name))?.is_none() => {
             let Some(definition) = crate::feeds::find_stored(&root, name)? else {
-                bail!("no feed is called `{name}`: `igfeed status` lists the feeds");
+                bail!("no feed is called `{name}`: /admin (Feeds) and GET /api/v1/feeds list them");
             };
             let accounts = definition.accounts.clone();
             (Some(definition), accounts.into_iter().map(Some).collect())
@@ -121,7 +121,9 @@ fn snapshot_of(
     let Some(stored) = find_stored(root, feed)? else {
         match feed {
             Some(name) => {
-                bail!("no account's feed is called `{name}`: `igfeed status` lists the feeds")
+                bail!(
+                    "no connected account's feed is called `{name}`: `igfeed status` lists the accounts"
+                )
             }
             None if offline => bail!(
                 "no stored feed yet: connect an account and run igfeed until it has fetched the feed once"

@@ -12,8 +12,10 @@ pub(super) const PASSWORD: &str = "correct horse battery";
 
 /// A logged-in admin browser.
 pub(super) struct Admin {
-    http: reqwest::Client,
-    base: String,
+    /// Keeps the session cookie, follows no redirect.
+    pub(super) http: reqwest::Client,
+    /// igfeed's origin.
+    pub(super) base: String,
 }
 
 impl Admin {

@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::Value;
 
+use super::connect::{Admin, PASSWORD};
 use super::helpers::{TestApp, TestEnv};
-
-const PASSWORD: &str = "correct horse battery";
 
 /// A browser with the owner's session: keeps cookies, follows no redirect.
 struct Owner {
@@ -18,23 +17,9 @@ struct Owner {
 }
 
 impl Owner {
-    async fn login(app: &TestApp) -> Self {
-        let http = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let response = http
-            .post(format!("{}/admin/login", app.address))
-            .form(&[("password", PASSWORD)])
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "logged in");
-        Self {
-            http,
-            base: app.address.clone(),
-        }
+    async fn login(env: &TestEnv, app: &TestApp) -> Self {
+        let Admin { http, base } = Admin::login(env, app).await;
+        Self { http, base }
     }
 
     async fn get(&self, path: &str) -> reqwest::Response {
@@ -158,7 +143,7 @@ async fn connected_app() -> (TestEnv, TestApp) {
 async fn the_editor_saves_hide_pin_and_link_and_the_feed_serves_them_at_once() {
     let (env, app) = connected_app().await;
     let account = app.account().feed_name();
-    let owner = Owner::login(&app).await;
+    let owner = Owner::login(&env, &app).await;
     let csrf = owner.csrf().await;
 
     // /admin lists the account's feed; the new-feed form creates "shop".
@@ -299,9 +284,9 @@ async fn the_editor_saves_hide_pin_and_link_and_the_feed_serves_them_at_once() {
 
 #[tokio::test]
 async fn a_refused_link_is_shown_again_with_its_field_and_nothing_is_saved() {
-    let (_env, app) = connected_app().await;
+    let (env, app) = connected_app().await;
     let account = app.account().feed_name();
-    let owner = Owner::login(&app).await;
+    let owner = Owner::login(&env, &app).await;
     let csrf = owner.csrf().await;
     let page = owner.text(&format!("/admin/feeds/{account}")).await;
     let ids = post_ids(&page);
@@ -367,7 +352,7 @@ async fn a_refused_link_is_shown_again_with_its_field_and_nothing_is_saved() {
 
 #[tokio::test]
 async fn the_editor_needs_a_session_and_its_forms_a_csrf_token() {
-    let (_env, app) = connected_app().await;
+    let (env, app) = connected_app().await;
     let account = app.account().feed_name();
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -390,7 +375,7 @@ async fn the_editor_needs_a_session_and_its_forms_a_csrf_token() {
         assert_eq!(posted.status(), StatusCode::FORBIDDEN, "{path}");
     }
 
-    let owner = Owner::login(&app).await;
+    let owner = Owner::login(&env, &app).await;
     let page = owner.text(&format!("/admin/feeds/{account}")).await;
     let ids = post_ids(&page);
     let before = app.state.feeds.definition(&account).expect("the feed");

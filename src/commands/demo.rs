@@ -37,23 +37,9 @@ pub fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
         ..SandboxConfig::default()
     };
     settings.storage.dir = demo_storage(port)?;
-    let password = match &settings.admin.password {
-        Some(_) => None,
-        None => {
-            let generated = generate_secret(16);
-            settings.admin.password = Some(SecretString::from(generated.clone()));
-            Some(generated)
-        }
-    };
+    let password = generate_unless_set(&mut settings.admin.password, 16);
     // The admin API is on in the demo, so feeds can be curated from a script too.
-    let api_token = match &settings.admin.api_token {
-        Some(_) => None,
-        None => {
-            let generated = generate_secret(32);
-            settings.admin.api_token = Some(SecretString::from(generated.clone()));
-            Some(generated)
-        }
-    };
+    let api_token = generate_unless_set(&mut settings.admin.api_token, 32);
     actix_web::rt::System::new().block_on(async move {
         let clock = clock::system();
         let sandbox =
@@ -138,6 +124,17 @@ async fn connect(
         usernames.push(account.username);
     }
     Ok(usernames)
+}
+
+/// A throwaway secret of `length` characters in `slot` unless the operator configured one;
+/// the generated value, to print once.
+fn generate_unless_set(slot: &mut Option<SecretString>, length: usize) -> Option<String> {
+    if slot.is_some() {
+        return None;
+    }
+    let generated = generate_secret(length);
+    *slot = Some(SecretString::from(generated.clone()));
+    Some(generated)
 }
 
 /// A throwaway secret of `length` characters for this demo run (printed once).

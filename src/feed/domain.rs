@@ -28,6 +28,10 @@ pub struct Profile {
     pub name: Option<String>,
     /// Profile picture URL on igfeed's own origin (`/media/profile/{size}`).
     pub picture: Option<String>,
+    /// The picture's average colour (`#rrggbb`), painted until it loads; `null` until igfeed
+    /// has downloaded it.
+    #[serde(default)]
+    pub picture_color: Option<String>,
     /// Followers.
     pub followers_count: Option<u64>,
     /// Accounts followed.
@@ -119,6 +123,25 @@ pub struct MediaItem {
     /// has downloaded the original.
     #[serde(default)]
     pub sizes: Vec<MediaSize>,
+    /// The same widths in smaller formats than JPEG (AVIF), best first, for `<picture>`'s
+    /// `<source type srcset>`; only formats igfeed has made already, so often empty just
+    /// after a post appears. `sizes` stays the fallback every browser shows.
+    #[serde(default)]
+    pub sources: Vec<ImageSource>,
+    /// The image's average colour (`#rrggbb`), painted in the tile until the image decodes;
+    /// `null` until igfeed has downloaded the original.
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+/// Every width of an image in one format: a ready `<source type srcset>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSource {
+    /// Media type, e.g. `image/avif`.
+    #[serde(rename = "type")]
+    pub mime: String,
+    /// `url width"w"` pairs, ascending, the same widths as `sizes`.
+    pub srcset: String,
 }
 
 /// One width of an image, with its exact pixel size.

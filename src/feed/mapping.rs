@@ -52,6 +52,7 @@ fn map_profile(p: wire::Profile) -> Profile {
         username,
         name: non_empty(p.name),
         picture: safe_url(p.profile_picture_url),
+        picture_color: None,
         followers_count: p.followers_count,
         follows_count: p.follows_count,
         media_count: p.media_count,
@@ -171,6 +172,8 @@ fn media_item(m: &wire::Media) -> MediaItem {
         width: None,
         height: None,
         sizes: Vec::new(),
+        sources: Vec::new(),
+        color: None,
     }
 }
 

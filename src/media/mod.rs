@@ -14,6 +14,7 @@
 //! ([`heal`]), which renews each media at most once per refresh interval.
 
 mod disk;
+pub mod encode;
 mod error;
 mod failures;
 mod fetch;

@@ -49,8 +49,8 @@ pub enum RenderError {
     #[error("the image cannot be decoded within limits: {0}")]
     Decode(String),
     /// Encoding failed (should not happen for valid pixels).
-    #[error("the resized image cannot be encoded: {0}")]
-    Encode(String),
+    #[error(transparent)]
+    Encode(#[from] super::encode::EncodeError),
 }
 
 /// Decodes `original` and derives every width of `params`.
@@ -74,8 +74,8 @@ pub fn render(
         // Every width from the original (Lanczos3), never from the previous smaller result,
         // which would compound the filter's blur.
         let bytes = match upright.as_rgb8() {
-            Some(same) if w == width => encode(same, params.quality)?,
-            _ => encode(
+            Some(same) if w == width => super::encode::jpeg(same, params.quality)?,
+            _ => super::encode::jpeg(
                 &upright.resize_exact(w, h, FilterType::Lanczos3).into_rgb8(),
                 params.quality,
             )?,
@@ -148,22 +148,6 @@ fn flatten(image: DynamicImage) -> RgbImage {
             |c: u8| ((u16::from(c) * u16::from(a) + 255 * (255 - u16::from(a))) / 255) as u8;
         image::Rgb([blend(r), blend(g), blend(b)])
     })
-}
-
-/// Progressive JPEG with optimised Huffman tables: smaller, and it shows early on slow links.
-fn encode(image: &RgbImage, quality: u8) -> Result<Vec<u8>, RenderError> {
-    let (w, h) = (
-        u16::try_from(image.width()).map_err(|e| RenderError::Encode(e.to_string()))?,
-        u16::try_from(image.height()).map_err(|e| RenderError::Encode(e.to_string()))?,
-    );
-    let mut out = Vec::new();
-    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
-    encoder.set_progressive(true);
-    encoder.set_optimized_huffman_tables(true);
-    encoder
-        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
-        .map_err(|e| RenderError::Encode(e.to_string()))?;
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ fn feed(username: &str, posts: Vec<Post>) -> Feed {
             username: username.into(),
             name: None,
             picture: None,
+            picture_color: None,
             followers_count: None,
             follows_count: None,
             media_count: None,

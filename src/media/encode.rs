@@ -1,0 +1,133 @@
+//! The encoders behind every rendition, one function per format, so `bench/images` measures
+//! exactly what igfeed serves. CPU work: callers run them on a blocking thread.
+
+use image::RgbImage;
+
+/// An image format igfeed serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    /// Progressive JPEG: every browser, always made first (the fallback).
+    Jpeg,
+    /// AVIF (AV1): far fewer bytes for the same look, made in the background.
+    Avif,
+}
+
+impl Format {
+    /// Every format beside JPEG igfeed can make, in the order a `<picture>` lists them.
+    pub const MODERN: [Format; 1] = [Format::Avif];
+
+    /// The media type (`Content-Type`, `<source type>`).
+    pub fn mime(self) -> &'static str {
+        match self {
+            Format::Jpeg => "image/jpeg",
+            Format::Avif => "image/avif",
+        }
+    }
+
+    /// The URL's extension (`/media/{post}/{size}.avif`); JPEG's URL has none, so URLs
+    /// handed out before other formats existed stay the only URL of their image.
+    pub fn extension(self) -> Option<&'static str> {
+        match self {
+            Format::Jpeg => None,
+            Format::Avif => Some("avif"),
+        }
+    }
+
+    /// The setting's spelling (`media.formats`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpeg",
+            Format::Avif => "avif",
+        }
+    }
+
+    /// Reads a setting's spelling; only modern formats (JPEG is always made).
+    pub fn parse_modern(name: &str) -> Option<Format> {
+        Format::MODERN.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// Why encoding failed (should not happen for valid pixels).
+#[derive(Debug, thiserror::Error)]
+#[error("the resized image cannot be encoded as {format}: {detail}")]
+pub struct EncodeError {
+    format: &'static str,
+    detail: String,
+}
+
+fn failed(format: Format, detail: impl ToString) -> EncodeError {
+    EncodeError {
+        format: format.name(),
+        detail: detail.to_string(),
+    }
+}
+
+/// Progressive JPEG with optimised Huffman tables: smaller, and it shows early on slow links.
+pub fn jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, EncodeError> {
+    let (w, h) = (
+        u16::try_from(image.width()).map_err(|e| failed(Format::Jpeg, e))?,
+        u16::try_from(image.height()).map_err(|e| failed(Format::Jpeg, e))?,
+    );
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, quality);
+    encoder.set_progressive(true);
+    encoder.set_optimized_huffman_tables(true);
+    encoder
+        .encode(image.as_raw(), w, h, jpeg_encoder::ColorType::Rgb)
+        .map_err(|e| failed(Format::Jpeg, e))?;
+    Ok(out)
+}
+
+/// AVIF at `quality` (ravif's 1–100 scale) and rav1e `speed` (1 slowest … 10 fastest), on
+/// the calling thread only.
+pub fn avif(image: &RgbImage, quality: u8, speed: u8) -> Result<Vec<u8>, EncodeError> {
+    let pixels: Vec<ravif::RGB8> = image
+        .pixels()
+        .map(|p| ravif::RGB8::new(p[0], p[1], p[2]))
+        .collect();
+    let width = usize::try_from(image.width()).map_err(|e| failed(Format::Avif, e))?;
+    let height = usize::try_from(image.height()).map_err(|e| failed(Format::Avif, e))?;
+    let encoded = ravif::Encoder::new()
+        .with_quality(f32::from(quality))
+        .with_speed(speed)
+        .with_num_threads(Some(1))
+        .encode_rgb(ravif::Img::new(&pixels[..], width, height))
+        .map_err(|e| failed(Format::Avif, e))?;
+    Ok(encoded.avif_file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gradient(w: u32, h: u32) -> RgbImage {
+        RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 90]))
+    }
+
+    #[test]
+    fn avif_is_an_avif_file_and_names_its_size() {
+        let bytes = avif(&gradient(37, 21), 60, 10).expect("encodes");
+        assert_eq!(&bytes[4..12], b"ftypavif", "an AVIF file type box first");
+        let ispe = bytes
+            .windows(4)
+            .position(|w| w == b"ispe")
+            .expect("an image spatial extents box");
+        let field = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        assert_eq!((field(ispe + 8), field(ispe + 12)), (37, 21));
+    }
+
+    #[test]
+    fn jpeg_decodes_to_its_size() {
+        let bytes = jpeg(&gradient(37, 21), 82).expect("encodes");
+        let decoded = image::load_from_memory(&bytes).expect("decodes");
+        assert_eq!((decoded.width(), decoded.height()), (37, 21));
+    }
+
+    #[test]
+    fn settings_name_only_modern_formats() {
+        assert_eq!(Format::parse_modern("avif"), Some(Format::Avif));
+        for other in ["jpeg", "AVIF", "webp", ""] {
+            assert_eq!(Format::parse_modern(other), None, "{other}");
+        }
+    }
+}

@@ -34,6 +34,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let params = RenderParams {
         sizes: vec![320, 640, 1080],
         quality: 82,
+        formats: Vec::new(),
+        avif_quality: 80,
         max_dimension: u32::from(side),
     };
     let started = Instant::now();

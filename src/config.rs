@@ -22,7 +22,7 @@ pub use crate::storage::StorageSettings;
 /// `log.format`, a value of the logging it configures.
 pub use crate::telemetry::LogFormat;
 pub use embed::EmbedSettings;
-pub use media::MediaSettings;
+pub use media::{ImageFormat, MediaSettings};
 pub use sections::{
     AccountSettings, AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings,
     LogSettings, OpsSettings, ServerSettings, TokenSettings,

@@ -8,6 +8,54 @@ use super::SettingsError;
 use super::sections::list_or_comma_separated;
 use super::units::{byte_size, u32_list};
 
+/// An image format igfeed serves (a settings value: `media.formats` names them; the media
+/// module encodes them).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ImageFormat {
+    /// Progressive JPEG: every browser, always made first (the fallback).
+    Jpeg,
+    /// AVIF (AV1): far fewer bytes for the same look, made in the background.
+    Avif,
+}
+
+impl ImageFormat {
+    /// Every format beside JPEG igfeed can make, in the order a `<picture>` lists them.
+    pub const MODERN: [ImageFormat; 1] = [ImageFormat::Avif];
+
+    /// The media type (`Content-Type`, `<source type>`).
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Avif => "image/avif",
+        }
+    }
+
+    /// The URL's extension (`/media/{post}/{size}.avif`); JPEG's URL has none, so URLs
+    /// handed out before other formats existed stay the only URL of their image.
+    pub fn extension(self) -> Option<&'static str> {
+        match self {
+            ImageFormat::Jpeg => None,
+            ImageFormat::Avif => Some("avif"),
+        }
+    }
+
+    /// The setting's spelling (`media.formats`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "jpeg",
+            ImageFormat::Avif => "avif",
+        }
+    }
+
+    /// Reads a setting's spelling; only modern formats (JPEG is always made).
+    pub fn parse_modern(name: &str) -> Option<ImageFormat> {
+        ImageFormat::MODERN.into_iter().find(|f| f.name() == name)
+    }
+}
+
 /// Widths beyond this are refused: Instagram's originals are 1080 px wide.
 const MAX_SIZE: u32 = 4096;
 /// Each width costs a resize and an encode per image; a handful covers every screen.
@@ -39,6 +87,13 @@ pub struct MediaSettings {
     pub max_dimension: u32,
     /// JPEG quality of the resized images (1–100).
     pub jpeg_quality: u8,
+    /// Formats made beside JPEG (`avif`), in the background; empty for JPEG only.
+    #[serde(deserialize_with = "list_or_comma_separated")]
+    pub formats: Vec<String>,
+    /// AVIF quality (1–100, ravif's scale).
+    pub avif_quality: u8,
+    /// AVIF encodes at once, process-wide: each holds one core for about a second.
+    pub encode_concurrency: usize,
     /// Downloads started at once after a refresh; 0 turns fetching ahead off.
     pub prefetch_concurrency: usize,
     /// Time allowed for one image download.
@@ -53,6 +108,17 @@ pub struct MediaSettings {
     /// cannot hold a stream's place for ever.
     #[serde(with = "humantime_serde")]
     pub video_stream_timeout: Duration,
+}
+
+impl MediaSettings {
+    /// The formats made beside JPEG, each once, in the order `<picture>` lists them
+    /// (validated: unknown names never reach here).
+    pub fn modern_formats(&self) -> Vec<ImageFormat> {
+        ImageFormat::MODERN
+            .into_iter()
+            .filter(|f| self.formats.iter().any(|name| name == f.name()))
+            .collect()
+    }
 }
 
 pub(super) fn validate(media: &MediaSettings) -> Result<(), SettingsError> {
@@ -111,6 +177,28 @@ pub(super) fn validate(media: &MediaSettings) -> Result<(), SettingsError> {
         return Err(SettingsError::invalid(
             "media.jpeg_quality",
             "must be between 1 and 100",
+        ));
+    }
+    if let Some(unknown) = media
+        .formats
+        .iter()
+        .find(|f| ImageFormat::parse_modern(f).is_none())
+    {
+        return Err(SettingsError::invalid(
+            "media.formats",
+            format!("{unknown:?} is not a format igfeed makes beside JPEG (known: \"avif\")"),
+        ));
+    }
+    if !(1..=100).contains(&media.avif_quality) {
+        return Err(SettingsError::invalid(
+            "media.avif_quality",
+            "must be between 1 and 100",
+        ));
+    }
+    if !(1..=16).contains(&media.encode_concurrency) {
+        return Err(SettingsError::invalid(
+            "media.encode_concurrency",
+            "must be between 1 and 16",
         ));
     }
     if media.prefetch_concurrency > 64 {

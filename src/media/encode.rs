@@ -3,49 +3,7 @@
 
 use image::RgbImage;
 
-/// An image format igfeed serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Format {
-    /// Progressive JPEG: every browser, always made first (the fallback).
-    Jpeg,
-    /// AVIF (AV1): far fewer bytes for the same look, made in the background.
-    Avif,
-}
-
-impl Format {
-    /// Every format beside JPEG igfeed can make, in the order a `<picture>` lists them.
-    pub const MODERN: [Format; 1] = [Format::Avif];
-
-    /// The media type (`Content-Type`, `<source type>`).
-    pub fn mime(self) -> &'static str {
-        match self {
-            Format::Jpeg => "image/jpeg",
-            Format::Avif => "image/avif",
-        }
-    }
-
-    /// The URL's extension (`/media/{post}/{size}.avif`); JPEG's URL has none, so URLs
-    /// handed out before other formats existed stay the only URL of their image.
-    pub fn extension(self) -> Option<&'static str> {
-        match self {
-            Format::Jpeg => None,
-            Format::Avif => Some("avif"),
-        }
-    }
-
-    /// The setting's spelling (`media.formats`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Jpeg => "jpeg",
-            Format::Avif => "avif",
-        }
-    }
-
-    /// Reads a setting's spelling; only modern formats (JPEG is always made).
-    pub fn parse_modern(name: &str) -> Option<Format> {
-        Format::MODERN.into_iter().find(|f| f.name() == name)
-    }
-}
+pub use crate::config::ImageFormat as Format;
 
 /// Why encoding failed (should not happen for valid pixels).
 #[derive(Debug, thiserror::Error)]
@@ -81,19 +39,10 @@ pub fn jpeg(image: &RgbImage, quality: u8) -> Result<Vec<u8>, EncodeError> {
 /// AVIF at `quality` (ravif's 1–100 scale) and rav1e `speed` (1 slowest … 10 fastest), on
 /// the calling thread only.
 pub fn avif(image: &RgbImage, quality: u8, speed: u8) -> Result<Vec<u8>, EncodeError> {
-    let pixels: Vec<ravif::RGB8> = image
-        .pixels()
-        .map(|p| ravif::RGB8::new(p[0], p[1], p[2]))
-        .collect();
     let width = usize::try_from(image.width()).map_err(|e| failed(Format::Avif, e))?;
     let height = usize::try_from(image.height()).map_err(|e| failed(Format::Avif, e))?;
-    let encoded = ravif::Encoder::new()
-        .with_quality(f32::from(quality))
-        .with_speed(speed)
-        .with_num_threads(Some(1))
-        .encode_rgb(ravif::Img::new(&pixels[..], width, height))
-        .map_err(|e| failed(Format::Avif, e))?;
-    Ok(encoded.avif_file)
+    igfeed_avif::encode_rgb(image.as_raw(), width, height, quality, speed)
+        .map_err(|e| failed(Format::Avif, e))
 }
 
 #[cfg(test)]
@@ -112,7 +61,7 @@ mod tests {
             .windows(4)
             .position(|w| w == b"ispe")
             .expect("an image spatial extents box");
-        let field = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        let field = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
         assert_eq!((field(ispe + 8), field(ispe + 12)), (37, 21));
     }
 

@@ -11,6 +11,9 @@ pub enum MediaError {
     /// The width is not one of `media.sizes`.
     #[error("this width is not served; see `sizes` in /feed.json")]
     UnknownSize,
+    /// A format igfeed does not make (`media.formats`).
+    #[error("this format is not served; see `sources` in /feed.json")]
+    UnknownFormat,
     /// No such post, item or image in the current feed.
     #[error("no such media in the feed")]
     NotFound,

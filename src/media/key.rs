@@ -1,11 +1,14 @@
 //! What a `/media/…` path names, parsed strictly: the only input a visitor controls.
 //!
 //! Accepted forms (everything else is refused before any lookup or file access):
-//! `profile/{size}`, `{post-id}/{size}`, `{post-id}/{index}/{size}`, and `video` in place of
-//! `{size}` for a video item. `{index}` counts a carousel's items from 0; item 0 has the short
-//! form, so every image has exactly one URL.
+//! `profile/{size}`, `{post-id}/{size}`, `{post-id}/{index}/{size}`, `{size}.avif` in place
+//! of `{size}` for a post's image as AVIF, and `video` in place of `{size}` for a video item.
+//! `{index}` counts a carousel's items from 0; item 0 has the short form, and JPEG has no
+//! extension, so every file has exactly one URL.
 
 use std::fmt;
+
+pub use super::encode::Format;
 
 /// Longest media id accepted (Instagram's are 17–19 digits).
 const MAX_ID_DIGITS: usize = 32;
@@ -29,8 +32,8 @@ pub enum Target {
 /// What of the target is wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
-    /// The image resized to this configured width.
-    Size(u32),
+    /// The image resized to this configured width, in this format.
+    Size(u32, Format),
     /// The video file (only with `media.proxy_video`).
     Video,
 }
@@ -56,7 +59,10 @@ impl Target {
     /// The path below `/media/` naming `variant` of this target.
     pub fn path(&self, variant: Variant) -> String {
         let last = match variant {
-            Variant::Size(size) => size.to_string(),
+            Variant::Size(size, format) => match format.extension() {
+                Some(extension) => format!("{size}.{extension}"),
+                None => size.to_string(),
+            },
             Variant::Video => "video".to_owned(),
         };
         match self {
@@ -93,11 +99,25 @@ pub fn parse(tail: &str) -> Result<MediaPath, BadPath> {
     };
     let variant = match last {
         "video" if target != Target::Profile => Variant::Video,
-        size => Variant::Size(
-            digits(size, 5)
+        last => {
+            let (size, format) = match last.split_once('.') {
+                None => (last, Format::Jpeg),
+                Some((size, extension)) if target != Target::Profile => (
+                    size,
+                    Format::MODERN
+                        .into_iter()
+                        .find(|f| f.extension() == Some(extension))
+                        .ok_or(BadPath(
+                            "the format must be .avif, or no extension for JPEG",
+                        ))?,
+                ),
+                Some(_) => return Err(BadPath("profile pictures are served as JPEG only")),
+            };
+            let size = digits(size, 5)
                 .and_then(|s| s.parse().ok())
-                .ok_or(BadPath("the size must be a width in pixels, e.g. 640"))?,
-        ),
+                .ok_or(BadPath("the size must be a width in pixels, e.g. 640"))?;
+            Variant::Size(size, format)
+        }
     };
     // One URL per image: `0640`, `/0/` for the first item and the like would each be cached
     // separately by browsers and CDNs.
@@ -142,9 +162,31 @@ mod tests {
     #[test]
     fn good_paths_parse_and_round_trip() {
         for (raw, target, variant) in [
-            ("profile/320", Target::Profile, Variant::Size(320)),
-            ("17900000000001009/640", post(0), Variant::Size(640)),
-            ("17900000000001009/2/1080", post(2), Variant::Size(1080)),
+            (
+                "profile/320",
+                Target::Profile,
+                Variant::Size(320, Format::Jpeg),
+            ),
+            (
+                "17900000000001009/640",
+                post(0),
+                Variant::Size(640, Format::Jpeg),
+            ),
+            (
+                "17900000000001009/2/1080",
+                post(2),
+                Variant::Size(1080, Format::Jpeg),
+            ),
+            (
+                "17900000000001009/640.avif",
+                post(0),
+                Variant::Size(640, Format::Avif),
+            ),
+            (
+                "17900000000001009/3/320.avif",
+                post(3),
+                Variant::Size(320, Format::Avif),
+            ),
             ("17900000000001009/video", post(0), Variant::Video),
             ("17900000000001009/1/video", post(1), Variant::Video),
         ] {
@@ -164,6 +206,8 @@ mod tests {
             "17900000000001009/0640",
             "17900000000001009/01/640",
             "profile/0320",
+            "17900000000001009/0640.avif",
+            "17900000000001009/0/640.avif",
         ] {
             assert!(
                 parse(other_spelling).is_err(),
@@ -190,6 +234,14 @@ mod tests {
             "1/-1/640",
             "1/99999999",
             "1/640.jpg",
+            "1/640.jpeg",
+            "1/640.AVIF",
+            "1/640.webp",
+            "1/640.avif.avif",
+            "1/.avif",
+            "1/640.",
+            "profile/320.avif",
+            "1/video.avif",
             "1 /640",
             "１/640",
             "123456789012345678901234567890123/640",

@@ -8,11 +8,11 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};
 
-use super::key::{MAX_ITEMS, Target, Variant};
+use super::key::{Format, MAX_ITEMS, Target, Variant};
 use super::rendition::scaled;
 use crate::config::MediaSettings;
 use crate::feed::domain::{
-    Feed, ItemSources, MediaItem, MediaKind, MediaSize, MediaSources, Snapshot,
+    Feed, ImageSource, ItemSources, MediaItem, MediaKind, MediaSize, MediaSources, Snapshot,
 };
 use igfeed_base::secret::hex;
 
@@ -27,6 +27,10 @@ pub struct Known {
     pub width: u32,
     /// Upright original height.
     pub height: u32,
+    /// Dominant colour, `#rrggbb` (`None` for images cached before placeholders).
+    pub color: Option<String>,
+    /// Formats beside JPEG made for every width.
+    pub formats: Vec<Format>,
 }
 
 /// Builds media URLs; cheap to clone, shared by the feed service and the media service.
@@ -38,6 +42,8 @@ pub struct MediaLinks {
 struct Inner {
     base: String,
     sizes: Vec<u32>,
+    /// `media.formats`: a format made under an earlier setting is not listed.
+    formats: Vec<Format>,
     default_size: u32,
     proxy_video: bool,
     /// `account=<id>&` on profile picture URLs: the one image path accounts share.
@@ -55,6 +61,7 @@ impl MediaLinks {
             inner: Arc::new(Inner {
                 base: public_url.as_str().trim_end_matches('/').to_owned(),
                 sizes,
+                formats: settings.modern_formats(),
                 default_size: settings.default_size,
                 proxy_video: settings.proxy_video,
                 profile_query: String::new(),
@@ -107,10 +114,18 @@ impl MediaLinks {
             let tag = source_tag(src);
             let size = self.inner.sizes.first().copied().unwrap_or(320);
             let known = self.known(&Target::Profile).filter(|k| k.source_tag == tag);
+            let color = known.as_ref().and_then(|k| k.color.clone());
             let version = known.map_or(tag, |k| k.version);
-            self.url(&Target::Profile, Variant::Size(size), &version)
+            let url = self.url(
+                &Target::Profile,
+                Variant::Size(size, Format::Jpeg),
+                &version,
+            );
+            (url, color)
         });
-        snapshot.feed.profile.picture = picture;
+        let profile = &mut snapshot.feed.profile;
+        let (picture, color) = picture.unzip();
+        (profile.picture, profile.picture_color) = (picture, color.flatten());
         for post in &mut snapshot.feed.posts {
             let addressable = is_digits(&post.id);
             for (index, item) in post.media.iter_mut().enumerate() {
@@ -138,6 +153,7 @@ impl MediaLinks {
             .and_then(|s| s.video.as_deref())
             .filter(|_| self.inner.proxy_video)
             .map(|video| self.url(target, Variant::Video, &source_tag(video)));
+        (item.sources, item.color) = (Vec::new(), None);
         let Some(image) = src.and_then(|s| s.image.as_deref()) else {
             (item.url, item.width, item.height, item.sizes) = (None, None, None, Vec::new());
             return;
@@ -145,7 +161,7 @@ impl MediaLinks {
         let Some(known) = self.known(target) else {
             let url = self.url(
                 target,
-                Variant::Size(self.inner.default_size),
+                Variant::Size(self.inner.default_size, Format::Jpeg),
                 &source_tag(image),
             );
             (item.url, item.width, item.height, item.sizes) = (Some(url), None, None, Vec::new());
@@ -155,10 +171,27 @@ impl MediaLinks {
         for &size in &self.inner.sizes {
             let (width, height) = scaled(known.width, known.height, size);
             if sizes.iter().all(|(_, s)| s.width != width) {
-                let url = self.url(target, Variant::Size(size), &known.version);
+                let url = self.url(target, Variant::Size(size, Format::Jpeg), &known.version);
                 sizes.push((size, MediaSize { url, width, height }));
             }
         }
+        item.color = known.color.clone();
+        item.sources = known
+            .formats
+            .iter()
+            .filter(|format| self.inner.formats.contains(format))
+            .map(|&format| ImageSource {
+                mime: format.mime().to_owned(),
+                srcset: sizes
+                    .iter()
+                    .map(|(size, s)| {
+                        let url = self.url(target, Variant::Size(*size, format), &known.version);
+                        format!("{url} {}w", s.width)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect();
         let default = sizes
             .iter()
             .rev()
@@ -187,12 +220,14 @@ impl MediaLinks {
         self.inner.known.read().ok()?.get(&target.key()).cloned()
     }
 
-    /// Whether an original for `key` from the CDN file `tag` is already rendered.
-    pub fn knows(&self, key: &str, tag: Option<&str>) -> bool {
+    /// Whether an original for `key` from the CDN file `tag` is already rendered, in every
+    /// format of `formats`.
+    pub fn knows(&self, key: &str, tag: Option<&str>, formats: &[Format]) -> bool {
         self.inner.known.read().is_ok_and(|known| {
-            known
-                .get(key)
-                .is_some_and(|k| tag.is_none_or(|tag| k.source_tag == tag))
+            known.get(key).is_some_and(|k| {
+                tag.is_none_or(|tag| k.source_tag == tag)
+                    && formats.iter().all(|f| k.formats.contains(f))
+            })
         })
     }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use super::encode::Format;
 use super::fetch::FetchError;
 use super::heal::PROFILE;
 use super::key::Target;
@@ -58,27 +59,45 @@ pub(super) fn resolve(snapshot: &Snapshot, target: &Target) -> Option<Resolved> 
 }
 
 impl MediaService {
-    /// The image `target` at configured width `size`; `version` is the request's `?v=`.
+    /// The image `target` at configured width `size` in `format`; `version` is the request's
+    /// `?v=`. A format not made yet is answered with the JPEG (never a wait, never a broken
+    /// `<picture>`), and is made in the background.
     pub async fn image(
         &self,
         target: &Target,
         size: u32,
+        format: Format,
         version: Option<&str>,
     ) -> Result<Served, MediaError> {
-        if !self.inner.params.sizes.contains(&size) {
+        let params = &self.inner.params;
+        if !params.sizes.contains(&size) {
             return Err(MediaError::UnknownSize);
+        }
+        if format != Format::Jpeg && !params.formats.contains(&format) {
+            return Err(MediaError::UnknownFormat);
         }
         let resolved = self.resolve(target).await?;
         let rendition = match self.rendition(&resolved).await {
             Err(MediaError::Renewing) => self.after_renewal(target, &resolved).await?,
             other => other?,
         };
-        let variant = rendition.variant(size).ok_or(MediaError::NotFound)?;
+        let (variant, stand_in) = match rendition.variant(size, format) {
+            Some(found) => (found, false),
+            None if format != Format::Jpeg => {
+                self.complete_later(&resolved);
+                let jpeg = rendition.variant(size, Format::Jpeg);
+                (jpeg.ok_or(MediaError::NotFound)?, true)
+            }
+            None => return Err(MediaError::NotFound),
+        };
         let immutable =
             version.is_some_and(|v| v == rendition.version || v == rendition.source_tag);
+        let suffix = variant.format.extension().unwrap_or_default();
         Ok(Served {
             bytes: variant.bytes.clone(),
-            etag: format!("\"{}-{}\"", rendition.version, variant.width),
+            format: variant.format,
+            stand_in,
+            etag: format!("\"{}-{}{suffix}\"", rendition.version, variant.width),
             immutable,
         })
     }
@@ -130,14 +149,7 @@ impl MediaService {
     async fn load(&self, r: &Resolved, src: &str, tag: &str) -> Result<Arc<Rendition>, MediaError> {
         let epoch = self.epoch();
         let inner = &self.inner;
-        let disk = inner.disk.clone();
-        let key = r.key.clone();
-        let stored = tokio::task::spawn_blocking(move || disk.read(&key))
-            .await
-            .ok()
-            .flatten()
-            .and_then(Rendition::from_file)
-            .filter(|found| found.sizes == inner.params.sizes);
+        let stored = self.read_disk(&r.key).await;
         if let Some(found) = &stored
             && (!r.check_tag || found.source_tag == tag)
         {
@@ -173,8 +185,9 @@ impl MediaService {
         };
         let params = inner.params.clone();
         let tag_owned = tag.to_owned();
+        let bytes = original.clone();
         let rendered =
-            tokio::task::spawn_blocking(move || super::render(&original, &params, &tag_owned))
+            tokio::task::spawn_blocking(move || super::render(&bytes, &params, &tag_owned))
                 .await
                 .map_err(|e| MediaError::Internal(e.to_string()))?;
         let rendition = match rendered {
@@ -188,15 +201,34 @@ impl MediaService {
             // Purged meanwhile: the account is gone, keep nothing.
             return Err(MediaError::NotFound);
         }
-        let disk = inner.disk.clone();
-        let (key, file) = (r.key.clone(), rendition.to_file());
+        self.write_disk(&r.key, &rendition).await;
+        self.remember(&r.key, &rendition);
+        // The other formats from the original in hand, once the visitor has the JPEG.
+        self.encode_later(r, original);
+        Ok(Arc::new(rendition))
+    }
+
+    /// The cached file of `key`, when it holds today's sizes.
+    pub(super) async fn read_disk(&self, key: &str) -> Option<Rendition> {
+        let disk = self.inner.disk.clone();
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || disk.read(&key))
+            .await
+            .ok()
+            .flatten()
+            .and_then(Rendition::from_file)
+            .filter(|found| found.sizes == self.inner.params.sizes)
+    }
+
+    /// Writes `rendition` to the disk cache; a failure only costs a later download.
+    pub(super) async fn write_disk(&self, key: &str, rendition: &Rendition) {
+        let disk = self.inner.disk.clone();
+        let (key, file) = (key.to_owned(), rendition.to_file());
         match tokio::task::spawn_blocking(move || disk.write(&key, &file)).await {
             Ok(Ok(())) => {}
             Ok(Err(error)) => tracing::warn!(%error, "could not store an image in the media cache"),
             Err(error) => tracing::warn!(%error, "could not store an image in the media cache"),
         }
-        self.remember(&r.key, &rendition);
-        Ok(Arc::new(rendition))
     }
 
     /// Remembers that the original at `src` failed, so it is not downloaded again at once.
@@ -207,13 +239,16 @@ impl MediaService {
         error
     }
 
-    /// Publishes what the original taught (sizes, version) with the next republish.
-    fn remember(&self, key: &str, rendition: &Rendition) {
+    /// Publishes what the original taught (sizes, version, colour, formats made) with the
+    /// next republish.
+    pub(super) fn remember(&self, key: &str, rendition: &Rendition) {
         let known = Known {
             source_tag: rendition.source_tag.clone(),
             version: rendition.version.clone(),
             width: rendition.width,
             height: rendition.height,
+            color: rendition.color.clone(),
+            formats: rendition.formats(),
         };
         if self.inner.links.remember(key.to_owned(), known) {
             self.inner.dirty.store(true, Ordering::SeqCst);

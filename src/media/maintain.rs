@@ -51,20 +51,23 @@ impl MediaService {
         }
     }
 
-    /// Downloads every image of the snapshot not rendered yet, a few at a time, while the
-    /// URLs are fresh.
+    /// Downloads every image of the snapshot not rendered yet (or lacking a format), a few
+    /// at a time, while the URLs are fresh.
     async fn prefetch(&self, snapshot: &Snapshot) {
         let concurrency = self.inner.prefetch_concurrency;
         if concurrency == 0 {
             return;
         }
         let links = &self.inner.links;
+        let formats = &self.inner.params.formats;
         let missing: Vec<Resolved> = targets(snapshot)
             .filter_map(|t| resolve(snapshot, &t))
             .filter(|r| {
                 r.image.as_deref().is_some_and(|src| {
                     let tag = source_tag(src);
-                    !links.knows(&r.key, r.check_tag.then_some(tag.as_str()))
+                    // The profile picture is JPEG only.
+                    let wanted = if r.check_tag { &[][..] } else { formats };
+                    !links.knows(&r.key, r.check_tag.then_some(tag.as_str()), wanted)
                 })
             })
             .collect();
@@ -73,7 +76,17 @@ impl MediaService {
         }
         let total = missing.len();
         let loaded = futures_util::stream::iter(missing)
-            .map(|r| async move { self.rendition(&r).await.is_ok() })
+            .map(|r| async move {
+                let Ok(rendition) = self.rendition(&r).await else {
+                    return false;
+                };
+                // Cached before AVIF (an upgrade, a new setting): made now, from the
+                // original downloaded again. A fresh download's job is running already.
+                if self.lacks_formats(&rendition) {
+                    self.complete(&r).await;
+                }
+                true
+            })
             .buffer_unordered(concurrency)
             .filter(|ok| std::future::ready(*ok))
             .count()

@@ -7,8 +7,11 @@
 //!                                      └─ miss: one download per image (single flight),
 //!                                         every width derived from it; a failure is
 //!                                         answered from memory for a short while
+//! visitor ─► /media/{post}/{size}.avif ─► the same caches; the JPEG stands in until made
 //! visitor ─► /media/{post}/video ─► CDN stream (capped in number and in time)
 //! refresher ─► prefetch new posts ─► renew expired URLs via the Graph API ─► republish links
+//! after every JPEG render ─► AVIF of every width in the background (bounded, one core
+//!                            each), then the feed lists it in `sources` ([`modern`])
 //! ```
 //! Visitors never cause a Graph call: an expired URL is queued for the refresher
 //! ([`heal`]), which renews each media at most once per refresh interval.
@@ -23,6 +26,7 @@ pub mod key;
 pub mod links;
 mod load;
 mod maintain;
+mod modern;
 mod render;
 mod rendition;
 mod video;
@@ -37,7 +41,7 @@ use tokio::sync::{Notify, Semaphore};
 pub use error::MediaError;
 pub use fetch::{Cdn, FetchError};
 pub use links::MediaLinks;
-pub use render::{RenderParams, render};
+pub use render::{RenderParams, render, render_modern};
 pub use rendition::{Rendition, scaled};
 pub use video::VideoStream;
 
@@ -58,8 +62,13 @@ const MAX_WORK: usize = 4;
 /// An image ready to send.
 #[derive(Debug, Clone)]
 pub struct Served {
-    /// The JPEG.
+    /// The file.
     pub bytes: Bytes,
+    /// Its format (`Content-Type`).
+    pub format: encode::Format,
+    /// The JPEG answering for a format not made yet: cached briefly, so the real file
+    /// replaces it.
+    pub stand_in: bool,
     /// Strong ETag: content version and width.
     pub etag: String,
     /// Whether the request named the current content version (long, immutable caching).
@@ -73,6 +82,8 @@ pub struct Served {
 pub struct MediaPools {
     cdn: Cdn,
     work: Arc<Semaphore>,
+    /// AVIF encodes at once (`media.encode_concurrency`): each holds a core for a second.
+    encode: Arc<Semaphore>,
     video_streams: Arc<Semaphore>,
 }
 
@@ -89,6 +100,7 @@ impl MediaPools {
         Ok(Self {
             cdn: Cdn::new(http, hosts, media.max_source_bytes, media.download_timeout),
             work: Arc::new(Semaphore::new(MAX_WORK)),
+            encode: Arc::new(Semaphore::new(media.encode_concurrency)),
             video_streams: Arc::new(Semaphore::new(media.max_video_streams)),
         })
     }
@@ -117,6 +129,9 @@ struct Inner {
     /// Bumped by [`MediaService::purge`], so work in flight does not store anything after.
     epoch: AtomicU64,
     work: Arc<Semaphore>,
+    encode: Arc<Semaphore>,
+    /// Keys whose other formats are being made, so each is made once at a time.
+    encoding: std::sync::Mutex<std::collections::HashSet<String>>,
     prefetch_concurrency: usize,
     proxy_video: bool,
     video: VideoLimits,
@@ -147,10 +162,12 @@ impl MediaService {
         sizes.dedup();
         for (key, header) in headers.into_iter().filter(|(_, h)| h.sizes == sizes) {
             let known = links::Known {
+                formats: header.formats(),
                 source_tag: header.source_tag,
                 version: header.version,
                 width: header.width,
                 height: header.height,
+                color: header.color,
             };
             links.remember(key, known);
         }
@@ -170,6 +187,8 @@ impl MediaService {
                 params: RenderParams {
                     sizes,
                     quality: media.jpeg_quality,
+                    formats: media.modern_formats(),
+                    avif_quality: media.avif_quality,
                     max_dimension: media.max_dimension,
                 },
                 clock,
@@ -179,6 +198,8 @@ impl MediaService {
                 dirty: AtomicBool::new(false),
                 epoch: AtomicU64::new(0),
                 work: pools.work.clone(),
+                encode: pools.encode.clone(),
+                encoding: Default::default(),
                 prefetch_concurrency: media.prefetch_concurrency,
                 proxy_video: media.proxy_video,
                 video: VideoLimits {
@@ -208,6 +229,9 @@ impl MediaService {
             dead.clear();
         }
         inner.failures.clear();
+        if let Ok(mut encoding) = inner.encoding.lock() {
+            encoding.clear();
+        }
         let disk = inner.disk.clone();
         if let Err(error) = tokio::task::spawn_blocking(move || disk.clear()).await {
             tracing::error!(%error, "could not clear the media cache on disk");

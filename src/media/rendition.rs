@@ -1,8 +1,12 @@
 //! One image's resized copies, and their on-disk form: a magic line, a JSON header, then the
-//! JPEG bytes back to back. A file whose lengths do not add up is treated as missing.
+//! JPEG bytes back to back, then those of other formats (AVIF). A file whose lengths do not
+//! add up is treated as missing. Files from before AVIF (no `modern`, no `color`) load as
+//! JPEG-only renditions, and gain AVIF when it is made.
 
 use actix_web::web::Bytes;
 use serde::{Deserialize, Serialize};
+
+use super::encode::Format;
 
 /// First line of every cache file; a new layout gets a new magic.
 const MAGIC: &[u8] = b"IGFEED-MEDIA-1\n";
@@ -20,11 +24,13 @@ pub fn scaled(width: u32, height: u32, size: u32) -> (u32, u32) {
 /// One resized copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Encoded {
+    /// Its format.
+    pub format: Format,
     /// Pixel width.
     pub width: u32,
     /// Pixel height.
     pub height: u32,
-    /// The JPEG.
+    /// The file.
     pub bytes: Bytes,
 }
 
@@ -41,7 +47,10 @@ pub struct Rendition {
     pub height: u32,
     /// `media.sizes` when it was made; a different setting means it must be made again.
     pub sizes: Vec<u32>,
-    /// Distinct widths, ascending.
+    /// The dominant colour (`#rrggbb`), painted while the image loads; `None` in files from
+    /// before placeholders.
+    pub color: Option<String>,
+    /// Distinct widths, ascending, as JPEG; then the same widths in each other format made.
     pub variants: Vec<Encoded>,
 }
 
@@ -58,7 +67,39 @@ pub struct Header {
     pub height: u32,
     /// See [`Rendition::sizes`].
     pub sizes: Vec<u32>,
+    /// See [`Rendition::color`].
+    #[serde(default)]
+    pub color: Option<String>,
+    /// The JPEGs: width, height, length.
     variants: Vec<(u32, u32, usize)>,
+    /// The other formats' files, after the JPEGs: format, width, height, length.
+    #[serde(default)]
+    modern: Vec<(Format, u32, u32, usize)>,
+}
+
+impl Header {
+    /// The formats beside JPEG the file holds for every width.
+    pub fn formats(&self) -> Vec<Format> {
+        complete_formats(
+            self.variants.iter().map(|&(w, ..)| w),
+            self.modern.iter().map(|&(f, w, ..)| (f, w)),
+        )
+    }
+}
+
+/// The formats beside JPEG present at every JPEG width, in [`Format::MODERN`] order.
+fn complete_formats(
+    jpeg_widths: impl Iterator<Item = u32> + Clone,
+    modern: impl Iterator<Item = (Format, u32)> + Clone,
+) -> Vec<Format> {
+    Format::MODERN
+        .into_iter()
+        .filter(|format| {
+            let mut widths = jpeg_widths.clone().peekable();
+            widths.peek().is_some()
+                && widths.all(|w| modern.clone().any(|(f, mw)| f == *format && mw == w))
+        })
+        .collect()
 }
 
 /// Parses the header at the start of a cache file (the first few kilobytes suffice).
@@ -69,10 +110,38 @@ pub fn read_header(prefix: &[u8]) -> Option<Header> {
 }
 
 impl Rendition {
-    /// The copy served for configured width `size` (the original's width when it is narrower).
-    pub fn variant(&self, size: u32) -> Option<&Encoded> {
+    /// The copy served for configured width `size` (the original's width when it is
+    /// narrower) in `format`.
+    pub fn variant(&self, size: u32, format: Format) -> Option<&Encoded> {
         let (w, _) = scaled(self.width, self.height, size);
-        self.variants.iter().find(|v| v.width == w)
+        self.variants
+            .iter()
+            .find(|v| v.width == w && v.format == format)
+    }
+
+    /// The formats beside JPEG made for every width.
+    pub fn formats(&self) -> Vec<Format> {
+        let jpeg = self.variants.iter().filter(|v| v.format == Format::Jpeg);
+        complete_formats(
+            jpeg.map(|v| v.width),
+            self.variants.iter().map(|v| (v.format, v.width)),
+        )
+    }
+
+    /// This rendition with `added` (files of other formats) in place of any of their format
+    /// it held.
+    pub fn with(&self, added: Vec<Encoded>) -> Rendition {
+        let mut variants: Vec<Encoded> = self
+            .variants
+            .iter()
+            .filter(|v| v.format == Format::Jpeg || added.iter().all(|a| a.format != v.format))
+            .cloned()
+            .collect();
+        variants.extend(added.into_iter().filter(|a| a.format != Format::Jpeg));
+        Rendition {
+            variants,
+            ..self.clone()
+        }
     }
 
     /// Bytes held, for the memory budget.
@@ -83,16 +152,22 @@ impl Rendition {
 
     /// The file form.
     pub fn to_file(&self) -> Vec<u8> {
+        let (jpeg, modern): (Vec<&Encoded>, Vec<&Encoded>) =
+            self.variants.iter().partition(|v| v.format == Format::Jpeg);
         let header = Header {
             source_tag: self.source_tag.clone(),
             version: self.version.clone(),
             width: self.width,
             height: self.height,
             sizes: self.sizes.clone(),
-            variants: self
-                .variants
+            color: self.color.clone(),
+            variants: jpeg
                 .iter()
                 .map(|v| (v.width, v.height, v.bytes.len()))
+                .collect(),
+            modern: modern
+                .iter()
+                .map(|v| (v.format, v.width, v.height, v.bytes.len()))
                 .collect(),
         };
         // A struct of strings and numbers always serialises.
@@ -102,7 +177,7 @@ impl Rendition {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&header);
         out.push(b'\n');
-        for v in &self.variants {
+        for v in jpeg.iter().chain(&modern) {
             out.extend_from_slice(&v.bytes);
         }
         out
@@ -114,25 +189,31 @@ impl Rendition {
         let end = rest.iter().take(MAX_HEADER).position(|b| *b == b'\n')?;
         let header: Header = serde_json::from_slice(&rest[..end]).ok()?;
         let mut offset = MAGIC.len() + end + 1;
-        let mut variants = Vec::with_capacity(header.variants.len());
-        for (width, height, len) in header.variants {
+        let mut variants = Vec::with_capacity(header.variants.len() + header.modern.len());
+        let jpeg = header
+            .variants
+            .iter()
+            .map(|&(w, h, len)| (Format::Jpeg, w, h, len));
+        for (format, width, height, len) in jpeg.chain(header.modern.iter().copied()) {
             let stop = offset.checked_add(len)?;
             if stop > file.len() || width == 0 || height == 0 {
                 return None;
             }
             variants.push(Encoded {
+                format,
                 width,
                 height,
                 bytes: file.slice(offset..stop),
             });
             offset = stop;
         }
-        (offset == file.len() && !variants.is_empty()).then_some(Rendition {
+        (offset == file.len() && !header.variants.is_empty()).then_some(Rendition {
             source_tag: header.source_tag,
             version: header.version,
             width: header.width,
             height: header.height,
             sizes: header.sizes,
+            color: header.color,
             variants,
         })
     }
@@ -159,19 +240,74 @@ mod tests {
             width: 1080,
             height: 1350,
             sizes: vec![320, 640, 1080],
-            variants: vec![
-                Encoded {
-                    width: 320,
-                    height: 400,
-                    bytes: Bytes::from_static(b"small"),
-                },
-                Encoded {
-                    width: 640,
-                    height: 800,
-                    bytes: Bytes::from_static(b"medium!"),
-                },
-            ],
+            color: Some("#102030".into()),
+            variants: vec![jpeg(320, 400, b"small"), jpeg(640, 800, b"medium!")],
         }
+    }
+
+    fn jpeg(width: u32, height: u32, bytes: &'static [u8]) -> Encoded {
+        Encoded {
+            format: Format::Jpeg,
+            width,
+            height,
+            bytes: Bytes::from_static(bytes),
+        }
+    }
+
+    fn avif(width: u32, height: u32, bytes: &'static [u8]) -> Encoded {
+        Encoded {
+            format: Format::Avif,
+            ..jpeg(width, height, bytes)
+        }
+    }
+
+    #[test]
+    fn avif_joins_the_file_and_counts_only_when_every_width_has_it() {
+        let half = sample().with(vec![avif(320, 400, b"av-small")]);
+        assert_eq!(half.formats(), Vec::<Format>::new(), "640 has no AVIF yet");
+        assert_eq!(
+            half.variant(320, Format::Avif).map(|v| &v.bytes[..]),
+            Some(&b"av-small"[..])
+        );
+        let full = half.with(vec![avif(320, 400, b"a1"), avif(640, 800, b"a22")]);
+        assert_eq!(full.formats(), vec![Format::Avif]);
+        assert_eq!(full.variants.len(), 4, "the second set replaced the first");
+        let file = Bytes::from(full.to_file());
+        let back = Rendition::from_file(file.clone()).expect("reads back");
+        assert_eq!(back, full);
+        assert_eq!(
+            read_header(&file).map(|h| h.formats()),
+            Some(vec![Format::Avif])
+        );
+        assert_eq!(
+            back.variant(640, Format::Jpeg).map(|v| &v.bytes[..]),
+            Some(&b"medium!"[..])
+        );
+        assert_eq!(
+            back.variant(640, Format::Avif).map(|v| &v.bytes[..]),
+            Some(&b"a22"[..])
+        );
+    }
+
+    /// A cache file written before AVIF and placeholders existed (byte for byte what that
+    /// release wrote) loads as a JPEG-only rendition without a colour.
+    #[test]
+    fn a_file_from_before_avif_loads_as_jpeg_only() {
+        let old = [
+            &b"IGFEED-MEDIA-1\n"[..],
+            br#"{"source_tag":"s1","version":"0123456789abcdef","width":1080,"height":1350,"sizes":[320,640,1080],"variants":[[320,400,5],[640,800,7]]}"#,
+            b"\nsmallmedium!",
+        ]
+        .concat();
+        let loaded = Rendition::from_file(Bytes::from(old)).expect("loads");
+        assert_eq!(
+            loaded,
+            Rendition {
+                color: None,
+                ..sample()
+            }
+        );
+        assert!(loaded.formats().is_empty());
     }
 
     #[test]
@@ -192,8 +328,13 @@ mod tests {
     #[test]
     fn a_size_maps_to_the_variant_of_its_width() {
         let r = sample();
-        assert_eq!(r.variant(320).map(|v| v.width), Some(320));
-        assert_eq!(r.variant(640).map(|v| v.width), Some(640));
-        assert_eq!(r.variant(1080), None, "not rendered in this sample");
+        assert_eq!(r.variant(320, Format::Jpeg).map(|v| v.width), Some(320));
+        assert_eq!(r.variant(640, Format::Jpeg).map(|v| v.width), Some(640));
+        assert_eq!(
+            r.variant(1080, Format::Jpeg),
+            None,
+            "not rendered in this sample"
+        );
+        assert_eq!(r.variant(320, Format::Avif), None, "no AVIF made yet");
     }
 }

@@ -94,6 +94,9 @@ impl TestEnv {
                 "IGFEED__MEDIA__PREFETCH_CONCURRENCY".to_owned(),
                 "0".to_owned(),
             ),
+            // AVIF costs a core for seconds per image: JPEG only, unless a test is about
+            // formats (tests/api/media/formats.rs turns it on).
+            ("IGFEED__MEDIA__FORMATS".to_owned(), String::new()),
         ]);
         Self {
             _storage: storage,

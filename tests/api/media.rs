@@ -2,6 +2,7 @@
 
 mod budgets;
 mod expiry;
+mod formats;
 mod lifecycle;
 mod refusals;
 mod video;

@@ -163,6 +163,26 @@ fn every_mistake_is_one_line_naming_the_key() {
         ),
         (
             None,
+            &[("IGFEED__MEDIA__FORMATS", "avif,webp")],
+            "media.formats",
+        ),
+        (
+            None,
+            &[("IGFEED__MEDIA__FORMATS", "jpeg")],
+            "media.formats",
+        ),
+        (
+            None,
+            &[("IGFEED__MEDIA__AVIF_QUALITY", "0")],
+            "media.avif_quality",
+        ),
+        (
+            None,
+            &[("IGFEED__MEDIA__ENCODE_CONCURRENCY", "0")],
+            "media.encode_concurrency",
+        ),
+        (
+            None,
             &[("IGFEED__FEED__REFRESH_INTERVAL", "200000000y")],
             "feed.refresh_interval",
         ),

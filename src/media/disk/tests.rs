@@ -9,7 +9,9 @@ fn file(n: usize) -> Vec<u8> {
         width: 10,
         height: 10,
         sizes: vec![320],
+        color: None,
         variants: vec![crate::media::rendition::Encoded {
+            format: crate::media::encode::Format::Jpeg,
             width: 10,
             height: 10,
             bytes: Bytes::from(vec![7u8; n]),

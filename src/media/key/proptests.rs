@@ -15,11 +15,12 @@ fn target() -> impl Strategy<Value = Target> {
 
 fn target_and_variant() -> impl Strategy<Value = (Target, Variant)> {
     target().prop_flat_map(|target| {
-        let sizes = (0u32..100_000).prop_map(Variant::Size);
+        let jpeg = (0u32..100_000).prop_map(|size| Variant::Size(size, Format::Jpeg));
         let variant = if target == Target::Profile {
-            sizes.boxed()
+            jpeg.boxed()
         } else {
-            prop_oneof![3 => sizes, 1 => Just(Variant::Video)].boxed()
+            let avif = (0u32..100_000).prop_map(|size| Variant::Size(size, Format::Avif));
+            prop_oneof![3 => jpeg, 1 => avif, 1 => Just(Variant::Video)].boxed()
         };
         (Just(target), variant)
     })
@@ -37,7 +38,7 @@ proptest! {
     #[test]
     fn any_path_is_refused_or_is_the_one_path_of_what_it_names(
         tail in prop_oneof![
-            "((profile|video|[0-9]{0,6}|\\.\\.|%2e|0)/){0,3}(profile|video|[0-9]{0,6}|\\.\\.)",
+            "((profile|video|[0-9]{0,6}|\\.\\.|%2e|0)/){0,3}(profile|video|[0-9]{0,6}|\\.\\.)(\\.avif|\\.jpg|\\.)?",
             "\\PC{0,40}",
             // Other spellings of real paths: leading zeros, an explicit first index.
             "(profile|0?[0-9]{1,3})(/0?[0-9]{1,2})?/(0?[0-9]{1,4}|video)",
@@ -46,7 +47,10 @@ proptest! {
         if let Ok(parsed) = parse(&tail) {
             prop_assert_eq!(parsed.target.path(parsed.variant), tail.clone());
             prop_assert!(
-                tail.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'/'),
+                tail.strip_suffix(".avif")
+                    .unwrap_or(&tail)
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'/'),
                 "{:?} reached a lookup", tail
             );
             prop_assert!(tail.split('/').all(|s| !s.is_empty() && s != ".."));

@@ -57,10 +57,15 @@ fn known_originals_fill_sizes_and_versions() {
             version: "abcd".into(),
             width: 1080,
             height: 1350,
+            color: Some("#123456".into()),
+            formats: vec![Format::Avif],
         },
     );
     links.apply(&mut snapshot);
     let item = &snapshot.feed.posts[0].media[1];
+    assert_eq!(item.color.as_deref(), Some("#123456"));
+    assert_eq!(item.sources.len(), 1);
+    assert_eq!(item.sources[0].mime, "image/avif");
     let base = format!("https://feed.example.com/media/{}/1", post.id);
     assert_eq!(
         item.url.as_deref(),
@@ -70,6 +75,12 @@ fn known_originals_fill_sizes_and_versions() {
     let sizes: Vec<(u32, u32)> = item.sizes.iter().map(|s| (s.width, s.height)).collect();
     assert_eq!(sizes, [(320, 400), (640, 800), (1080, 1350)]);
     assert_eq!(item.sizes[2].url, format!("{base}/1080?v=abcd"));
+    assert_eq!(
+        item.sources[0].srcset,
+        format!(
+            "{base}/320.avif?v=abcd 320w, {base}/640.avif?v=abcd 640w, {base}/1080.avif?v=abcd 1080w"
+        )
+    );
     if snapshot.sources.items[&item.id].video.is_some() {
         assert!(
             item.video_url

@@ -8,6 +8,8 @@ fn params() -> RenderParams {
     RenderParams {
         sizes: vec![320, 640, 1080],
         quality: 82,
+        formats: vec![Format::Avif],
+        avif_quality: 70,
         max_dimension: 8000,
     }
 }
@@ -81,8 +83,8 @@ fn small_originals_are_never_upscaled() {
     let r = render(&jpeg(500, 400, None), &params(), "s").expect("renders");
     let sizes: Vec<(u32, u32)> = r.variants.iter().map(|v| (v.width, v.height)).collect();
     assert_eq!(sizes, [(320, 256), (500, 400)]);
-    assert_eq!(r.variant(1080).map(|v| v.width), Some(500));
-    assert_eq!(r.variant(640).map(|v| v.width), Some(500));
+    assert_eq!(r.variant(1080, Format::Jpeg).map(|v| v.width), Some(500));
+    assert_eq!(r.variant(640, Format::Jpeg).map(|v| v.width), Some(500));
 }
 
 #[test]
@@ -136,4 +138,66 @@ fn the_version_follows_the_content() {
     assert_eq!(a.version, again.version);
     assert_ne!(a.version, b.version);
     assert_eq!(a.version.len(), 16);
+}
+
+/// AVIF's image spatial extents: the width and height its header states.
+fn avif_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[4..12], b"ftypavif", "an AVIF file");
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"ispe")
+        .expect("ispe box");
+    let field = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+    (field(at + 8), field(at + 12))
+}
+
+#[test]
+fn avif_is_made_for_every_jpeg_width_and_only_when_asked() {
+    let original = jpeg(1080, 566, None);
+    let jpegs = render(&original, &params(), "s").expect("renders");
+    assert!(
+        jpegs.variants.iter().all(|v| v.format == Format::Jpeg),
+        "JPEG only at first"
+    );
+    let avif = render_modern(&original, &params()).expect("encodes");
+    let sizes: Vec<(Format, u32, u32)> =
+        avif.iter().map(|v| (v.format, v.width, v.height)).collect();
+    assert_eq!(
+        sizes,
+        [
+            (Format::Avif, 320, 168),
+            (Format::Avif, 640, 335),
+            (Format::Avif, 1080, 566)
+        ]
+    );
+    for v in &avif {
+        assert_eq!(avif_size(&v.bytes), (v.width, v.height));
+    }
+    let both = jpegs.with(avif);
+    assert_eq!(both.formats(), vec![Format::Avif]);
+    let none = RenderParams {
+        formats: Vec::new(),
+        ..params()
+    };
+    assert!(
+        render_modern(&original, &none)
+            .expect("nothing to do")
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_placeholder_is_the_dominant_colour_not_the_average() {
+    // Three quarters red, a quarter blue: the average would be purple.
+    let img = RgbImage::from_fn(40, 40, |x, _| {
+        if x < 30 {
+            Rgb([200, 30, 30])
+        } else {
+            Rgb([30, 30, 200])
+        }
+    });
+    assert_eq!(dominant_color(&img), "#c81e1e");
+    let r = render(&jpeg(80, 40, None), &params(), "s").expect("renders");
+    let color = r.color.expect("a colour");
+    assert!(color.len() == 7 && color.starts_with('#'), "{color}");
 }

@@ -13,32 +13,48 @@ fn rendition() -> impl Strategy<Value = Rendition> {
         any::<u32>(),
         any::<u32>(),
         prop::collection::vec(any::<u32>(), 0..4),
-        prop::collection::vec(
-            (
-                1u32..5000,
-                1u32..5000,
-                prop::collection::vec(any::<u8>(), 0..64),
-            ),
-            1..4,
-        ),
+        files(1..4),
+        files(0..4),
+        prop::option::of("#[0-9a-f]{6}"),
     )
         .prop_map(
-            |(source_tag, version, width, height, sizes, variants)| Rendition {
+            |(source_tag, version, width, height, sizes, jpeg, avif, color)| Rendition {
                 source_tag,
                 version,
                 width,
                 height,
                 sizes,
-                variants: variants
-                    .into_iter()
-                    .map(|(width, height, bytes)| Encoded {
-                        width,
-                        height,
-                        bytes: Bytes::from(bytes),
-                    })
+                color,
+                // The file form keeps the JPEGs first, as renditions are built.
+                variants: encoded(jpeg, Format::Jpeg)
+                    .chain(encoded(avif, Format::Avif))
                     .collect(),
             },
         )
+}
+
+type File = (u32, u32, Vec<u8>);
+
+fn files(count: std::ops::Range<usize>) -> impl Strategy<Value = Vec<File>> {
+    prop::collection::vec(
+        (
+            1u32..5000,
+            1u32..5000,
+            prop::collection::vec(any::<u8>(), 0..64),
+        ),
+        count,
+    )
+}
+
+fn encoded(files: Vec<File>, format: Format) -> impl Iterator<Item = Encoded> {
+    files
+        .into_iter()
+        .map(move |(width, height, bytes)| Encoded {
+            format,
+            width,
+            height,
+            bytes: Bytes::from(bytes),
+        })
 }
 
 proptest! {

@@ -18,6 +18,8 @@ pub mod codes {
     pub const BAD_MEDIA_PATH: &str = "bad-media-path";
     /// The width is not one of `media.sizes`.
     pub const UNKNOWN_SIZE: &str = "unknown-size";
+    /// The format is not one of `media.formats`.
+    pub const UNKNOWN_FORMAT: &str = "unknown-format";
     /// Not an image of the current feed.
     pub const MEDIA_NOT_FOUND: &str = "media-not-found";
     /// Video streaming is off.
@@ -36,6 +38,9 @@ pub mod codes {
 /// or none gets the current bytes briefly, so it can never pin stale content.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 const UNVERSIONED: &str = "public, max-age=300";
+/// An AVIF URL answered with the JPEG while the AVIF is being made: briefly, so the AVIF
+/// replaces it (a new ETag) within a minute.
+const STAND_IN: &str = "public, max-age=60";
 /// Videos are not content-versioned; a day is long enough for a visit.
 const VIDEO_CACHE: &str = "public, max-age=86400";
 /// Seconds until an image being renewed is worth asking for again.
@@ -73,7 +78,10 @@ pub(super) async fn media(
     };
     let media = &account.media;
     match path.variant {
-        Variant::Size(size) => match media.image(&path.target, size, query.v.as_deref()).await {
+        Variant::Size(size, format) => match media
+            .image(&path.target, size, format, query.v.as_deref())
+            .await
+        {
             Ok(served) => image(&req, served),
             Err(e) => error(e),
         },
@@ -114,7 +122,9 @@ fn owner(
 }
 
 fn image(req: &HttpRequest, served: Served) -> HttpResponse {
-    let cache = if served.immutable {
+    let cache = if served.stand_in {
+        STAND_IN
+    } else if served.immutable {
         IMMUTABLE
     } else {
         UNVERSIONED
@@ -127,7 +137,7 @@ fn image(req: &HttpRequest, served: Served) -> HttpResponse {
         HttpResponse::NotModified().finish()
     } else {
         HttpResponse::Ok()
-            .content_type("image/jpeg")
+            .content_type(served.format.mime())
             .body(served.bytes)
     };
     let headers = response.headers_mut();
@@ -180,6 +190,7 @@ fn error(error: MediaError) -> HttpResponse {
     let (status, code) = match &error {
         MediaError::BadPath(_) => (StatusCode::BAD_REQUEST, codes::BAD_MEDIA_PATH),
         MediaError::UnknownSize => (StatusCode::NOT_FOUND, codes::UNKNOWN_SIZE),
+        MediaError::UnknownFormat => (StatusCode::NOT_FOUND, codes::UNKNOWN_FORMAT),
         MediaError::NotFound => (StatusCode::NOT_FOUND, codes::MEDIA_NOT_FOUND),
         MediaError::VideoOff => (StatusCode::NOT_FOUND, codes::VIDEO_DISABLED),
         MediaError::Renewing => (StatusCode::SERVICE_UNAVAILABLE, codes::MEDIA_RENEWING),

@@ -1,0 +1,162 @@
+//! Formats beside JPEG (AVIF), made in the background: after a JPEG render from the original
+//! in hand, at fetch-ahead time for images cached before (an upgrade, a new setting), or when
+//! a visitor asks for a format not made yet (who gets the JPEG meanwhile). One job per image
+//! at a time; `media.encode_concurrency` jobs at once across accounts, each on one core.
+//! The result joins the image's rendition in memory and on disk (the budgets count it) and
+//! the feed lists it in `sources` with the next republish.
+
+use std::sync::Arc;
+
+use actix_web::web::Bytes;
+
+use super::fetch::FetchError;
+use super::load::Resolved;
+use super::render::{render, render_modern, same_original};
+use super::rendition::Rendition;
+use super::{MediaService, links::source_tag};
+
+/// Removes the key from the jobs in flight when the job ends, however it ends.
+struct InFlight<'a> {
+    service: &'a MediaService,
+    key: String,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut encoding) = self.service.inner.encoding.lock() {
+            encoding.remove(&self.key);
+        }
+    }
+}
+
+impl MediaService {
+    /// Whether `r`'s image should get other formats: posts' images only (the profile
+    /// picture is small and listed without `sources`), and only when some are configured.
+    fn wants_modern(&self, r: &Resolved) -> bool {
+        !r.check_tag && !self.inner.params.formats.is_empty()
+    }
+
+    /// Claims `key` for one job; `None` when a job for it is running already.
+    fn claim(&self, key: &str) -> Option<InFlight<'_>> {
+        let mut encoding = self.inner.encoding.lock().ok()?;
+        encoding.insert(key.to_owned()).then(|| InFlight {
+            service: self,
+            key: key.to_owned(),
+        })
+    }
+
+    /// Makes the other formats of `r` from `original` (just downloaded) in a task of its own.
+    pub(super) fn encode_later(&self, r: &Resolved, original: Bytes) {
+        if !self.wants_modern(r) {
+            return;
+        }
+        let (service, r) = (self.clone(), r.clone());
+        tokio::spawn(async move {
+            if let Some(claim) = service.claim(&r.key) {
+                service.encode(&r, original, &claim).await;
+            }
+        });
+    }
+
+    /// Makes the other formats of `r` in a task of its own, downloading the original again
+    /// (a visitor asked for a format this image lacks).
+    pub(super) fn complete_later(&self, r: &Resolved) {
+        if !self.wants_modern(r) {
+            return;
+        }
+        let (service, r) = (self.clone(), r.clone());
+        tokio::spawn(async move { service.complete(&r).await });
+    }
+
+    /// Whether `rendition` lacks a configured format.
+    pub(super) fn lacks_formats(&self, rendition: &Rendition) -> bool {
+        let made = rendition.formats();
+        self.inner.params.formats.iter().any(|f| !made.contains(f))
+    }
+
+    /// Makes the formats `r`'s cached image lacks, downloading its original again; returns
+    /// when done (the refresher's fetch-ahead awaits it). Nothing when a job for it runs.
+    pub(super) async fn complete(&self, r: &Resolved) {
+        if !self.wants_modern(r) {
+            return;
+        }
+        let Some(claim) = self.claim(&r.key) else {
+            return;
+        };
+        match self.inner.memory.get(&r.key).await {
+            Some(cached) if !self.lacks_formats(&cached) => return,
+            _ => {}
+        }
+        let Some(src) = r.image.as_deref() else {
+            return;
+        };
+        let inner = &self.inner;
+        let original = {
+            let Ok(_permit) = inner.work.acquire().await else {
+                return;
+            };
+            match inner.cdn.image(src, inner.clock.now()).await {
+                Ok(bytes) => bytes,
+                Err(FetchError::Expired) => {
+                    self.queue_heal(&r.heal_id);
+                    return;
+                }
+                Err(error) => {
+                    tracing::debug!(key = %r.key, %error, "original for AVIF not downloaded");
+                    return;
+                }
+            }
+        };
+        self.encode(r, original, &claim).await;
+    }
+
+    /// The job: encode, then join the result to the image's current rendition (rendered
+    /// again from `original` if the cached one came from another original or settings).
+    async fn encode(&self, r: &Resolved, original: Bytes, _claim: &InFlight<'_>) {
+        let inner = &self.inner;
+        let Ok(_permit) = inner.encode.acquire().await else {
+            return;
+        };
+        let epoch = self.epoch();
+        let current = match inner.memory.get(&r.key).await {
+            Some(found) => Some(found),
+            None => self.read_disk(&r.key).await.map(Arc::new),
+        };
+        let params = inner.params.clone();
+        let tag = r.image.as_deref().map(source_tag).unwrap_or_default();
+        let started = std::time::Instant::now();
+        let job = tokio::task::spawn_blocking(move || {
+            let modern = render_modern(&original, &params)?;
+            let base = match current {
+                Some(found) if same_original(&found, &original, &params) => (*found).clone(),
+                _ => render(&original, &params, &tag)?,
+            };
+            Ok::<_, super::render::RenderError>(base.with(modern))
+        })
+        .await;
+        let rendition = match job {
+            Ok(Ok(rendition)) => rendition,
+            Ok(Err(error)) => {
+                tracing::warn!(key = %r.key, %error, "AVIF not made");
+                return;
+            }
+            Err(error) => {
+                tracing::error!(key = %r.key, %error, "AVIF encoding failed");
+                return;
+            }
+        };
+        if self.epoch() != epoch {
+            return;
+        }
+        tracing::debug!(key = %r.key, elapsed = ?started.elapsed(), "made AVIF");
+        self.store(&r.key, rendition).await;
+    }
+
+    /// Keeps a rendition in memory and on disk and publishes what it teaches.
+    async fn store(&self, key: &str, rendition: Rendition) {
+        self.write_disk(key, &rendition).await;
+        self.remember(key, &rendition);
+        let memory = &self.inner.memory;
+        memory.insert(key.to_owned(), Arc::new(rendition)).await;
+    }
+}

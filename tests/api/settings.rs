@@ -166,11 +166,7 @@ fn every_mistake_is_one_line_naming_the_key() {
             &[("IGFEED__MEDIA__FORMATS", "avif,webp")],
             "media.formats",
         ),
-        (
-            None,
-            &[("IGFEED__MEDIA__FORMATS", "jpeg")],
-            "media.formats",
-        ),
+        (None, &[("IGFEED__MEDIA__FORMATS", "jpeg")], "media.formats"),
         (
             None,
             &[("IGFEED__MEDIA__AVIF_QUALITY", "0")],

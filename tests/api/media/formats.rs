@@ -199,3 +199,36 @@ async fn jpeg_cached_before_gains_avif_at_fetch_ahead_with_the_same_urls() {
     }
     app.stop().await;
 }
+
+/// The disk budget counts every format: with AVIF made for every image, the files on disk
+/// stay within it and the index matches them.
+#[tokio::test]
+async fn the_disk_budget_holds_for_all_formats_together() {
+    let mut env = env("avif").await;
+    env.set("IGFEED__FEED__MAX_POSTS", "8");
+    env.set("IGFEED__MEDIA__PREFETCH_CONCURRENCY", "2");
+    env.set("IGFEED__MEDIA__DISK_BUDGET", "40KB");
+    let (app, _) = env.spawn_connected().await;
+    feed_until(&app, "AVIF for every image", |f| {
+        items(f)
+            .iter()
+            .all(|m| m["sources"].as_array().is_some_and(|s| s.len() == 1))
+    })
+    .await;
+    let media = &app.account().media;
+    let dir = app.account().dir().path().join("media");
+    let files: Vec<std::fs::Metadata> = std::fs::read_dir(&dir)
+        .expect("media dir")
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .collect();
+    let on_disk: u64 = files.iter().map(std::fs::Metadata::len).sum();
+    assert!(on_disk <= 40 * 1024, "disk: {on_disk} bytes");
+    assert_eq!(on_disk, media.disk_bytes(), "the index matches the files");
+    assert!(
+        files.len() >= 2,
+        "the cache was used: {} files",
+        files.len()
+    );
+    app.stop().await;
+}

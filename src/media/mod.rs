@@ -132,6 +132,8 @@ struct Inner {
     encode: Arc<Semaphore>,
     /// Keys whose other formats are being made, so each is made once at a time.
     encoding: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Downloaded originals waiting for an encoder (bounded in modern.rs).
+    waiting_originals: std::sync::atomic::AtomicUsize,
     prefetch_concurrency: usize,
     proxy_video: bool,
     video: VideoLimits,
@@ -200,6 +202,7 @@ impl MediaService {
                 work: pools.work.clone(),
                 encode: pools.encode.clone(),
                 encoding: Default::default(),
+                waiting_originals: Default::default(),
                 prefetch_concurrency: media.prefetch_concurrency,
                 proxy_video: media.proxy_video,
                 video: VideoLimits {

@@ -6,14 +6,20 @@
 //! the feed lists it in `sources` with the next republish.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use actix_web::web::Bytes;
+use tokio::sync::SemaphorePermit;
 
 use super::fetch::FetchError;
 use super::load::Resolved;
 use super::render::{render, render_modern, same_original};
 use super::rendition::Rendition;
 use super::{MediaService, links::source_tag};
+
+/// Originals kept in memory while they wait for an encoder (a burst of new images): beyond
+/// this, an original is dropped and downloaded again by fetch-ahead.
+const MAX_WAITING_ORIGINALS: usize = 8;
 
 /// Removes the key from the jobs in flight when the job ends, however it ends.
 struct InFlight<'a> {
@@ -45,15 +51,24 @@ impl MediaService {
         })
     }
 
-    /// Makes the other formats of `r` from `original` (just downloaded) in a task of its own.
+    /// Makes the other formats of `r` from `original` (just downloaded) in a task of its own;
+    /// when too many originals wait already, leaves it to fetch-ahead.
     pub(super) fn encode_later(&self, r: &Resolved, original: Bytes) {
-        if !self.wants_modern(r) {
+        let waiting = &self.inner.waiting_originals;
+        if !self.wants_modern(r) || waiting.fetch_add(1, Ordering::SeqCst) >= MAX_WAITING_ORIGINALS
+        {
+            waiting.fetch_sub(1, Ordering::SeqCst);
             return;
         }
         let (service, r) = (self.clone(), r.clone());
         tokio::spawn(async move {
-            if let Some(claim) = service.claim(&r.key) {
-                service.encode(&r, original, &claim).await;
+            let permit = service.inner.encode.acquire().await;
+            service
+                .inner
+                .waiting_originals
+                .fetch_sub(1, Ordering::SeqCst);
+            if let (Ok(permit), Some(claim)) = (permit, service.claim(&r.key)) {
+                service.encode(&r, original, &claim, permit).await;
             }
         });
     }
@@ -91,6 +106,10 @@ impl MediaService {
             return;
         };
         let inner = &self.inner;
+        // The encoder first: an original is downloaded only when one is free to take it.
+        let Ok(permit) = inner.encode.acquire().await else {
+            return;
+        };
         let original = {
             let Ok(_permit) = inner.work.acquire().await else {
                 return;
@@ -107,16 +126,19 @@ impl MediaService {
                 }
             }
         };
-        self.encode(r, original, &claim).await;
+        self.encode(r, original, &claim, permit).await;
     }
 
     /// The job: encode, then join the result to the image's current rendition (rendered
     /// again from `original` if the cached one came from another original or settings).
-    async fn encode(&self, r: &Resolved, original: Bytes, _claim: &InFlight<'_>) {
+    async fn encode(
+        &self,
+        r: &Resolved,
+        original: Bytes,
+        _claim: &InFlight<'_>,
+        _encoder: SemaphorePermit<'_>,
+    ) {
         let inner = &self.inner;
-        let Ok(_permit) = inner.encode.acquire().await else {
-            return;
-        };
         let epoch = self.epoch();
         let current = match inner.memory.get(&r.key).await {
             Some(found) => Some(found),

@@ -359,3 +359,140 @@ async fn load_more_keeps_the_pages_options_over_the_feeds_preset() {
     );
     app.stop().await;
 }
+
+/// Each tile's `<a class="pic …">…</a>` on an /embed page, in order.
+fn tiles(html: &str) -> Vec<&str> {
+    html.split("<li class=\"tile\">")
+        .skip(1)
+        .map(|tile| tile.split("</a>").next().unwrap_or_default().trim())
+        .collect()
+}
+
+/// The value of `name="…"` in the first tag of `html` that has it.
+fn attribute<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+    html.split_once(&format!(" {name}=\""))
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(value, _)| value)
+}
+
+#[tokio::test]
+async fn every_image_has_its_box_and_the_first_row_is_fetched_first() {
+    let env = TestEnv::start().await;
+    let (app, _) = env.spawn_connected().await;
+    // Just connected: no image downloaded yet, so no size is known (the fetch-ahead is off in
+    // these tests): every box comes from the tile's shape.
+    for (query, columns, shape, sizes) in [
+        ("limit=9", 3, ("600", "600"), "calc((100vw - 2*4px)/3)"),
+        (
+            "limit=9&columns=2,600:3,1000:4&aspect=portrait&gap=8",
+            4,
+            ("600", "800"),
+            "(min-width:1000px) calc((100vw - 3*8px)/4), (min-width:600px) calc((100vw - 2*8px)/3), calc((100vw - 1*8px)/2)",
+        ),
+        (
+            "limit=9&layout=carousel&columns=4",
+            4,
+            ("600", "600"),
+            "calc((100vw - 3*4px)/4)",
+        ),
+    ] {
+        let (status, _, html) = text(&app, &format!("/embed?{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{query}");
+        let tiles = tiles(&html);
+        assert_eq!(tiles.len(), 9, "{query}");
+        for (i, tile) in tiles.iter().filter(|t| t.contains("<img")).enumerate() {
+            let img = tile
+                .split_once("<img")
+                .map(|(_, img)| img)
+                .unwrap_or_default();
+            let box_size = (
+                attribute(img, "width").unwrap_or_default(),
+                attribute(img, "height").unwrap_or_default(),
+            );
+            assert_eq!(box_size, shape, "{query}: tile {i} {img}");
+            assert_eq!(attribute(img, "decoding"), Some("async"), "{query}: {img}");
+            let first_row = i < columns;
+            assert_eq!(
+                attribute(img, "fetchpriority"),
+                first_row.then_some("high"),
+                "{query}: tile {i}"
+            );
+            assert_eq!(
+                attribute(img, "loading"),
+                (!first_row).then_some("lazy"),
+                "{query}: tile {i}"
+            );
+            if let Some(srcset) = attribute(img, "srcset") {
+                assert!(!srcset.is_empty());
+                assert_eq!(attribute(img, "sizes"), Some(sizes), "{query}");
+            }
+            assert!(!tile.contains("<picture"), "no other format yet: {tile}");
+        }
+    }
+    app.stop().await;
+}
+
+/// Needs the media service to fill `sources` and `color` (issue 16): it waits for the first
+/// post's AVIF and colour in /feed.json, then finds them on /embed.
+#[tokio::test]
+async fn embed_offers_avif_in_picture_and_paints_each_tiles_colour() {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__MEDIA__PREFETCH_CONCURRENCY", "4");
+    env.set("IGFEED__FEED__MAX_POSTS", "6");
+    let (app, _) = env.spawn_connected().await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    let feed = loop {
+        let feed: serde_json::Value = app.get("/feed.json").await.json().await.expect("feed");
+        let first = &feed["posts"][0]["media"][0];
+        let ready = first["color"].is_string()
+            && first["sources"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| s["type"] == "image/avif"));
+        if ready {
+            break feed;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the first post never got an AVIF source and a colour: {first}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let item = &feed["posts"][0]["media"][0];
+    let avif = item["sources"][0]["srcset"].as_str().expect("srcset");
+    let color = item["color"].as_str().expect("colour");
+    let (status, headers, html) = text(&app, "/embed?limit=6").await;
+    assert_eq!(status, StatusCode::OK);
+    let first = tiles(&html)[0];
+    let escaped = avif.replace('&', "&#38;");
+    assert!(
+        first.contains(&format!(
+            "<picture><source type=\"image/avif\" srcset=\"{escaped}\" sizes=\"calc((100vw - 2*4px)/3)\"><img "
+        )),
+        "{first}"
+    );
+    assert!(first.ends_with("</picture>"), "{first}");
+    let jpeg: Vec<String> = item["sizes"]
+        .as_array()
+        .expect("sizes")
+        .iter()
+        .map(|s| format!("{} {}w", s["url"].as_str().unwrap_or_default(), s["width"]))
+        .collect();
+    assert_eq!(
+        attribute(first.split_once("<img").expect("an img").1, "srcset"),
+        Some(jpeg.join(", ").replace('&', "&#38;").as_str()),
+        "the JPEG stays the img's fallback"
+    );
+    let style = inline_style(&html);
+    assert!(
+        style.contains(&format!(".tile:nth-child(1)>.pic{{background:{color}}}")),
+        "{style}"
+    );
+    let digest = ring::digest::digest(&ring::digest::SHA256, style.as_bytes());
+    let hash = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+    assert!(csp(&headers).contains(&format!("'sha256-{hash}'")));
+    assert!(
+        !html.contains(" style=\""),
+        "no style attribute under the policy"
+    );
+    app.stop().await;
+}

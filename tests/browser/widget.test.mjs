@@ -116,6 +116,9 @@ test('every option, several widgets on one page, and data-target', async () => {
   await page.goto(url);
   await page.waitForFunction(() => document.querySelectorAll('igfeed-widget').length === 10 &&
     [...document.querySelectorAll('igfeed-widget')].every((h) => h.shadowRoot.querySelector('.pic img')));
+  // The carousel's buttons and the load-more button come with the lazily loaded module.
+  await page.locator('#b igfeed-widget .nav.next').waitFor();
+  await page.locator('#h igfeed-widget .foot button').waitFor();
   const widgets = Object.fromEntries((await describeWidgets(page)).map((w) => [w.parent, w]));
   const captions = feed.posts.map((p) => p.caption ?? '');
 

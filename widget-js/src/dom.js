@@ -22,3 +22,11 @@ export function adoptStyles(root, css) {
     root.append(el('style', '', { textContent: css }));
   }
 }
+
+/**
+ * `img` inside a `<picture>` with one `<source type srcset sizes>` per smaller format (AVIF),
+ * which browsers that cannot show it skip for the img's own JPEG `srcset`; the bare `img`
+ * when there is no other format.
+ */
+export const picture = (img, sources) =>
+  sources[0] ? el('picture', '', {}, ...sources.map((s) => el('source', '', { ...s, sizes: img.sizes })), img) : img;

@@ -3,13 +3,13 @@
 import { breakpoints } from './options.js';
 
 /**
- * The images' `sizes`: `auto` lets browsers that support it use the real box of a lazy image;
- * others use the tile width measured at render time (`tile` pixels, which follows the columns
- * of the viewport's width), or, when the widget had no width yet (rendered while hidden), a
- * share of the viewport as wide as the widest tiles (the narrowest breakpoint's columns).
+ * The images' `sizes`: the tile width measured at render time (`tile` pixels, which follows
+ * the layout and the columns of the viewport's width), or, when the widget had no width yet
+ * (rendered while hidden), a share of the viewport as wide as the widest tiles (the narrowest
+ * breakpoint's columns). Lazy images put `auto, ` before it (see tile.js).
  */
 export const sizesFor = (tile, columns) =>
-  'auto, ' + (tile > 0 ? Math.ceil(tile) + 'px' : Math.ceil(100 / breakpoints(columns)[0][1]) + 'vw');
+  tile > 0 ? Math.ceil(tile) + 'px' : Math.ceil(100 / breakpoints(columns)[0][1]) + 'vw';
 
 /**
  * The widget's own rules for its options: the columns, one media query per breakpoint from
@@ -21,8 +21,10 @@ export const layoutCss = (o) =>
     .map(([width, n]) => `@media(min-width:${width}px){.w{--cols:${n}}}`)
     .join('') + (o.gap ? `.w{--gap:${o.gap}}` : '');
 
-/** Width / height of a tile: 1 for square tiles, else the image's own ratio when known. */
-export function aspectRatio(image, aspect) {
-  if (aspect !== 'original' || !image || !(image.width > 0 && image.height > 0)) return 1;
-  return Math.round((image.width / image.height) * 1000) / 1000;
-}
+/**
+ * The `width`/`height` attributes of a tile's image: the image's own size when known, else the
+ * tile's shape (3:4 for portrait tiles, square otherwise), so its box is reserved either way.
+ * Their ratio is also the tile's for the `original` aspect.
+ */
+export const boxOf = (image, aspect) =>
+  image?.height ? [image.width, image.height] : [600, aspect === 'portrait' ? 800 : 600];

@@ -1,21 +1,27 @@
 // The lightbox, built as its own small file (static/widget-lightbox.js) that the widget imports
 // the first time someone opens a post, so pages that never open it never load it. It also
-// carries load-more's click handler: rarely used code kept out of widget.js's size budget.
+// carries load-more's button and the carousel's previous/next buttons (widgets with those
+// options import it at once): rarely used code kept out of widget.js's size budget.
 // A modal <dialog> (the rest of the page becomes inert, Escape closes it) over
 // one picture at a time. Carousel slides are browsed like posts: arrows, the buttons and a
 // horizontal swipe step through every picture; closing returns focus to the tile.
 
 import CSS from './lightbox.css';
-import { adoptStyles, el } from './dom.js';
+import { adoptStyles, el, picture } from './dom.js';
 import { altText, imageOf, safeUrl } from './media.js';
 
-/** Opens on `posts[index]` inside `box` (so the theme applies); `opener` regains focus. */
-export function openLightbox(box, posts, index, opener, base) {
-  const root = box.getRootNode();
+/** Adopts this module's stylesheet into the shadow root of `node`, once. */
+function styled(node) {
+  const root = node.getRootNode();
   if (!root.igfeedLightbox) {
     adoptStyles(root, CSS);
     root.igfeedLightbox = true;
   }
+}
+
+/** Opens on `posts[index]` inside `box` (so the theme applies); `opener` regains focus. */
+export function openLightbox(box, posts, index, opener, base) {
+  styled(box);
   const entries = posts.flatMap((post) =>
     (post.media && post.media.length ? post.media : [null]).map((item, i, all) => ({ post, item, i, n: all.length })),
   );
@@ -56,9 +62,18 @@ export function openLightbox(box, posts, index, opener, base) {
       if (image) media.poster = image.src;
       media.setAttribute('aria-label', alt || 'Video');
     } else if (image) {
-      media = el('img', '', { alt, decoding: 'async', sizes: '100vw' });
-      if (image.srcset) media.srcset = image.srcset;
-      media.src = image.src;
+      // width/height give the box its shape before the file arrives (the stylesheet keeps the
+      // picture's own size, up to the screen's).
+      const img = el('img', '', {
+        alt,
+        decoding: 'async',
+        sizes: '100vw',
+        srcset: image.srcset,
+        width: image.width || 600,
+        height: image.height || 600,
+      });
+      media = picture(img, image.sources);
+      img.src = image.src;
     } else {
       media = el('p', '', { textContent: 'This post can only be seen on Instagram.' });
     }
@@ -113,11 +128,21 @@ export function openLightbox(box, posts, index, opener, base) {
 }
 
 /**
- * "Load more": `more()` fetches and adds the next page, resolving with the new posts' links
- * and whether more follow; `live` announces the outcome. Busy is a flag, not `disabled`:
- * disabling the focused button would drop keyboard focus.
+ * The "Load more posts" button in `foot`, shown while `next` (a cursor) says more follow.
+ * `more()` fetches and adds the next page, resolving with the new posts' links and whether
+ * more follow; `live` announces the outcome.
  */
-export async function loadMore(button, grid, live, more) {
+export function addLoadMore(foot, grid, live, next, more) {
+  const button = el('button', 'btn', { type: 'button', textContent: 'Load more posts', hidden: !next });
+  button.addEventListener('click', () => loadMore(button, grid, live, more));
+  foot.append(button);
+}
+
+/**
+ * One click of "load more". Busy is a flag, not `disabled`: disabling the focused button
+ * would drop keyboard focus.
+ */
+async function loadMore(button, grid, live, more) {
   if (button.busy) return;
   button.busy = true;
   grid.setAttribute('aria-busy', 'true');
@@ -134,4 +159,18 @@ export async function loadMore(button, grid, live, more) {
   }
   button.busy = false;
   grid.removeAttribute('aria-busy');
+}
+
+/** The carousel's previous/next buttons, each scrolling `grid` by its width. */
+export function addNav(track, grid) {
+  styled(track);
+  for (const [cls, label, text, dir] of [
+    ['prev', 'Scroll to earlier posts', '‹', -1],
+    ['next', 'Scroll to later posts', '›', 1],
+  ]) {
+    const button = el('button', `nav ${cls}`, { type: 'button', textContent: text });
+    button.setAttribute('aria-label', label);
+    button.addEventListener('click', () => grid.scrollBy({ left: dir * grid.clientWidth }));
+    track.append(button);
+  }
 }

@@ -16,9 +16,12 @@ export function safeUrl(value, base) {
 const positive = (n) => Number.isInteger(n) && n > 0;
 
 /**
- * What to show for a media item: `{ src, srcset, width, height }`, or null when Instagram
- * withheld the picture. `srcset` is '' when no sizes are known; width/height are null when
- * unknown (the tile then keeps the aspect ratio its options give it).
+ * What to show for a media item: `{ src, srcset, width, height, sources }`, or null when
+ * Instagram withheld the picture. `srcset` is '' when no sizes are known; width/height are
+ * null when unknown (the tile then keeps the aspect ratio its options give it). `sources` are
+ * the smaller formats for `<picture>` (`{ type, srcset }`, best first, [] when none is made
+ * yet): each candidate's URL is checked and resolved like `src`; the type goes to the browser
+ * as it is (one it does not know, it skips).
  */
 export function imageOf(item, base) {
   if (!item) return null;
@@ -44,8 +47,20 @@ export function imageOf(item, base) {
   if (entries.length && positive(width) && !sizes.some((s) => s.url === src)) {
     entries.push(`${src} ${width}w`);
   }
-  return { src, srcset: entries.join(', '), width, height };
+  const sources = (Array.isArray(item.sources) ? item.sources : [])
+    .map((s) => s && { type: s.type, srcset: candidates(s.srcset, base) })
+    .filter((s) => s && s.srcset);
+  return { src, srcset: entries.join(', '), width, height, sources };
 }
+
+/** A `srcset`'s `URL {width}w` candidates whose URL is safe, resolved against `base`. */
+const candidates = (srcset, base) =>
+  String(srcset)
+    .split(',')
+    .map((c) => /^\s*(\S+)\s+(\d+w)\s*$/.exec(c))
+    .map((m) => m && (m[1] = safeUrl(m[1], base)) && `${m[1]} ${m[2]}`)
+    .filter(Boolean)
+    .join(', ');
 
 /**
  * The image's alternative text: the owner's alt text, else the caption on one line, trimmed

@@ -1,15 +1,20 @@
 // One post as a grid tile: a real link to the post (so it works without the lightbox), an
-// image whose box is sized before it loads, a marker for carousels and videos, the caption.
+// image whose box is sized before it loads and painted in its average colour until it
+// decodes, a marker for carousels and videos, the caption.
 
-import { el } from './dom.js';
+import { el, picture } from './dom.js';
 import { altText, imageOf, kindOf, safeUrl } from './media.js';
-import { aspectRatio } from './layout.js';
+import { boxOf } from './layout.js';
 
 const KIND_LABEL = { carousel: 'Carousel', video: 'Video' };
 
-/** Fills the placeholder `li` with `post`. */
-export function fillTile(li, post, o, ctx) {
-  const image = imageOf(post.media && post.media[0], ctx.base);
+/**
+ * Fills the placeholder `li` with `post`. `first`: the tile is in the first row, whose images
+ * are fetched at once and before others; the rest wait until they near the viewport.
+ */
+export function fillTile(li, post, o, ctx, first) {
+  const item = post.media?.[0];
+  const image = imageOf(item, ctx.base);
   const kind = kindOf(post);
   const alt = altText(post);
   const link = el('a', 'pic', {
@@ -18,14 +23,26 @@ export function fillTile(li, post, o, ctx) {
     target: '_blank',
     rel: 'noopener noreferrer',
   });
-  if (o.aspect === 'original') link.style.setProperty('--ar', aspectRatio(image, 'original'));
+  const [width, height] = boxOf(image, o.aspect);
+  if (o.aspect === 'original') link.style.setProperty('--ar', width / height);
+  // The placeholder: a CSSOM property, which no Content-Security-Policy blocks, and a colour
+  // property, so nothing but a colour can land there (an absent one changes nothing).
+  link.style.backgroundColor = item?.color;
   if (image) {
     // Set loading/sizes/srcset before src so the browser never starts a wrong or eager fetch.
-    const img = el('img', '', { alt, loading: 'lazy', decoding: 'async', sizes: ctx.sizes });
-    if (image.srcset) img.srcset = image.srcset;
-    if (image.width && image.height) Object.assign(img, { width: image.width, height: image.height });
+    // `auto` lets browsers that support it use a lazy image's real box; on an eager one
+    // Chromium takes it for 100vw (the largest file), so the first row has the width alone.
+    const img = el('img', '', {
+      alt,
+      decoding: 'async',
+      sizes: first ? ctx.sizes : 'auto, ' + ctx.sizes,
+      srcset: image.srcset,
+      width,
+      height,
+      ...(first ? { fetchPriority: 'high' } : { loading: 'lazy' }),
+    });
+    link.append(picture(img, image.sources));
     img.src = image.src;
-    link.append(img);
   } else {
     link.append(el('span', 'none', { textContent: 'View on Instagram' }));
   }

@@ -80,13 +80,13 @@ function createWidget(base, data, feed) {
 
   const posts = [];
   let next = null;
-  // The lazily loaded part (the lightbox, load-more's handler), imported on first use; `v`
-  // changes with its content, so a new widget never gets an old one.
+  // The lazily loaded part (the lightbox, load-more, the carousel's buttons),
+  // imported on first use; `v` changes with its content, so a new widget never gets an old one.
   let lazy;
   const later = (then) =>
     (lazy ||= import(new URL(`widget-lightbox.js?v=${LIGHTBOX_VERSION}`, base))).then(then, (error) => {
       lazy = null;
-      warn(`the lightbox did not load (${error.message})`);
+      warn(`widget-lightbox.js did not load (${error.message})`);
     });
   let opening;
   const ctx = {
@@ -109,8 +109,14 @@ function createWidget(base, data, feed) {
     list.map((post) => {
       posts.push(post);
       const li = grid.children[posts.length - 1] || grid.appendChild(el('li'));
-      return fillTile(li, post, o, ctx);
+      return fillTile(li, post, o, ctx, posts.length <= ctx.cols);
     });
+  // The next page, added; resolves with the new posts' links and whether more follow.
+  const more = async () => {
+    const doc = await page(next);
+    next = doc.next;
+    return [addPosts(doc.posts || []), next];
+  };
 
   async function load() {
     let doc;
@@ -130,25 +136,18 @@ function createWidget(base, data, feed) {
     box.setAttribute('aria-label', `Instagram posts${profile.username ? ` by @${profile.username}` : ''}`);
     if (o.header) fillHead(head, profile, ctx.profileUrl, base);
     ctx.sizes = sizesFor(grid.firstChild.clientWidth, o.columns);
+    // Tiles per row now (the columns of this viewport's width): the first row's images load first.
+    ctx.cols = +getComputedStyle(box).getPropertyValue('--cols');
     addPosts(doc.posts);
     // Fewer posts than asked for: drop the spare placeholders.
     [...grid.children].slice(posts.length).forEach((li) => li.remove());
     next = doc.next;
-    if (o.layout === 'carousel') addNav(track, grid);
-    if (o.loadMore) addLoadMore();
+    // The carousel's previous/next buttons and the load-more button come with the lazily
+    // loaded part, fetched now for the few widgets that use them (swiping, the trackpad and
+    // the keyboard scroll a carousel before its buttons arrive; the button's row is reserved).
+    if (o.layout === 'carousel') later((module) => module.addNav(track, grid));
+    if (o.loadMore) later((module) => module.addLoadMore(foot, grid, live, next, more));
     return true;
-  }
-
-  function addLoadMore() {
-    const button = el('button', 'btn', { type: 'button', textContent: 'Load more posts', hidden: !next });
-    foot.append(button);
-    // The next page, added; resolves with the new posts' links and whether more follow.
-    const more = async () => {
-      const doc = await page(next);
-      next = doc.next;
-      return [addPosts(doc.posts || []), next];
-    };
-    button.addEventListener('click', () => later((module) => module.loadMore(button, grid, live, more)));
   }
 
   return { host, load };
@@ -156,10 +155,13 @@ function createWidget(base, data, feed) {
 
 function fillHead(head, profile, profileUrl, base) {
   const picture = safeUrl(profile.picture, base);
+  const avatar = picture
+    ? el('img', 'avatar', { src: picture, alt: '', width: 44, height: 44, decoding: 'async' })
+    : el('span', 'avatar');
+  // Painted until the picture decodes, like the tiles.
+  avatar.style.backgroundColor = profile.picture_color;
   head.append(
-    picture
-      ? el('img', 'avatar', { src: picture, alt: '', width: 44, height: 44, decoding: 'async' })
-      : el('span', 'avatar'),
+    avatar,
     el(
       'div',
       'who',
@@ -172,18 +174,6 @@ function fillHead(head, profile, profileUrl, base) {
     const follow = el('a', 'btn', { href: profileUrl, target: '_blank', rel: 'noopener noreferrer', textContent: 'Follow' });
     follow.setAttribute('aria-label', `Follow @${profile.username} on Instagram`);
     head.append(follow);
-  }
-}
-
-function addNav(track, grid) {
-  for (const [cls, label, text, dir] of [
-    ['prev', 'Scroll to earlier posts', '‹', -1],
-    ['next', 'Scroll to later posts', '›', 1],
-  ]) {
-    const button = el('button', `nav ${cls}`, { type: 'button', textContent: text });
-    button.setAttribute('aria-label', label);
-    button.addEventListener('click', () => grid.scrollBy({ left: dir * grid.clientWidth }));
-    track.append(button);
   }
 }
 

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { aspectRatio, layoutCss, sizesFor } from '../src/layout.js';
+import { boxOf, layoutCss, sizesFor } from '../src/layout.js';
 
-test('sizes lets the browser measure, with the measured tile as fallback', () => {
-  assert.equal(sizesFor(100, 3), 'auto, 100px');
-  assert.equal(sizesFor(150.5, { 0: 2, 600: 3 }), 'auto, 151px');
-  assert.equal(sizesFor(0, 3), 'auto, 34vw', 'hidden container: a share of the viewport');
-  assert.equal(sizesFor(0, { 0: 2, 600: 3, 1000: 4 }), 'auto, 50vw', 'per width: the widest tiles');
+test('sizes is the measured tile, else a share of the viewport', () => {
+  assert.equal(sizesFor(100, 3), '100px');
+  assert.equal(sizesFor(150.5, { 0: 2, 600: 3 }), '151px');
+  assert.equal(sizesFor(0, 3), '34vw', 'hidden container: a share of the viewport');
+  assert.equal(sizesFor(0, { 0: 2, 600: 3, 1000: 4 }), '50vw', 'per width: the widest tiles');
 });
 
 test('columns become media queries, narrowest first; the gap a custom property', () => {
@@ -17,11 +17,11 @@ test('columns become media queries, narrowest first; the gap a custom property',
   );
 });
 
-test('square tiles are square; original tiles follow the image when its size is known', () => {
-  assert.equal(aspectRatio({ width: 1080, height: 1350 }, 'square'), 1);
-  assert.equal(aspectRatio({ width: 1080, height: 1350 }, 'portrait'), 1, "portrait is the stylesheet's 3/4");
-  assert.equal(aspectRatio({ width: 1080, height: 1350 }, 'original'), 0.8);
-  assert.equal(aspectRatio({ width: 1080, height: 566 }, 'original'), 1.908);
-  assert.equal(aspectRatio({ width: null, height: null }, 'original'), 1);
-  assert.equal(aspectRatio(null, 'original'), 1);
+test('an image box is the image’s size when known, else the tile’s shape', () => {
+  assert.deepEqual(boxOf({ width: 1080, height: 1350 }, 'square'), [1080, 1350], 'object-fit crops it to the tile');
+  assert.deepEqual(boxOf({ width: 1080, height: 566 }, 'original'), [1080, 566]);
+  assert.deepEqual(boxOf({ width: null, height: null }, 'square'), [600, 600]);
+  assert.deepEqual(boxOf({ width: null, height: null }, 'portrait'), [600, 800], "portrait tiles are 3:4");
+  assert.deepEqual(boxOf({ width: null, height: null }, 'original'), [600, 600], 'unknown: square');
+  assert.deepEqual(boxOf(null, 'original'), [600, 600], 'withheld: square');
 });

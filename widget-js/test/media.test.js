@@ -6,7 +6,7 @@ const base = new URL('https://feed.example.com/');
 
 test('the early media shape (a CDN url, no sizes) gives a plain src', () => {
   const item = { url: 'https://cdn.example/a.jpg?oe=1', width: null, height: null };
-  assert.deepEqual(imageOf(item, base), { src: 'https://cdn.example/a.jpg?oe=1', srcset: '', width: null, height: null });
+  assert.deepEqual(imageOf(item, base), { src: 'https://cdn.example/a.jpg?oe=1', srcset: '', width: null, height: null, sources: [] });
 });
 
 test('sizes become a srcset with the default size included once', () => {
@@ -26,6 +26,7 @@ test('sizes become a srcset with the default size included once', () => {
       'https://feed.example.com/media/1/320 320w, https://feed.example.com/media/1/640 640w, https://feed.example.com/media/1/1080 1080w',
     width: 640,
     height: 800,
+    sources: [],
   });
 });
 
@@ -59,6 +60,27 @@ test('withheld media and hostile URLs give nothing to load', () => {
   assert.equal(safeUrl('https://www.instagram.com/p/x/', base), 'https://www.instagram.com/p/x/');
   const sizes = [{ url: 'javascript:x', width: 10, height: 10 }, null, { url: '/ok', width: 0 }];
   assert.equal(imageOf({ url: '/ok', sizes }, base).srcset, '');
+});
+
+test('modern formats keep their order; each candidate is checked and resolved against igfeed', () => {
+  const item = {
+    url: '/media/1/640',
+    sizes: [{ url: '/media/1/640', width: 640, height: 640 }],
+    sources: [
+      { type: 'image/avif', srcset: '/media/1/320.avif 320w, https://feed.example.com/media/1/640.avif 640w' },
+      { type: 'image/webp', srcset: 'javascript:alert(1) 320w,  /media/1/640.webp   640w ,ftp://cdn.example/a.webp 1080w' },
+      { type: 'image/jxl', srcset: 'javascript:alert(1) 320w' },
+      { type: 'image/avif', srcset: '/no-width' },
+      null,
+      { type: 'image/avif' },
+    ],
+  };
+  assert.deepEqual(imageOf(item, base).sources, [
+    { type: 'image/avif', srcset: 'https://feed.example.com/media/1/320.avif 320w, https://feed.example.com/media/1/640.avif 640w' },
+    { type: 'image/webp', srcset: 'https://feed.example.com/media/1/640.webp 640w' },
+  ]);
+  assert.deepEqual(imageOf({ url: '/x', sources: 'image/avif' }, base).sources, [], 'not a list: none');
+  assert.deepEqual(imageOf({ url: '/x' }, base).sources, [], 'the early shape has none');
 });
 
 test('alt text prefers the owner alt, else the caption on one line', () => {

@@ -197,18 +197,31 @@ fn render(
 ) -> Result<Rendered, askama::Error> {
     let options = page.options;
     let (slice, next) = view::page(posts, options);
+    // The first row at the widest breakpoint: at narrower ones, the few extra tiles fetched
+    // at once are the next row's, in view or nearly.
+    let first_row = options
+        .columns
+        .breakpoints()
+        .iter()
+        .map(|(_, n)| usize::from(*n))
+        .max()
+        .unwrap_or(1);
+    let header = options.header.then(|| HeaderView::of(profile));
+    let tiles: Vec<TileView> = slice
+        .iter()
+        .enumerate()
+        .map(|(i, post)| TileView::of(post, &profile.profile_url, options.aspect, i < first_row))
+        .collect();
+    let inline_css = inline_css(options) + &placeholder_css(header.as_ref(), &tiles);
     let page = EmbedPage {
         title: format!("Instagram posts by @{}", profile.username),
         classes: format!(
             "{} l-{} c-{} a-{}",
             options.theme, options.layout, options.captions, options.aspect
         ),
-        header: options.header.then(|| HeaderView::of(profile)),
-        tiles: slice
-            .iter()
-            .map(|post| TileView::of(post, &profile.profile_url))
-            .collect(),
-        sizes: sizes(&options.columns),
+        header,
+        tiles,
+        sizes: sizes(&options.columns, options.gap.as_deref()),
         natural: options.aspect == "original",
         show_captions: options.captions != "none",
         hover_captions: options.captions == "hover",
@@ -219,7 +232,7 @@ fn render(
                 page.feed_query
             )
         }),
-        inline_css: inline_css(options),
+        inline_css,
     };
     let html = page.render()?;
     let csp = policy.with_style(&style_hash(&page.inline_css));
@@ -250,17 +263,41 @@ fn inline_css(options: &EmbedOptions) -> String {
     css
 }
 
-/// The images' `sizes`: a share of the viewport per breakpoint, widest first (the browser
-/// takes the first condition that matches).
-fn sizes(columns: &crate::feed::display::Columns) -> String {
-    let share = |n: u8| format!("{}vw", 100_u32.div_ceil(u32::from(n)));
+/// The placeholders: each tile's average colour (and the profile picture's) as its background
+/// until the image decodes. Rules in the page's one hashed style element, since the policy
+/// allows no style attribute; only checked `#rrggbb` values reach them.
+fn placeholder_css(header: Option<&HeaderView>, tiles: &[TileView]) -> String {
+    let mut css = String::new();
+    if let Some(color) = header.and_then(|h| h.picture_color.as_deref()) {
+        css.push_str(&format!(".head .avatar{{background:{color}}}"));
+    }
+    for (i, tile) in tiles.iter().enumerate() {
+        if let Some(color) = tile.color.as_deref().filter(|_| tile.image.is_some()) {
+            css.push_str(&format!(
+                ".tile:nth-child({})>.pic{{background:{color}}}",
+                i + 1
+            ));
+        }
+    }
+    css
+}
+
+/// The images' `sizes`: the tile's width per breakpoint, widest first (the browser takes the
+/// first condition that matches) — the page is the frame's whole width, so a tile is the
+/// viewport less the gaps, shared by the columns (the carousel's tiles are as wide).
+fn sizes(columns: &crate::feed::display::Columns, gap: Option<&str>) -> String {
+    let gap = gap.unwrap_or("4px");
+    let tile = |n: u8| match n {
+        1 => "100vw".to_owned(),
+        _ => format!("calc((100vw - {}*{gap})/{n})", n - 1),
+    };
     columns
         .breakpoints()
         .iter()
         .rev()
         .map(|(width, n)| match width {
-            0 => share(*n),
-            _ => format!("(min-width:{width}px) {}", share(*n)),
+            0 => tile(*n),
+            _ => format!("(min-width:{width}px) {}", tile(*n)),
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -340,11 +377,210 @@ mod tests {
              @media (min-width:1000px){.w{--cols:4}}"
         );
         assert_eq!(
-            sizes(&options.columns),
-            "(min-width:1000px) 25vw, (min-width:600px) 34vw, 50vw"
+            sizes(&options.columns, options.gap.as_deref()),
+            "(min-width:1000px) calc((100vw - 3*8px)/4), (min-width:600px) calc((100vw - 2*8px)/3), \
+             calc((100vw - 1*8px)/2)"
         );
         assert_eq!(inline_css(&EmbedOptions::default()), ".w{--cols:3}");
-        assert_eq!(sizes(&Columns::Fixed(3)), "34vw");
+        assert_eq!(
+            sizes(&Columns::Fixed(3), None),
+            "calc((100vw - 2*4px)/3)",
+            "the stylesheet's gap"
+        );
+        assert_eq!(sizes(&Columns::Fixed(1), Some("1.5rem")), "100vw");
+    }
+
+    /// A hand-made feed as the media service fills it once AVIF is made: post 1 with AVIF
+    /// and a colour, post 2 not downloaded yet (no size, no formats, no colour), then plain
+    /// posts; `hostile` swaps in values a damaged document might hold.
+    fn feed(hostile: bool) -> crate::feed::domain::Feed {
+        let media = |id: &str, sources: serde_json::Value, color: serde_json::Value| {
+            let sizes: Vec<_> = [320, 640, 1080]
+                .iter()
+                .map(|w| serde_json::json!({"url": format!("https://feed.example.com/media/{id}/{w}?v=a"), "width": w, "height": w * 5 / 4}))
+                .collect();
+            serde_json::json!({"id": id, "type": "image", "url": format!("https://feed.example.com/media/{id}/640?v=a"),
+                "video_url": null, "thumbnail_url": null, "width": 640, "height": 800, "sizes": sizes,
+                "sources": sources, "color": color})
+        };
+        let avif = serde_json::json!([{"type": "image/avif", "srcset":
+            "https://feed.example.com/media/1/320.avif?v=a 320w, https://feed.example.com/media/1/640.avif?v=a 640w, https://feed.example.com/media/1/1080.avif?v=a 1080w"}]);
+        let (sources, color, picture_color) = if hostile {
+            (
+                serde_json::json!([
+                    {"type": "image/avif", "srcset": "javascript:alert(1) 320w, https://feed.example.com/m/640.avif 640w"},
+                    {"type": "text/html", "srcset": "https://feed.example.com/x 320w"},
+                    {"type": "image/avif\" onerror=\"x", "srcset": "https://feed.example.com/x 320w"},
+                    {"type": "image/webp", "srcset": "https://feed.example.com/x.webp"}
+                ]),
+                serde_json::json!("red}body{display:none"),
+                serde_json::json!("#12345"),
+            )
+        } else {
+            (
+                avif,
+                serde_json::json!("#C2703D"),
+                serde_json::json!("#3a4b5c"),
+            )
+        };
+        let mut posts = vec![
+            serde_json::json!({"id": "1", "type": "image", "caption": "Roof", "permalink": "https://www.instagram.com/p/1/", "media": [media("1", sources, color)]}),
+            serde_json::json!({"id": "2", "type": "image", "caption": "New", "permalink": "https://www.instagram.com/p/2/", "media": [{
+                "id": "2", "type": "image", "url": "https://feed.example.com/media/2/640?v=b", "video_url": null, "thumbnail_url": null,
+                "width": null, "height": null, "sizes": [], "sources": [], "color": null}]}),
+        ];
+        for id in 3..=6 {
+            let id = id.to_string();
+            posts.push(serde_json::json!({"id": id, "type": "image", "caption": "Plain", "permalink": format!("https://www.instagram.com/p/{id}/"),
+                "media": [media(&id, serde_json::json!([]), serde_json::json!("#102030"))]}));
+        }
+        for post in &mut posts {
+            for key in ["hashtags", "mentions"] {
+                post[key] = serde_json::json!([]);
+            }
+        }
+        serde_json::from_value(serde_json::json!({
+            "profile": {"username": "harness.cafe", "name": "Harness Cafe", "picture": "https://feed.example.com/media/profile/320?v=p",
+                        "picture_color": picture_color, "profile_url": "https://www.instagram.com/harness.cafe/"},
+            "posts": posts,
+        }))
+        .expect("a feed document")
+    }
+
+    fn rendered(feed: &crate::feed::domain::Feed, options: &EmbedOptions) -> (String, String) {
+        let policy = Policy {
+            origin: "https://feed.example.com".into(),
+            frame_ancestors: "*".into(),
+        };
+        let page = Page {
+            options,
+            defaults: &EmbedOptions::default(),
+            feed_query: "",
+        };
+        let rendered = render(&policy, &feed.profile, &feed.posts, &page).expect("renders");
+        let html = String::from_utf8(rendered.body.json.to_vec()).expect("utf-8");
+        (html, rendered.csp)
+    }
+
+    /// Each tile's `<a class="pic …">…</a>`, in order.
+    fn tiles(html: &str) -> Vec<&str> {
+        html.split("<li class=\"tile\">")
+            .skip(1)
+            .map(|tile| tile.split("</a>").next().unwrap_or_default().trim())
+            .collect()
+    }
+
+    #[test]
+    fn modern_formats_become_picture_sources_over_the_jpeg_srcset() {
+        let (html, _) = rendered(&feed(false), &EmbedOptions::default());
+        let tiles = tiles(&html);
+        assert_eq!(tiles.len(), 6);
+        let sizes = "calc((100vw - 2*4px)/3)";
+        let jpeg = "https://feed.example.com/media/1/320?v=a 320w, https://feed.example.com/media/1/640?v=a 640w, \
+                    https://feed.example.com/media/1/1080?v=a 1080w";
+        let avif = "https://feed.example.com/media/1/320.avif?v=a 320w, https://feed.example.com/media/1/640.avif?v=a 640w, \
+                    https://feed.example.com/media/1/1080.avif?v=a 1080w";
+        let expected = format!(
+            "<picture><source type=\"image/avif\" srcset=\"{avif}\" sizes=\"{sizes}\">\
+             <img src=\"https://feed.example.com/media/1/640?v=a\" srcset=\"{jpeg}\" sizes=\"{sizes}\" alt=\"Roof\" \
+             width=\"640\" height=\"800\" fetchpriority=\"high\" decoding=\"async\"></picture>"
+        );
+        assert!(tiles[0].contains(&expected), "{}", tiles[0]);
+        assert_eq!(tiles[0].matches("<img").count(), 1);
+        // Without a modern format: the img alone, its box the tile's square shape.
+        assert!(!tiles[1].contains("<picture"), "{}", tiles[1]);
+        assert!(
+            tiles[1].contains(
+                "<img src=\"https://feed.example.com/media/2/640?v=b\" alt=\"New\" width=\"600\" height=\"600\" fetchpriority=\"high\" decoding=\"async\">"
+            ),
+            "{}",
+            tiles[1]
+        );
+        // The first row (three columns) first and at once; the rest lazily.
+        for (i, tile) in tiles.iter().enumerate() {
+            assert_eq!(
+                tile.contains("fetchpriority=\"high\""),
+                i < 3,
+                "tile {i}: {tile}"
+            );
+            assert_eq!(
+                tile.contains("loading=\"lazy\""),
+                i >= 3,
+                "tile {i}: {tile}"
+            );
+            assert!(tile.contains("decoding=\"async\""), "tile {i}");
+            assert!(
+                tile.contains(" width=\"") && tile.contains(" height=\""),
+                "tile {i}"
+            );
+        }
+    }
+
+    #[test]
+    fn placeholder_colours_are_rules_in_the_hashed_style_element() {
+        let (html, csp) = rendered(&feed(false), &EmbedOptions::default());
+        let style = html
+            .split_once("<style>")
+            .and_then(|(_, rest)| rest.split_once("</style>"))
+            .map(|(css, _)| css)
+            .expect("a style element");
+        assert_eq!(
+            style,
+            ".w{--cols:3}.head .avatar{background:#3a4b5c}.tile:nth-child(1)>.pic{background:#c2703d}\
+             .tile:nth-child(3)>.pic{background:#102030}.tile:nth-child(4)>.pic{background:#102030}\
+             .tile:nth-child(5)>.pic{background:#102030}.tile:nth-child(6)>.pic{background:#102030}"
+        );
+        assert!(csp.contains(&style_hash(style)), "{csp}");
+        assert!(
+            !html.contains("style=\""),
+            "no style attribute: the policy would block it"
+        );
+    }
+
+    #[test]
+    fn per_width_columns_give_sizes_and_a_first_row_at_the_widest() {
+        let options = EmbedOptions {
+            columns: crate::feed::display::Columns::parse_text("2,600:3,1000:4").expect("valid"),
+            aspect: "portrait",
+            ..EmbedOptions::default()
+        };
+        let (html, _) = rendered(&feed(false), &options);
+        let tiles = tiles(&html);
+        let eager = tiles.iter().filter(|t| t.contains("fetchpriority")).count();
+        assert_eq!(eager, 4, "four columns at the widest");
+        assert!(
+            tiles[0].contains(
+                "sizes=\"(min-width:1000px) calc((100vw - 3*4px)/4), (min-width:600px) calc((100vw - 2*4px)/3), calc((100vw - 1*4px)/2)\""
+            ),
+            "{}",
+            tiles[0]
+        );
+        assert!(
+            tiles[1].contains("width=\"600\" height=\"800\""),
+            "portrait tiles are 3:4: {}",
+            tiles[1]
+        );
+    }
+
+    #[test]
+    fn damaged_sources_and_colours_never_reach_the_page() {
+        let (html, csp) = rendered(&feed(true), &EmbedOptions::default());
+        let first = tiles(&html)[0].to_owned();
+        assert!(
+            first.starts_with("<a class=\"pic\" href=\"https://www.instagram.com/p/1/\" target=\"_blank\" rel=\"noopener noreferrer\">\n    <picture><source type=\"image/avif\" srcset=\"https://feed.example.com/m/640.avif 640w\" sizes="),
+            "only the safe candidate of the only acceptable source: {first}"
+        );
+        assert_eq!(first.matches("<source").count(), 1, "{first}");
+        assert!(
+            !html.contains("javascript:")
+                && !html.contains("text/html")
+                && !html.contains("onerror")
+        );
+        assert!(
+            !html.contains("display:none") && !html.contains("#12345"),
+            "{html}"
+        );
+        assert!(!csp.contains("unsafe"), "{csp}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! (askama escapes every one of them; captions stay text whatever they contain).
 
 use crate::feed::cursor;
-use crate::feed::domain::{MediaItem, Post, PostKind, Profile};
+use crate::feed::domain::{ImageSource, MediaItem, Post, PostKind, Profile};
 
 use super::options::EmbedOptions;
 
@@ -11,6 +11,8 @@ pub(crate) struct HeaderView {
     pub(crate) name: String,
     pub(crate) username: String,
     pub(crate) picture: Option<String>,
+    /// The picture's average colour (`#rrggbb`), painted until it loads.
+    pub(crate) picture_color: Option<String>,
     pub(crate) profile_url: String,
 }
 
@@ -25,18 +27,76 @@ pub(crate) struct TileView {
     /// The same for screen readers.
     pub(crate) kind_label: &'static str,
     pub(crate) caption: Option<String>,
+    /// In the first row (of the widest layout): fetched at once and first, where later
+    /// tiles wait until they near the viewport.
+    pub(crate) eager: bool,
+    /// The image's average colour (`#rrggbb`), painted in the tile until it decodes.
+    pub(crate) color: Option<String>,
 }
 
-/// An image with what the browser needs to reserve its box and pick a size.
+/// An image with what the browser needs to reserve its box and pick a size and format.
 pub(crate) struct ImageView {
     pub(crate) src: String,
     pub(crate) srcset: String,
     pub(crate) width: Option<u32>,
     pub(crate) height: Option<u32>,
+    /// The `width`/`height` attributes: the image's size when known, else the tile's shape,
+    /// so every image's box is reserved.
+    pub(crate) box_width: u32,
+    pub(crate) box_height: u32,
+    /// Smaller formats than the JPEG `srcset`, best first: `<picture>`'s `<source>`s.
+    pub(crate) sources: Vec<SourceView>,
+}
+
+/// One `<source type srcset>`: a format and its widths.
+pub(crate) struct SourceView {
+    pub(crate) mime: String,
+    pub(crate) srcset: String,
+}
+
+impl SourceView {
+    /// The source with only its safe candidates (`URL {width}w`, a web URL each); `None` when
+    /// none is left or the type is not an image type.
+    fn of(source: &ImageSource) -> Option<Self> {
+        let (kind, subtype) = source.mime.split_once('/')?;
+        let subtype_ok = !subtype.is_empty()
+            && subtype
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+.-".contains(&b));
+        if kind != "image" || !subtype_ok {
+            return None;
+        }
+        let srcset = source
+            .srcset
+            .split(',')
+            .filter_map(|candidate| {
+                let mut parts = candidate.split_whitespace();
+                let (url, width) = (parts.next()?, parts.next()?);
+                let digits = width.strip_suffix('w')?;
+                (parts.next().is_none()
+                    && is_web_url(url)
+                    && !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| format!("{url} {width}"))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        (!srcset.is_empty()).then(|| Self {
+            mime: source.mime.clone(),
+            srcset,
+        })
+    }
+}
+
+/// `#rrggbb` in lower case, or `None`: the only colour text that reaches the page's style.
+pub(crate) fn hex_color(value: Option<&str>) -> Option<String> {
+    let hex = value?.strip_prefix('#')?;
+    (hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| format!("#{}", hex.to_ascii_lowercase()))
 }
 
 impl ImageView {
-    fn of(item: &MediaItem) -> Option<Self> {
+    fn of(item: &MediaItem, aspect: &str) -> Option<Self> {
         let src = item.url.clone().filter(|u| is_web_url(u)).or_else(|| {
             let sizes = item.sizes.iter().filter(|s| is_web_url(&s.url));
             sizes
@@ -67,11 +127,19 @@ impl ImageView {
         {
             entries.push(format!("{src} {w}w"));
         }
+        let (box_width, box_height) = match (width, height) {
+            (Some(w), Some(h)) => (w, h),
+            _ if aspect == "portrait" => (600, 800),
+            _ => (600, 600),
+        };
         Some(Self {
             srcset: entries.join(", "),
             src,
             width,
             height,
+            box_width,
+            box_height,
+            sources: item.sources.iter().filter_map(SourceView::of).collect(),
         })
     }
 
@@ -96,13 +164,17 @@ impl HeaderView {
                 .unwrap_or_else(|| profile.username.clone()),
             username: profile.username.clone(),
             picture: profile.picture.clone().filter(|u| is_web_url(u)),
+            picture_color: hex_color(profile.picture_color.as_deref()),
             profile_url: profile.profile_url.clone(),
         }
     }
 }
 
 impl TileView {
-    pub(crate) fn of(post: &Post, profile_url: &str) -> Self {
+    /// `aspect`: the tiles' shape option, for an image of unknown size; `eager`: the tile is
+    /// in the first row.
+    pub(crate) fn of(post: &Post, profile_url: &str, aspect: &str, eager: bool) -> Self {
+        let item = post.media.first();
         let multi = post.kind == PostKind::Carousel || post.media.len() > 1;
         let video = matches!(post.kind, PostKind::Video | PostKind::Reel);
         let (marker, kind_label) = match (multi, video) {
@@ -117,11 +189,13 @@ impl TileView {
                 .or_else(|| post.permalink.clone())
                 .filter(|u| is_web_url(u))
                 .unwrap_or_else(|| profile_url.to_owned()),
-            image: post.media.first().and_then(ImageView::of),
+            image: item.and_then(|item| ImageView::of(item, aspect)),
             alt: alt_text(post.alt.as_deref().or(post.caption.as_deref()), 120),
             marker,
             kind_label,
             caption: post.caption.clone(),
+            eager,
+            color: item.and_then(|item| hex_color(item.color.as_deref())),
         }
     }
 }

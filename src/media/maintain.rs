@@ -80,10 +80,11 @@ impl MediaService {
                 let Ok(rendition) = self.rendition(&r).await else {
                     return false;
                 };
-                // Cached before AVIF (an upgrade, a new setting): made now, from the
-                // original downloaded again. A fresh download's job is running already.
+                // Cached before AVIF (an upgrade, a new setting): made in the background from
+                // the original downloaded again, so the JPEGs' sizes are published now and
+                // the refresher is free for renewals. A fresh download's job runs already.
                 if self.lacks_formats(&rendition) {
-                    self.complete(&r).await;
+                    self.complete_later(&r);
                 }
                 true
             })

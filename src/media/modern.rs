@@ -74,7 +74,8 @@ impl MediaService {
     }
 
     /// Makes the other formats of `r` in a task of its own, downloading the original again
-    /// (a visitor asked for a format this image lacks).
+    /// (a visitor asked for a format this image lacks, or fetch-ahead found one cached
+    /// before AVIF).
     pub(super) fn complete_later(&self, r: &Resolved) {
         if !self.wants_modern(r) {
             return;
@@ -89,9 +90,9 @@ impl MediaService {
         self.inner.params.formats.iter().any(|f| !made.contains(f))
     }
 
-    /// Makes the formats `r`'s cached image lacks, downloading its original again; returns
-    /// when done (the refresher's fetch-ahead awaits it). Nothing when a job for it runs.
-    pub(super) async fn complete(&self, r: &Resolved) {
+    /// Makes the formats `r`'s cached image lacks, downloading its original again once an
+    /// encoder is free. Nothing when a job for it runs.
+    async fn complete(&self, r: &Resolved) {
         if !self.wants_modern(r) {
             return;
         }

@@ -42,26 +42,46 @@ impl Format {
     }
 }
 
-/// What each photo at each size is encoded with.
-fn settings(quick: bool) -> Vec<(Format, u8)> {
-    let mut all = vec![(Format::Jpeg, JPEG_QUALITY)];
-    let (avif_q, speeds, webp_q, methods): (&[u8], &[u8], &[u8], &[u8]) = if quick {
-        (&[70, 90], &[10], &[90], &[4])
-    } else {
-        (
-            &[70, 75, 80, 85, 88, 90, 92, 94],
-            &[6, 8, 10],
-            &[80, 84, 88, 90, 92, 94, 96],
-            &[4, 6],
-        )
-    };
-    for &speed in speeds {
-        all.extend(avif_q.iter().map(|&q| (Format::Avif { speed }, q)));
+/// Which settings each photo at each size is encoded with (JPEG q82 always).
+#[derive(Debug, Clone)]
+pub struct Grid {
+    pub avif_q: Vec<u8>,
+    pub avif_speeds: Vec<u8>,
+    pub webp_q: Vec<u8>,
+    pub webp_methods: Vec<u8>,
+}
+
+impl Grid {
+    /// Every quality from far below JPEG q82's DSSIM to far above it.
+    pub fn full() -> Grid {
+        Grid {
+            avif_q: vec![70, 75, 80, 85, 88, 90, 92, 94],
+            avif_speeds: vec![6, 8, 10],
+            webp_q: vec![80, 84, 88, 90, 92, 94, 96],
+            webp_methods: vec![4, 6],
+        }
     }
-    for &method in methods {
-        all.extend(webp_q.iter().map(|&q| (Format::Webp { method }, q)));
+
+    /// Two settings per format: checks the pipeline.
+    pub fn quick() -> Grid {
+        Grid {
+            avif_q: vec![70, 90],
+            avif_speeds: vec![10],
+            webp_q: vec![90],
+            webp_methods: vec![4],
+        }
     }
-    all
+
+    fn settings(&self) -> Vec<(Format, u8)> {
+        let mut all = vec![(Format::Jpeg, JPEG_QUALITY)];
+        for &speed in &self.avif_speeds {
+            all.extend(self.avif_q.iter().map(|&q| (Format::Avif { speed }, q)));
+        }
+        for &method in &self.webp_methods {
+            all.extend(self.webp_q.iter().map(|&q| (Format::Webp { method }, q)));
+        }
+        all
+    }
 }
 
 /// One encode of one photo at one size.
@@ -90,10 +110,10 @@ impl Sample {
 }
 
 /// Measures every photo in `dir`.
-pub fn run(dir: &Path, quick: bool) -> anyhow::Result<Vec<Sample>> {
+pub fn run(dir: &Path, grid: &Grid) -> anyhow::Result<Vec<Sample>> {
     let scratch = Scratch::new()?;
     let dssim = Dssim::new();
-    let settings = settings(quick);
+    let settings = grid.settings();
     let mut samples = Vec::new();
     for path in crate::prepare::photos(dir)? {
         let photo = path

@@ -81,6 +81,10 @@ pub struct SandboxArgs {
     /// A registered redirect URI (repeatable); defaults to igfeed's local callback.
     #[arg(long = "redirect-uri", value_name = "URI")]
     pub redirect_uris: Vec<String>,
+    /// Serve crops of the JPEG photos in this directory instead of numbered gradients (e.g.
+    /// the one `bench/images/photos` fills).
+    #[arg(long, value_name = "DIR")]
+    pub photos_dir: Option<PathBuf>,
 }
 
 /// `igfeed token …`
@@ -100,4 +104,7 @@ pub struct DemoArgs {
     /// Start already connected to the sandbox account (skip logging in and approving).
     #[arg(long)]
     pub connected: bool,
+    /// The sandbox serves crops of the JPEG photos in this directory instead of gradients.
+    #[arg(long, value_name = "DIR")]
+    pub photos_dir: Option<PathBuf>,
 }

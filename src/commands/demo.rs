@@ -34,6 +34,7 @@ pub fn run(mut settings: Settings, args: DemoArgs) -> anyhow::Result<()> {
     callback.set_path(CALLBACK_PATH);
     let sandbox_config = SandboxConfig {
         redirect_uris: vec![callback.to_string()],
+        photos_dir: args.photos_dir.clone(),
         ..SandboxConfig::default()
     };
     settings.storage.dir = demo_storage(port)?;

@@ -15,6 +15,7 @@ pub fn run(args: SandboxArgs) -> anyhow::Result<()> {
     let mut config = SandboxConfig {
         post_count: args.posts,
         tls: args.tls,
+        photos_dir: args.photos_dir,
         ..SandboxConfig::default()
     };
     if let Some(app_id) = args.app_id {

@@ -83,7 +83,8 @@ pub async fn spawn(
         format!("http://{addr}/")
     };
     let base_url = Url::parse(&base_url).context("Failed to build the sandbox base URL")?;
-    let state = Arc::new(SandboxState::new(config, clock, base_url));
+    let pictures = picture::Pictures::new(config.photos_dir.as_deref())?;
+    let state = Arc::new(SandboxState::new(config, clock, base_url, pictures));
     let data = web::Data::from(Arc::clone(&state));
     listener
         .set_nonblocking(true)

@@ -1,14 +1,18 @@
-//! Real JPEGs for the sandbox CDN: a colour gradient with the post's number drawn big.
+//! Real JPEGs for the sandbox CDN: a colour gradient with the post's number drawn big, or, in
+//! photo mode (`SandboxConfig::photos_dir`), a crop of one of the operator's photos.
 //!
 //! Encoding a 1080 px JPEG costs tens of milliseconds, so each picture is made once and kept.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use actix_web::web::Bytes;
 
+use anyhow::Context;
 use image::codecs::jpeg::JpegEncoder;
-use image::{Rgb, RgbImage};
+use image::imageops::FilterType;
+use image::{DynamicImage, Rgb, RgbImage};
 
 use super::posts::mix;
 
@@ -27,19 +31,61 @@ pub(crate) struct Spec {
 #[derive(Default)]
 pub(crate) struct Pictures {
     cache: Mutex<HashMap<Spec, Bytes>>,
+    /// The photos of photo mode, sorted by name; empty: gradients.
+    photos: Vec<PathBuf>,
 }
 
 impl Pictures {
+    /// Gradients, or crops of the JPEGs in `photos_dir` when given (refused without any).
+    pub(crate) fn new(photos_dir: Option<&Path>) -> anyhow::Result<Pictures> {
+        let Some(dir) = photos_dir else {
+            return Ok(Pictures::default());
+        };
+        let mut photos: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read the photo directory {}", dir.display()))?
+            .filter_map(|entry| Some(entry.ok()?.path()))
+            .filter(|path| {
+                path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                    e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg")
+                })
+            })
+            .collect();
+        anyhow::ensure!(
+            !photos.is_empty(),
+            "no JPEG (*.jpg, *.jpeg) in the photo directory {}",
+            dir.display()
+        );
+        photos.sort();
+        Ok(Pictures {
+            cache: Mutex::default(),
+            photos,
+        })
+    }
+
     /// The JPEG for `spec`, encoded on first use.
     ///
     /// The lock is not held while encoding; two racing first requests may both encode, which is
     /// cheaper than making every other picture wait.
     pub(crate) fn get(&self, spec: &Spec) -> anyhow::Result<Bytes> {
-        if let Some(found) = lock(&self.cache).get(spec) {
+        // In photo mode the seed picks a photo (consecutive posts, consecutive photos) and the
+        // label is not drawn: posts showing the same photo at the same size share one JPEG, so
+        // the cache holds at most photos × shapes entries however many posts there are.
+        let key = match self.photos.len() {
+            0 => spec.clone(),
+            n => Spec {
+                label: String::new(),
+                seed: spec.seed % n as u64,
+                ..spec.clone()
+            },
+        };
+        if let Some(found) = lock(&self.cache).get(&key) {
             return Ok(found.clone());
         }
-        let bytes = Bytes::from(render(spec)?);
-        lock(&self.cache).insert(spec.clone(), bytes.clone());
+        let bytes = Bytes::from(match self.photos.get(key.seed as usize) {
+            Some(path) => photo(path, key.width, key.height)?,
+            None => render(&key)?,
+        });
+        lock(&self.cache).insert(key, bytes.clone());
         Ok(bytes)
     }
 }
@@ -67,6 +113,33 @@ pub(crate) fn render(spec: &Spec) -> anyhow::Result<Vec<u8>> {
     draw_label(&mut img, &spec.label);
     let mut out = Vec::with_capacity((w * h / 8) as usize);
     JpegEncoder::new_with_quality(&mut out, 82).encode_image(&img)?;
+    Ok(out)
+}
+
+/// The centre of the photo at `path` cut to the shape of `width`×`height`, resized to it.
+fn photo(path: &Path, width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
+    let original = image::open(path)
+        .with_context(|| format!("cannot decode the photo {}", path.display()))?
+        .into_rgb8();
+    let (w, h) = (u64::from(original.width()), u64::from(original.height()));
+    let (width, height) = (width.max(1), height.max(1));
+    let (want_w, want_h) = (u64::from(width), u64::from(height));
+    let (crop_w, crop_h) = if w * want_h > h * want_w {
+        (h * want_w / want_h, h)
+    } else {
+        (w, w * want_h / want_w)
+    };
+    let (crop_w, crop_h) = (crop_w.max(1) as u32, crop_h.max(1) as u32);
+    let (x, y) = (
+        (original.width() - crop_w) / 2,
+        (original.height() - crop_h) / 2,
+    );
+    let crop = image::imageops::crop_imm(&original, x, y, crop_w, crop_h).to_image();
+    let resized = DynamicImage::ImageRgb8(crop)
+        .resize_exact(width, height, FilterType::Lanczos3)
+        .into_rgb8();
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 90).encode_image(&resized)?;
     Ok(out)
 }
 
@@ -179,6 +252,38 @@ mod tests {
             second.as_ptr(),
             "the same buffer, not a second encoding"
         );
+    }
+
+    #[test]
+    fn photos_are_cut_from_the_centre() {
+        let dir = tempfile::tempdir().expect("a directory");
+        // Green sides around a red middle third: a square crop is all red.
+        let photo = RgbImage::from_fn(300, 100, |x, _| {
+            Rgb(if (100..200).contains(&x) {
+                [220, 0, 0]
+            } else {
+                [0, 200, 0]
+            })
+        });
+        photo.save(dir.path().join("p.jpg")).expect("saved");
+        let pictures = Pictures::new(Some(dir.path())).expect("one photo");
+        let spec = Spec {
+            label: "1".into(),
+            width: 40,
+            height: 40,
+            seed: 5,
+        };
+        let bytes = pictures.get(&spec).expect("encodes");
+        let img = image::load_from_memory(&bytes).expect("decodes").to_rgb8();
+        assert_eq!(img.dimensions(), (40, 40));
+        for x in [0, 20, 39] {
+            let [r, g, _] = img.get_pixel(x, 20).0;
+            assert!(
+                r > 180 && g < 60,
+                "red at x={x}: {:?}",
+                img.get_pixel(x, 20)
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! How a sandbox is set up before it starts.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::accounts::{AccountSpec, FIRST_USERNAME};
@@ -24,6 +25,11 @@ pub struct SandboxConfig {
     pub tls: bool,
     /// How long signed CDN URLs stay valid after the Graph answer that carried them.
     pub cdn_url_ttl: Duration,
+    /// A directory of JPEG photos (`*.jpg`, `*.jpeg`): when set, the CDN serves centre crops of
+    /// them (chosen by the post's seed, resized to the post's size, JPEG q90) instead of the
+    /// numbered gradients, so image formats and sizes can be measured on real pictures
+    /// (`bench/images/photos` writes such a directory).
+    pub photos_dir: Option<PathBuf>,
 }
 
 impl Default for SandboxConfig {
@@ -39,6 +45,7 @@ impl Default for SandboxConfig {
             other_accounts: vec![AccountSpec::new(SECOND_USERNAME, 12)],
             tls: false,
             cdn_url_ttl: Duration::from_secs(5 * 24 * 3600),
+            photos_dir: None,
         }
     }
 }
@@ -66,6 +73,7 @@ impl fmt::Debug for SandboxConfig {
             .field("other_accounts", &self.other_accounts)
             .field("tls", &self.tls)
             .field("cdn_url_ttl", &self.cdn_url_ttl)
+            .field("photos_dir", &self.photos_dir)
             .finish()
     }
 }

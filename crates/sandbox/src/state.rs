@@ -39,14 +39,19 @@ pub(crate) struct Inner {
 
 impl SandboxState {
     /// A fresh sandbox whose history ends at the clock's "now".
-    pub(crate) fn new(config: SandboxConfig, clock: SharedClock, base_url: Url) -> SandboxState {
+    pub(crate) fn new(
+        config: SandboxConfig,
+        clock: SharedClock,
+        base_url: Url,
+        pictures: Pictures,
+    ) -> SandboxState {
         let accounts = Accounts::new(&config.account_specs(), clock.now());
         SandboxState {
             config,
             clock,
             base_url,
             signer: Signer::new(),
-            pictures: Pictures::default(),
+            pictures,
             inner: Mutex::new(Inner {
                 mode: Mode::Healthy,
                 shape: BodyShape::default(),

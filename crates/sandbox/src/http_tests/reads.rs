@@ -199,3 +199,96 @@ async fn new_posts_come_first_and_the_count_can_change() {
         (1, 2, 3)
     );
 }
+
+/// A photo directory with two solid-colour JPEGs (and a file that is not a photo).
+fn photo_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for (name, colour, (w, h)) in [
+        ("red.jpg", [230, 20, 20], (300, 200)),
+        ("blue.jpeg", [20, 20, 230], (200, 300)),
+    ] {
+        let img = image::RgbImage::from_pixel(w, h, image::Rgb(colour));
+        img.save(dir.path().join(name)).expect("a JPEG written");
+    }
+    std::fs::write(dir.path().join("notes.txt"), "not a photo").expect("written");
+    dir
+}
+
+#[tokio::test]
+async fn photo_mode_serves_the_photos_at_each_posts_size() {
+    let dir = photo_dir();
+    let h = Harness::with(SandboxConfig {
+        photos_dir: Some(dir.path().to_owned()),
+        ..SandboxConfig::default()
+    })
+    .await;
+    let t = token(&h);
+    let (_, body) = h
+        .get_json(&format!(
+            "v23.0/me/media?fields=media_type,media_url&limit=12&access_token={t}"
+        ))
+        .await;
+    let mut colours = Vec::new();
+    let mut sizes = Vec::new();
+    for url in body["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter(|m| m["media_type"] == "IMAGE")
+        .filter_map(|m| m["media_url"].as_str())
+    {
+        let response = h.client.get(url).send().await.expect("sent");
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "image/jpeg");
+        let img = image::load_from_memory(&response.bytes().await.expect("bytes"))
+            .expect("a JPEG")
+            .into_rgb8();
+        // Instagram's three shapes, whatever the photo's own.
+        let size = img.dimensions();
+        assert!(
+            [(1080, 1080), (1080, 1350), (1080, 566)].contains(&size),
+            "{size:?}"
+        );
+        // A photo, whole: the same colour in the middle and at the corners, no gradient and
+        // no number drawn on it.
+        let (w, h) = (size.0 - 1, size.1 - 1);
+        let at = |x, y| img.get_pixel(x, y).0;
+        let centre = at(w / 2, h / 2);
+        for corner in [at(0, 0), at(w, 0), at(0, h), at(w, h)] {
+            let diff = (0..3).map(|i| centre[i].abs_diff(corner[i])).max();
+            assert!(diff < Some(12), "{centre:?} vs {corner:?}");
+        }
+        colours.push(if centre[0] > centre[2] { "red" } else { "blue" });
+        sizes.push(size);
+    }
+    assert!(sizes.len() >= 4, "enough image posts: {sizes:?}");
+    for colour in ["red", "blue"] {
+        assert!(colours.contains(&colour), "each photo is used: {colours:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_photo_dir_without_photos_stops_the_start() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let config = SandboxConfig {
+        photos_dir: Some(dir.path().join("missing")),
+        ..SandboxConfig::default()
+    };
+    let error = spawn(config, OffsetClock::new(), listener)
+        .await
+        .err()
+        .expect("refused");
+    assert!(error.to_string().contains("missing"), "{error:#}");
+    std::fs::write(dir.path().join("a.png"), "not a JPEG").expect("written");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let config = SandboxConfig {
+        photos_dir: Some(dir.path().to_owned()),
+        ..SandboxConfig::default()
+    };
+    let error = spawn(config, OffsetClock::new(), listener)
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{error:#}").contains("no JPEG"), "{error:#}");
+}

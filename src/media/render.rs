@@ -61,7 +61,7 @@ pub enum RenderError {
 
 /// rav1e's speed for AVIF (1 slowest … 10 fastest), chosen with `bench/images/run` (see
 /// BENCHMARKS.md "Image formats"): 8 gives speed 6's bytes and DSSIM within 2% in 70% of
-/// its time; 10 needs 15–20% more bytes for the same DSSIM.
+/// its time; 10 needs 5–21% more bytes for the same DSSIM.
 const AVIF_SPEED: u8 = 8;
 
 /// Decodes `original` and derives every width of `params` as JPEG, and the colour painted

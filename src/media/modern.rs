@@ -35,6 +35,21 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// Runs `work` on a thread of its own at the lowest CPU priority, so an encode never slows
+/// the JPEG renders and requests visitors wait for; `None` if the thread could not start or
+/// panicked.
+async fn low_priority<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (done, result) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("igfeed-avif".to_owned())
+        .spawn(move || {
+            igfeed_avif::lower_this_threads_priority();
+            let _ = done.send(work());
+        })
+        .ok()?;
+    result.await.ok()
+}
+
 impl MediaService {
     /// Whether `r`'s image should get other formats: posts' images only (the profile
     /// picture is small and listed without `sources`), and only when some are configured.
@@ -148,7 +163,7 @@ impl MediaService {
         let params = inner.params.clone();
         let tag = r.image.as_deref().map(source_tag).unwrap_or_default();
         let started = std::time::Instant::now();
-        let job = tokio::task::spawn_blocking(move || {
+        let job = low_priority(move || {
             let modern = render_modern(&original, &params)?;
             let base = match current {
                 Some(found) if same_original(&found, &original, &params) => (*found).clone(),
@@ -158,13 +173,13 @@ impl MediaService {
         })
         .await;
         let rendition = match job {
-            Ok(Ok(rendition)) => rendition,
-            Ok(Err(error)) => {
+            Some(Ok(rendition)) => rendition,
+            Some(Err(error)) => {
                 tracing::warn!(key = %r.key, %error, "AVIF not made");
                 return;
             }
-            Err(error) => {
-                tracing::error!(key = %r.key, %error, "AVIF encoding failed");
+            None => {
+                tracing::error!(key = %r.key, "AVIF encoding thread failed");
                 return;
             }
         };

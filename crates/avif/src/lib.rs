@@ -48,6 +48,19 @@ pub fn encode_rgb(
         .map_err(|e| Error(e.to_string()))
 }
 
+/// Lowers the calling thread to the lowest CPU priority (nice 19 on Linux; nothing
+/// elsewhere), so an encode running on it yields the CPU to anything a visitor waits for.
+/// Call it only on a thread of its own: a thread cannot raise its priority back.
+pub fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority take and return plain integers; PRIO_PROCESS with a
+    // thread id changes only that thread's scheduling priority.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 19);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,15 +67,19 @@ fn jpeg(w: u16, h: u16) -> Vec<u8> {
     let pixels: Vec<u8> = (0..u32::from(w) * u32::from(h) * 3)
         .map(|i| (i % 251) as u8)
         .collect();
+    encoded(&pixels, w, h)
+}
+
+fn encoded(pixels: &[u8], w: u16, h: u16) -> Vec<u8> {
     let mut out = Vec::new();
     jpeg_encoder::Encoder::new(&mut out, 85)
-        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
+        .encode(pixels, w, h, jpeg_encoder::ColorType::Rgb)
         .expect("encodes");
     out
 }
 
-/// A photo-like JPEG: smooth gradients (stripes as in [`jpeg`] take AV1 minutes in a
-/// test build, and encoder memory depends on the frame size, not the content).
+/// A photo-like JPEG: smooth gradients (stripes as in [`jpeg`] make AV1 slow, and the
+/// encoder's memory depends on the frame size, not the content).
 fn smooth_jpeg(w: u16, h: u16) -> Vec<u8> {
     let (wi, hi) = (u32::from(w), u32::from(h));
     let pixels: Vec<u8> = (0..wi * hi)
@@ -88,11 +92,7 @@ fn smooth_jpeg(w: u16, h: u16) -> Vec<u8> {
             ]
         })
         .collect();
-    let mut out = Vec::new();
-    jpeg_encoder::Encoder::new(&mut out, 85)
-        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
-        .expect("encodes");
-    out
+    encoded(&pixels, w, h)
 }
 
 fn params(max_dimension: u32) -> RenderParams {

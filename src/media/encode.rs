@@ -45,6 +45,18 @@ pub fn avif(image: &RgbImage, quality: u8, speed: u8) -> Result<Vec<u8>, EncodeE
         .map_err(|e| failed(Format::Avif, e))
 }
 
+/// The width and height an AVIF file's header states (its `ispe` box), for tests.
+#[cfg(test)]
+pub(crate) fn avif_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[4..12], b"ftypavif", "an AVIF file type box first");
+    let at = bytes
+        .windows(4)
+        .position(|w| w == b"ispe")
+        .expect("an image spatial extents box");
+    let field = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+    (field(at + 8), field(at + 12))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,13 +68,7 @@ mod tests {
     #[test]
     fn avif_is_an_avif_file_and_names_its_size() {
         let bytes = avif(&gradient(37, 21), 60, 10).expect("encodes");
-        assert_eq!(&bytes[4..12], b"ftypavif", "an AVIF file type box first");
-        let ispe = bytes
-            .windows(4)
-            .position(|w| w == b"ispe")
-            .expect("an image spatial extents box");
-        let field = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
-        assert_eq!((field(ispe + 8), field(ispe + 12)), (37, 21));
+        assert_eq!(avif_size(&bytes), (37, 21));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use image::{Rgb, RgbImage};
 
 use super::*;
+use crate::media::encode::avif_size;
 
 fn params() -> RenderParams {
     RenderParams {
@@ -138,17 +139,6 @@ fn the_version_follows_the_content() {
     assert_eq!(a.version, again.version);
     assert_ne!(a.version, b.version);
     assert_eq!(a.version.len(), 16);
-}
-
-/// AVIF's image spatial extents: the width and height its header states.
-fn avif_size(bytes: &[u8]) -> (u32, u32) {
-    assert_eq!(&bytes[4..12], b"ftypavif", "an AVIF file");
-    let at = bytes
-        .windows(4)
-        .position(|w| w == b"ispe")
-        .expect("ispe box");
-    let field = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
-    (field(at + 8), field(at + 12))
 }
 
 #[test]

@@ -31,6 +31,8 @@ pub struct Known {
     pub color: Option<String>,
     /// Formats beside JPEG made for every width.
     pub formats: Vec<Format>,
+    /// `media.sizes` it was made under (made again under today's when they differ).
+    pub sizes: Vec<u32>,
 }
 
 /// Builds media URLs; cheap to clone, shared by the feed service and the media service.
@@ -220,12 +222,13 @@ impl MediaLinks {
         self.inner.known.read().ok()?.get(&target.key()).cloned()
     }
 
-    /// Whether an original for `key` from the CDN file `tag` is already rendered, in every
-    /// format of `formats`.
+    /// Whether an original for `key` from the CDN file `tag` is already rendered, at every
+    /// configured width and in every format of `formats`.
     pub fn knows(&self, key: &str, tag: Option<&str>, formats: &[Format]) -> bool {
         self.inner.known.read().is_ok_and(|known| {
             known.get(key).is_some_and(|k| {
                 tag.is_none_or(|tag| k.source_tag == tag)
+                    && k.sizes == self.inner.sizes
                     && formats.iter().all(|f| k.formats.contains(f))
             })
         })

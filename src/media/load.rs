@@ -60,8 +60,8 @@ pub(super) fn resolve(snapshot: &Snapshot, target: &Target) -> Option<Resolved> 
 
 impl MediaService {
     /// The image `target` at configured width `size` in `format`; `version` is the request's
-    /// `?v=`. A format not made yet is answered with the JPEG (never a wait, never a broken
-    /// `<picture>`), and is made in the background.
+    /// `?v=`. A format or width not made yet is answered with the nearest file made (never a
+    /// wait, never a broken `<picture>`), and is made in the background.
     pub async fn image(
         &self,
         target: &Target,
@@ -83,12 +83,11 @@ impl MediaService {
         };
         let (variant, stand_in) = match rendition.variant(size, format) {
             Some(found) => (found, false),
-            None if format != Format::Jpeg => {
+            None => {
                 self.complete_later(&resolved);
-                let jpeg = rendition.variant(size, Format::Jpeg);
-                (jpeg.ok_or(MediaError::NotFound)?, true)
+                let nearest = rendition.stand_in(size, format);
+                (nearest.ok_or(MediaError::NotFound)?, true)
             }
-            None => return Err(MediaError::NotFound),
         };
         let immutable =
             version.is_some_and(|v| v == rendition.version || v == rendition.source_tag);
@@ -208,7 +207,8 @@ impl MediaService {
         Ok(Arc::new(rendition))
     }
 
-    /// The cached file of `key`, when it holds today's sizes.
+    /// The cached file of `key` (perhaps made under other settings: see
+    /// [`MediaService::lacks`]).
     pub(super) async fn read_disk(&self, key: &str) -> Option<Rendition> {
         let disk = self.inner.disk.clone();
         let key = key.to_owned();
@@ -217,7 +217,6 @@ impl MediaService {
             .ok()
             .flatten()
             .and_then(Rendition::from_file)
-            .filter(|found| found.sizes == self.inner.params.sizes)
     }
 
     /// Writes `rendition` to the disk cache; a failure only costs a later download.
@@ -249,6 +248,7 @@ impl MediaService {
             height: rendition.height,
             color: rendition.color.clone(),
             formats: rendition.formats(),
+            sizes: rendition.sizes.clone(),
         };
         if self.inner.links.remember(key.to_owned(), known) {
             self.inner.dirty.store(true, Ordering::SeqCst);

@@ -51,8 +51,8 @@ impl MediaService {
         }
     }
 
-    /// Downloads every image of the snapshot not rendered yet (or lacking a format), a few
-    /// at a time, while the URLs are fresh.
+    /// Downloads every image of the snapshot not rendered yet (or lacking a format or
+    /// width), a few at a time, while the URLs are fresh.
     async fn prefetch(&self, snapshot: &Snapshot) {
         let concurrency = self.inner.prefetch_concurrency;
         if concurrency == 0 {
@@ -80,10 +80,11 @@ impl MediaService {
                 let Ok(rendition) = self.rendition(&r).await else {
                     return false;
                 };
-                // Cached before AVIF (an upgrade, a new setting): made in the background from
-                // the original downloaded again, so the JPEGs' sizes are published now and
-                // the refresher is free for renewals. A fresh download's job runs already.
-                if self.lacks_formats(&rendition) {
+                // Cached before AVIF or under other `media.sizes` (an upgrade, a new
+                // setting): completed in the background from the original downloaded again,
+                // so what is cached is published now and the refresher is free for renewals.
+                // A fresh download's job runs already.
+                if self.lacks(&r, &rendition) {
                     self.complete_later(&r);
                 }
                 true

@@ -41,7 +41,7 @@ use tokio::sync::{Notify, Semaphore};
 pub use error::MediaError;
 pub use fetch::{Cdn, FetchError};
 pub use links::MediaLinks;
-pub use render::{RenderParams, render, render_modern};
+pub use render::{RenderParams, render, render_complete};
 pub use rendition::{Rendition, scaled};
 pub use video::VideoStream;
 
@@ -159,12 +159,13 @@ impl MediaService {
         let budget = media.disk_budget;
         let (disk, headers) =
             tokio::task::spawn_blocking(move || DiskCache::open(dir, budget)).await?;
-        let mut sizes = media.sizes.clone();
-        sizes.sort_unstable();
-        sizes.dedup();
-        for (key, header) in headers.into_iter().filter(|(_, h)| h.sizes == sizes) {
+        let sizes = links.sizes().to_vec();
+        // Files made under other `media.sizes` are published too: their widths are served
+        // and the missing ones made at fetch-ahead.
+        for (key, header) in headers {
             let known = links::Known {
                 formats: header.formats(),
+                sizes: header.sizes,
                 source_tag: header.source_tag,
                 version: header.version,
                 width: header.width,

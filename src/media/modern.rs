@@ -1,6 +1,7 @@
-//! Formats beside JPEG (AVIF), made in the background: after a JPEG render from the original
-//! in hand, at fetch-ahead time for images cached before (an upgrade, a new setting), or when
-//! a visitor asks for a format not made yet (who gets the JPEG meanwhile). One job per image
+//! Formats beside JPEG (AVIF), and widths added to `media.sizes`, made in the background:
+//! after a JPEG render from the original in hand, at fetch-ahead time for images cached
+//! before (an upgrade, a new setting), or when a visitor asks for a file not made yet (who
+//! gets the nearest file made meanwhile). One job per image
 //! at a time; `media.encode_concurrency` jobs at once across accounts, each on one core.
 //! The result joins the image's rendition in memory and on disk (the budgets count it) and
 //! the feed lists it in `sources` with the next republish.
@@ -13,7 +14,7 @@ use tokio::sync::SemaphorePermit;
 
 use super::fetch::FetchError;
 use super::load::Resolved;
-use super::render::{render, render_modern, same_original};
+use super::render::render_complete;
 use super::rendition::Rendition;
 use super::{MediaService, links::source_tag};
 
@@ -88,34 +89,31 @@ impl MediaService {
         });
     }
 
-    /// Makes the other formats of `r` in a task of its own, downloading the original again
-    /// (a visitor asked for a format this image lacks, or fetch-ahead found one cached
-    /// before AVIF).
+    /// Makes what `r`'s cached image lacks in a task of its own, downloading the original
+    /// again: a visitor asked for a format or width not made yet, or fetch-ahead found an
+    /// image cached before AVIF or under other `media.sizes` (an upgrade, a new setting).
     pub(super) fn complete_later(&self, r: &Resolved) {
-        if !self.wants_modern(r) {
-            return;
-        }
         let (service, r) = (self.clone(), r.clone());
         tokio::spawn(async move { service.complete(&r).await });
     }
 
-    /// Whether `rendition` lacks a configured format.
-    pub(super) fn lacks_formats(&self, rendition: &Rendition) -> bool {
+    /// Whether `rendition` of `r` lacks a width of today's `media.sizes` or a configured
+    /// format.
+    pub(super) fn lacks(&self, r: &Resolved, rendition: &Rendition) -> bool {
+        let params = &self.inner.params;
         let made = rendition.formats();
-        self.inner.params.formats.iter().any(|f| !made.contains(f))
+        rendition.sizes != params.sizes
+            || (self.wants_modern(r) && params.formats.iter().any(|f| !made.contains(f)))
     }
 
-    /// Makes the formats `r`'s cached image lacks, downloading its original again once an
-    /// encoder is free. Nothing when a job for it runs.
+    /// Makes what `r`'s cached image lacks, downloading its original again once an encoder
+    /// is free. Nothing when a job for it runs.
     async fn complete(&self, r: &Resolved) {
-        if !self.wants_modern(r) {
-            return;
-        }
         let Some(claim) = self.claim(&r.key) else {
             return;
         };
         match self.inner.memory.get(&r.key).await {
-            Some(cached) if !self.lacks_formats(&cached) => return,
+            Some(cached) if !self.lacks(r, &cached) => return,
             _ => {}
         }
         let Some(src) = r.image.as_deref() else {
@@ -137,7 +135,7 @@ impl MediaService {
                     return;
                 }
                 Err(error) => {
-                    tracing::debug!(key = %r.key, %error, "original for AVIF not downloaded");
+                    tracing::debug!(key = %r.key, %error, "original not downloaded again");
                     return;
                 }
             }
@@ -145,8 +143,8 @@ impl MediaService {
         self.encode(r, original, &claim, permit).await;
     }
 
-    /// The job: encode, then join the result to the image's current rendition (rendered
-    /// again from `original` if the cached one came from another original or settings).
+    /// The job: every file of today's settings, keeping those of the image's current
+    /// rendition that came from the same original (all made again if it came from another).
     async fn encode(
         &self,
         r: &Resolved,
@@ -160,33 +158,30 @@ impl MediaService {
             Some(found) => Some(found),
             None => self.read_disk(&r.key).await.map(Arc::new),
         };
-        let params = inner.params.clone();
+        let mut params = inner.params.clone();
+        if !self.wants_modern(r) {
+            params.formats.clear();
+        }
         let tag = r.image.as_deref().map(source_tag).unwrap_or_default();
         let started = std::time::Instant::now();
-        let job = low_priority(move || {
-            let modern = render_modern(&original, &params)?;
-            let base = match current {
-                Some(found) if same_original(&found, &original, &params) => (*found).clone(),
-                _ => render(&original, &params, &tag)?,
-            };
-            Ok::<_, super::render::RenderError>(base.with(modern))
-        })
-        .await;
+        let job =
+            low_priority(move || render_complete(&original, &params, &tag, current.as_deref()))
+                .await;
         let rendition = match job {
             Some(Ok(rendition)) => rendition,
             Some(Err(error)) => {
-                tracing::warn!(key = %r.key, %error, "AVIF not made");
+                tracing::warn!(key = %r.key, %error, "missing files not made");
                 return;
             }
             None => {
-                tracing::error!(key = %r.key, "AVIF encoding thread failed");
+                tracing::error!(key = %r.key, "encoding thread failed");
                 return;
             }
         };
         if self.epoch() != epoch {
             return;
         }
-        tracing::debug!(key = %r.key, elapsed = ?started.elapsed(), "made AVIF");
+        tracing::debug!(key = %r.key, elapsed = ?started.elapsed(), "made the missing files");
         self.store(&r.key, rendition).await;
     }
 

@@ -1,7 +1,8 @@
 //! Turns one downloaded original into every configured width: decoded under limits (image
 //! bombs), turned upright (EXIF orientation), resized with a Lanczos filter, encoded as
 //! progressive JPEG ([`render`], while a visitor may wait) and, later and in the background,
-//! as AVIF ([`render_modern`]). CPU work: callers run it on a blocking thread.
+//! in every format and width still missing ([`render_complete`]). CPU work: callers run it
+//! on a blocking thread.
 
 use std::io::Cursor;
 
@@ -72,59 +73,86 @@ pub fn render(
     source_tag: &str,
 ) -> Result<Rendition, RenderError> {
     let upright = upright(original, params)?;
-    let (width, height) = (upright.width(), upright.height());
     let mut color = None;
-    let variants = each_width(&upright, params, |resized| {
+    let variants = each_width(&upright, params, |width| {
         // The smallest width comes first: plenty of pixels for one colour, and cheap.
-        color.get_or_insert_with(|| dominant_color(resized));
-        Ok(vec![(Format::Jpeg, encode::jpeg(resized, params.quality)?)])
+        let pixels = width.pixels();
+        color.get_or_insert_with(|| dominant_color(pixels));
+        Ok(vec![(
+            Format::Jpeg,
+            Bytes::from(encode::jpeg(pixels, params.quality)?),
+        )])
     })?;
     Ok(Rendition {
         source_tag: source_tag.to_owned(),
         version: version(original, params),
-        width,
-        height,
+        width: upright.width(),
+        height: upright.height(),
         sizes: params.sizes.clone(),
         color,
         variants,
     })
 }
 
-/// The content version of what `original` renders to with `params` (`?v=`, ETags).
+/// Every width of `params` in JPEG and each other format: the slow part (AVIF takes tens of
+/// times longer than JPEG), so it never runs while a visitor waits. Files of `made` that
+/// came from the same original and settings are kept, not encoded again: an image cached
+/// before a format was configured gains only that format, one cached under other
+/// `media.sizes` only the new widths.
+pub fn render_complete(
+    original: &[u8],
+    params: &RenderParams,
+    source_tag: &str,
+    made: Option<&Rendition>,
+) -> Result<Rendition, RenderError> {
+    let version = version(original, params);
+    let made = made.filter(|m| m.version == version);
+    let upright = upright(original, params)?;
+    let mut color = made.and_then(|m| m.color.clone());
+    let formats: Vec<Format> = std::iter::once(Format::Jpeg)
+        .chain(params.formats.iter().copied())
+        .collect();
+    let variants = each_width(&upright, params, |width| {
+        if color.is_none() {
+            color = Some(dominant_color(width.pixels()));
+        }
+        let mut files = Vec::with_capacity(formats.len());
+        for &format in &formats {
+            let kept = made.and_then(|m| {
+                m.variants
+                    .iter()
+                    .find(|v| v.format == format && v.width == width.width)
+            });
+            let bytes = match kept {
+                Some(file) => file.bytes.clone(),
+                None => Bytes::from(match format {
+                    Format::Avif => encode::avif(width.pixels(), params.avif_quality, AVIF_SPEED)?,
+                    Format::Jpeg => encode::jpeg(width.pixels(), params.quality)?,
+                }),
+            };
+            files.push((format, bytes));
+        }
+        Ok(files)
+    })?;
+    Ok(Rendition {
+        source_tag: source_tag.to_owned(),
+        version,
+        width: upright.width(),
+        height: upright.height(),
+        sizes: params.sizes.clone(),
+        color,
+        variants,
+    })
+}
+
+/// The content version of what `original` renders to with `params` (`?v=`, ETags). Widths
+/// and formats are not part of it: a file at one width is the same whatever else is made.
 fn version(original: &[u8], params: &RenderParams) -> String {
     let mut hash = Sha256::new();
     hash.update(original);
     hash.update(RENDER_VERSION);
     hash.update([params.quality]);
     hex(&hash.finalize()[..8])
-}
-
-/// Whether `rendition` is what `original` renders to with `params`, so files of another
-/// format made from `original` may join it.
-pub fn same_original(rendition: &Rendition, original: &[u8], params: &RenderParams) -> bool {
-    rendition.sizes == params.sizes && rendition.version == version(original, params)
-}
-
-/// Derives every width of `params` in each of its formats beside JPEG: the slow part (AVIF
-/// takes tens of times longer than JPEG), so it never runs while a visitor waits.
-pub fn render_modern(original: &[u8], params: &RenderParams) -> Result<Vec<Encoded>, RenderError> {
-    if params.formats.is_empty() {
-        return Ok(Vec::new());
-    }
-    let upright = upright(original, params)?;
-    each_width(&upright, params, |resized| {
-        params
-            .formats
-            .iter()
-            .map(|&format| {
-                let bytes = match format {
-                    Format::Avif => encode::avif(resized, params.avif_quality, AVIF_SPEED)?,
-                    Format::Jpeg => encode::jpeg(resized, params.quality)?,
-                };
-                Ok((format, bytes))
-            })
-            .collect()
-    })
 }
 
 /// The decoded, upright original: one owned reference every width is resized from.
@@ -135,36 +163,60 @@ fn upright(original: &[u8], params: &RenderParams) -> Result<DynamicImage, Rende
     )?))
 }
 
-/// Resizes `upright` to each distinct width of `params`, smallest first, and encodes each
-/// with `encode` (which names the format of each file it made).
-fn each_width(
-    upright: &DynamicImage,
-    params: &RenderParams,
-    mut encode: impl FnMut(&RgbImage) -> Result<Vec<(Format, Vec<u8>)>, RenderError>,
-) -> Result<Vec<Encoded>, RenderError> {
-    let (width, height) = (upright.width(), upright.height());
-    let mut widths: Vec<u32> = Vec::new();
-    let mut variants: Vec<Encoded> = Vec::new();
-    for &size in &params.sizes {
-        let (w, h) = scaled(width, height, size);
-        if widths.contains(&w) {
-            continue;
+/// One width of the upright original, resized only once a file must be encoded from it.
+struct Width<'a> {
+    upright: &'a DynamicImage,
+    width: u32,
+    height: u32,
+    resized: Option<RgbImage>,
+}
+
+impl Width<'_> {
+    fn pixels(&mut self) -> &RgbImage {
+        let (upright, width, height) = (self.upright, self.width, self.height);
+        if let Some(same) = upright.as_rgb8().filter(|_| width == upright.width()) {
+            return same;
         }
-        widths.push(w);
         // DynamicImage's methods are compiled (optimised) inside `image`; the generic
         // `imageops::resize` would be instantiated here, five times slower in debug builds.
         // Every width from the original (Lanczos3), never from the previous smaller result,
         // which would compound the filter's blur. `resize_exact` borrows the original, so no
         // width costs a copy of it (48 MB for 4000×4000).
-        let files = match upright.as_rgb8() {
-            Some(same) if w == width => encode(same)?,
-            _ => encode(&upright.resize_exact(w, h, FilterType::Lanczos3).into_rgb8())?,
+        self.resized.get_or_insert_with(|| {
+            upright
+                .resize_exact(width, height, FilterType::Lanczos3)
+                .into_rgb8()
+        })
+    }
+}
+
+/// Calls `encode` for each distinct width of `params`, smallest first (it names the format
+/// of each file it made), each width's pixels dropped before the next.
+fn each_width(
+    upright: &DynamicImage,
+    params: &RenderParams,
+    mut encode: impl FnMut(&mut Width<'_>) -> Result<Vec<(Format, Bytes)>, RenderError>,
+) -> Result<Vec<Encoded>, RenderError> {
+    let mut widths: Vec<u32> = Vec::new();
+    let mut variants: Vec<Encoded> = Vec::new();
+    for &size in &params.sizes {
+        let (width, height) = scaled(upright.width(), upright.height(), size);
+        if widths.contains(&width) {
+            continue;
+        }
+        widths.push(width);
+        let mut pixels = Width {
+            upright,
+            width,
+            height,
+            resized: None,
         };
+        let files = encode(&mut pixels)?;
         variants.extend(files.into_iter().map(|(format, bytes)| Encoded {
             format,
-            width: w,
-            height: h,
-            bytes: Bytes::from(bytes),
+            width,
+            height,
+            bytes,
         }));
     }
     // JPEGs first, then each other format: the order of the cache file.

@@ -45,7 +45,8 @@ pub struct Rendition {
     pub width: u32,
     /// The upright original's height.
     pub height: u32,
-    /// `media.sizes` when it was made; a different setting means it must be made again.
+    /// `media.sizes` when it was made; under a different setting the missing widths are made
+    /// in the background, the others kept.
     pub sizes: Vec<u32>,
     /// The dominant colour (`#rrggbb`), painted while the image loads; `None` in files from
     /// before placeholders.
@@ -128,20 +129,18 @@ impl Rendition {
         )
     }
 
-    /// This rendition with `added` (files of other formats) in place of any of their format
-    /// it held.
-    pub fn with(&self, added: Vec<Encoded>) -> Rendition {
-        let mut variants: Vec<Encoded> = self
-            .variants
-            .iter()
-            .filter(|v| v.format == Format::Jpeg || added.iter().all(|a| a.format != v.format))
-            .cloned()
-            .collect();
-        variants.extend(added.into_iter().filter(|a| a.format != Format::Jpeg));
-        Rendition {
-            variants,
-            ..self.clone()
-        }
+    /// What is served for width `size` in `format` until that file is made: the same format
+    /// at the nearest width above (else below), else the JPEG likewise. The browser scales it
+    /// to the tile; the width it picked from `srcset` was only the best fit.
+    pub fn stand_in(&self, size: u32, format: Format) -> Option<&Encoded> {
+        let (w, _) = scaled(self.width, self.height, size);
+        let nearest = |format: Format| {
+            self.variants
+                .iter()
+                .filter(|v| v.format == format)
+                .min_by_key(|v| (v.width < w, v.width.abs_diff(w)))
+        };
+        nearest(format).or_else(|| nearest(Format::Jpeg))
     }
 
     /// Bytes held, for the memory budget.
@@ -263,15 +262,16 @@ mod tests {
 
     #[test]
     fn avif_joins_the_file_and_counts_only_when_every_width_has_it() {
-        let half = sample().with(vec![avif(320, 400, b"av-small")]);
+        let mut half = sample();
+        half.variants.push(avif(320, 400, b"av-small"));
         assert_eq!(half.formats(), Vec::<Format>::new(), "640 has no AVIF yet");
         assert_eq!(
             half.variant(320, Format::Avif).map(|v| &v.bytes[..]),
             Some(&b"av-small"[..])
         );
-        let full = half.with(vec![avif(320, 400, b"a1"), avif(640, 800, b"a22")]);
+        let mut full = half.clone();
+        full.variants.push(avif(640, 800, b"a22"));
         assert_eq!(full.formats(), vec![Format::Avif]);
-        assert_eq!(full.variants.len(), 4, "the second set replaced the first");
         let file = Bytes::from(full.to_file());
         let back = Rendition::from_file(file.clone()).expect("reads back");
         assert_eq!(back, full);
@@ -287,6 +287,23 @@ mod tests {
             back.variant(640, Format::Avif).map(|v| &v.bytes[..]),
             Some(&b"a22"[..])
         );
+    }
+
+    /// Until a file is made, the nearest one stands in: the same format above, else below,
+    /// else the JPEG.
+    #[test]
+    fn the_nearest_file_stands_in_for_one_not_made_yet() {
+        let mut r = sample();
+        r.variants.push(avif(640, 800, b"a22"));
+        let stand_in =
+            |r: &Rendition, size, format| r.stand_in(size, format).map(|v| (v.format, v.width));
+        assert_eq!(stand_in(&r, 480, Format::Jpeg), Some((Format::Jpeg, 640)));
+        assert_eq!(stand_in(&r, 1080, Format::Jpeg), Some((Format::Jpeg, 640)));
+        assert_eq!(stand_in(&r, 200, Format::Jpeg), Some((Format::Jpeg, 320)));
+        assert_eq!(stand_in(&r, 320, Format::Avif), Some((Format::Avif, 640)));
+        assert_eq!(stand_in(&r, 1080, Format::Avif), Some((Format::Avif, 640)));
+        r.variants.retain(|v| v.format == Format::Jpeg);
+        assert_eq!(stand_in(&r, 320, Format::Avif), Some((Format::Jpeg, 320)));
     }
 
     /// A cache file written before AVIF and placeholders existed (byte for byte what that

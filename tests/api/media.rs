@@ -58,7 +58,7 @@ pub(crate) fn header(response: &reqwest::Response, name: &str) -> String {
         .to_owned()
 }
 
-fn dimensions(jpeg: &[u8]) -> (u32, u32) {
+pub(crate) fn dimensions(jpeg: &[u8]) -> (u32, u32) {
     let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
         .expect("a JPEG igfeed encoded");
     (img.width(), img.height())
@@ -117,14 +117,14 @@ async fn every_shape_is_served_at_every_width_without_upscaling() {
         let widths: Vec<u64> = sizes.iter().filter_map(|s| s["width"].as_u64()).collect();
         assert_eq!(
             widths,
-            [320, 640, 1080],
+            [320, 480, 640, 1080],
             "ascending, never wider than the 1080 original"
         );
         assert_eq!(item["width"], 640, "url is the 640 size");
-        assert_eq!(item["url"], sizes[1]["url"]);
+        assert_eq!(item["url"], sizes[2]["url"]);
         let (w, h) = (
-            sizes[2]["width"].as_u64().unwrap_or(0),
-            sizes[2]["height"].as_u64().unwrap_or(0),
+            sizes[3]["width"].as_u64().unwrap_or(0),
+            sizes[3]["height"].as_u64().unwrap_or(0),
         );
         ratios.insert((w, h));
         for size in sizes {

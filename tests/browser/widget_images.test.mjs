@@ -138,10 +138,10 @@ for (const [name, context] of [
   test(`widget: on ${name} each image is the smallest file covering its tile, for every layout`, async (t) => {
     const dpr = context.deviceScaleFactor;
     const cases = [
-      ['grid, 3 columns', { columns: 3 }, 3, 640],
+      ['grid, 3 columns', { columns: 3 }, 3, 480],
       ['grid, columns 2,600:3,1000:4', { columns: '2,600:3,1000:4' }, dpr === 3 ? 2 : 4, dpr === 3 ? 640 : 320],
-      ['carousel, 3 columns', { layout: 'carousel', columns: 3 }, 3, 640],
-      ['portrait, 3 columns', { columns: 3, aspect: 'portrait' }, 3, 640],
+      ['carousel, 3 columns', { layout: 'carousel', columns: 3 }, 3, 480],
+      ['portrait, 3 columns', { columns: 3, aspect: 'portrait' }, 3, 480],
     ];
     for (const [what, options, columns, width] of cases) {
       const started = Date.now();
@@ -151,7 +151,7 @@ for (const [name, context] of [
       await page.goto(world.page(`/sizes-${columns}-${dpr}-${what.replace(/\W+/g, '-')}.html`, world.tag(options)));
       const list = await choices(page, true);
       assertSmallest(list, dpr, `${what} on ${name}`);
-      // The brief's two cases named: 3 columns take 640 px on both; 4 columns at 1280 px, 320.
+      // The brief's two cases named: 3 columns take 480 px on both; 4 columns at 1280 px, 320.
       assert.equal(list[0].chosen, width, `${what}: the first tile's file`);
       const eager = list.map((c) => c.eager);
       assert.deepEqual(eager.slice(0, columns), Array(columns).fill(true), `${what}: the first row is fetched at once`);
@@ -165,9 +165,9 @@ for (const [name, context] of [
   test(`/embed: on ${name} each image is the smallest file covering its tile`, async () => {
     const dpr = context.deviceScaleFactor;
     for (const [query, width] of [
-      ['columns=3', 640],
+      ['columns=3', 480],
       ['columns=2,600:3,1000:4', dpr === 3 ? 640 : 320],
-      ['layout=carousel&columns=3', 640],
+      ['layout=carousel&columns=3', 480],
     ]) {
       const browserContext = await world.browser.newContext(context);
       const page = await browserContext.newPage();

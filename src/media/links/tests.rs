@@ -59,6 +59,7 @@ fn known_originals_fill_sizes_and_versions() {
             height: 1350,
             color: Some("#123456".into()),
             formats: vec![Format::Avif],
+            sizes: vec![320, 640, 1080],
         },
     );
     links.apply(&mut snapshot);

@@ -149,30 +149,70 @@ fn avif_is_made_for_every_jpeg_width_and_only_when_asked() {
         jpegs.variants.iter().all(|v| v.format == Format::Jpeg),
         "JPEG only at first"
     );
-    let avif = render_modern(&original, &params()).expect("encodes");
-    let sizes: Vec<(Format, u32, u32)> =
-        avif.iter().map(|v| (v.format, v.width, v.height)).collect();
+    let both = render_complete(&original, &params(), "s", Some(&jpegs)).expect("encodes");
+    let files: Vec<(Format, u32, u32)> = both
+        .variants
+        .iter()
+        .map(|v| (v.format, v.width, v.height))
+        .collect();
     assert_eq!(
-        sizes,
+        files,
         [
+            (Format::Jpeg, 320, 168),
+            (Format::Jpeg, 640, 335),
+            (Format::Jpeg, 1080, 566),
             (Format::Avif, 320, 168),
             (Format::Avif, 640, 335),
             (Format::Avif, 1080, 566)
         ]
     );
-    for v in &avif {
+    for v in both.variants.iter().filter(|v| v.format == Format::Avif) {
         assert_eq!(avif_size(&v.bytes), (v.width, v.height));
     }
-    let both = jpegs.with(avif);
     assert_eq!(both.formats(), vec![Format::Avif]);
+    assert_eq!((both.version, both.color), (jpegs.version, jpegs.color));
     let none = RenderParams {
         formats: Vec::new(),
         ..params()
     };
+    let jpeg_only = render_complete(&original, &none, "s", None).expect("renders");
+    assert_eq!(jpeg_only.formats(), Vec::<Format>::new());
+    assert_eq!(jpeg_only.variants.len(), 3);
+}
+
+/// An image cached under another `media.sizes` gains the new widths; the files it had are
+/// kept as they are, not encoded again. Files of another original are never kept.
+#[test]
+fn completing_keeps_the_files_of_the_same_original_and_adds_the_missing_widths() {
+    let original = jpeg(1080, 1080, None);
+    let old_sizes = RenderParams {
+        sizes: vec![320, 1080],
+        formats: Vec::new(),
+        ..params()
+    };
+    let mut made = render(&original, &old_sizes, "s").expect("renders");
+    // Marked, so a file kept is told from one encoded again.
+    for file in &mut made.variants {
+        file.bytes = Bytes::from(format!("kept {}", file.width));
+    }
+    made.color = Some("#010203".into());
+    let now = RenderParams {
+        sizes: vec![320, 480, 1080],
+        ..params()
+    };
+    let done = render_complete(&original, &now, "s", Some(&made)).expect("completes");
+    assert_eq!(done.sizes, [320, 480, 1080]);
+    assert_eq!(done.color.as_deref(), Some("#010203"), "the colour is kept");
+    let jpeg_at = |w| done.variant(w, Format::Jpeg).map(|v| v.bytes.clone());
+    assert_eq!(jpeg_at(320).as_deref(), Some(&b"kept 320"[..]));
+    assert_eq!(jpeg_at(1080).as_deref(), Some(&b"kept 1080"[..]));
+    let new = jpeg_at(480).expect("the new width");
+    assert!(new.starts_with(&[0xFF, 0xD8]), "a JPEG was encoded for 480");
+    assert_eq!(done.formats(), vec![Format::Avif], "AVIF at every width");
+    let other = render_complete(&jpeg(1080, 1000, None), &now, "s", Some(&made)).expect("renders");
     assert!(
-        render_modern(&original, &none)
-            .expect("nothing to do")
-            .is_empty()
+        other.variants.iter().all(|v| !v.bytes.starts_with(b"kept")),
+        "another original keeps nothing"
     );
 }
 

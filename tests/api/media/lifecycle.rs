@@ -2,7 +2,9 @@
 
 use igfeed_sandbox::Mode;
 
-use super::{feed, feed_until, has_sizes, header, image_urls, items, load};
+use std::time::{Duration, Instant};
+
+use super::{dimensions, feed, feed_until, has_sizes, header, image_urls, items, load};
 use crate::helpers::TestEnv;
 
 #[tokio::test]
@@ -41,6 +43,86 @@ async fn a_restart_serves_from_the_disk_cache_while_instagram_is_down() {
         with_sizes >= 5,
         "sizes known from the disk cache are published at once"
     );
+    app.stop().await;
+}
+
+/// An upgrade that adds a width to `media.sizes` (as the default ladder gained 480): the
+/// cached files keep being served at their URLs, the new width is listed at once and stood
+/// in for by the next wider file until fetch-ahead makes it; nothing cached is lost when
+/// Instagram is down meanwhile, and the files that were there are kept byte for byte.
+#[tokio::test]
+async fn a_width_added_to_media_sizes_is_made_at_fetch_ahead_keeping_the_cached_files() {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__FEED__MAX_POSTS", "2");
+    env.set("IGFEED__MEDIA__PREFETCH_CONCURRENCY", "2");
+    env.set("IGFEED__MEDIA__SIZES", "120,240");
+    env.set("IGFEED__MEDIA__DEFAULT_SIZE", "240");
+    let (app, _) = env.spawn_connected().await;
+    let before = feed_until(&app, "every image's sizes", |f| {
+        items(f).iter().all(has_sizes)
+    })
+    .await;
+    let mut files = Vec::new();
+    for size in items(&before)
+        .iter()
+        .flat_map(|m| m["sizes"].as_array().cloned().unwrap_or_default())
+    {
+        let url = size["url"].as_str().expect("url").to_owned();
+        files.push((load(&app, &url).await.2, url));
+    }
+    let old_origin = app.address.clone();
+    app.stop().await;
+
+    env.set("IGFEED__MEDIA__SIZES", "120,180,240");
+    env.sandbox.set_mode(Mode::Outage);
+    let app = env.spawn_app().await;
+    let moved = |url: &str| url.replace(&old_origin, &app.address);
+    let listed = feed(&app).await;
+    let item = &items(&listed)[0];
+    let widths: Vec<u64> = item["sizes"]
+        .as_array()
+        .expect("sizes")
+        .iter()
+        .filter_map(|s| s["width"].as_u64())
+        .collect();
+    assert_eq!(widths, [120, 180, 240], "the new width is listed at once");
+    let new_url = item["sizes"][1]["url"].as_str().expect("url").to_owned();
+    assert_eq!(
+        new_url.split("?v=").nth(1),
+        files[0].1.split("?v=").nth(1),
+        "same content version"
+    );
+    let stand_in = app.http.get(&new_url).send().await.expect("answers");
+    assert_eq!(stand_in.status(), 200, "never a broken image");
+    assert_eq!(header(&stand_in, "cache-control"), "public, max-age=60");
+    let body = stand_in.bytes().await.expect("body");
+    assert_eq!(dimensions(&body).0, 240, "the next wider file stands in");
+    for (bytes, url) in &files {
+        let (status, _, body) = load(&app, &moved(url)).await;
+        assert_eq!(
+            (status, &body),
+            (200, bytes),
+            "{url}: served from the cache"
+        );
+    }
+
+    env.sandbox.set_mode(Mode::Healthy);
+    app.account().trigger.refresh_soon();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let answer = app.http.get(&new_url).send().await.expect("answers");
+        if header(&answer, "cache-control").contains("immutable") {
+            let body = answer.bytes().await.expect("body");
+            assert_eq!(dimensions(&body).0, 180, "the new width, made");
+            break;
+        }
+        assert!(Instant::now() < deadline, "180 px never made");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for (bytes, url) in &files {
+        let (status, _, body) = load(&app, &moved(url)).await;
+        assert_eq!((status, &body), (200, bytes), "{url}: kept");
+    }
     app.stop().await;
 }
 

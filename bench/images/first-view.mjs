@@ -1,7 +1,9 @@
 // The first view of a 3×3 widget in Chromium: image bytes transferred and the time until every
-// image in view has decoded, JPEG only against JPEG + AVIF, at a phone (390×844, DPR 3) and a
-// desktop (1280×800, DPR 1) viewport — issue #16's measure of "the fewest bytes for the first
-// view". The sandbox serves real photos (bench/images/photos), so the ratios are a photo's.
+// image in view has decoded, at a phone (390×844, DPR 3) and a desktop (1280×800, DPR 1)
+// viewport — issue #16's measure of "the fewest bytes for the first view". Three runs of the
+// same binary: as before #16 (JPEG only, widths 320/640/1080), JPEG only with today's widths,
+// and today's defaults (JPEG + AVIF). The sandbox serves real photos (bench/images/photos), so
+// the ratios are a photo's.
 //
 // Usage: node bench/images/first-view.mjs --photos DIR [--bin target/release/igfeed] [--runs 3]
 // Prints a Markdown table; the caller (bench/images/run) records it in BENCHMARKS.md.
@@ -27,6 +29,7 @@ const VIEWPORTS = [
   { name: 'desktop 1280×800 @1x', viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 },
 ];
 const MODES = [
+  { name: 'before', formats: '', sizes: '320,640,1080' },
   { name: 'JPEG only', formats: '' },
   { name: 'JPEG + AVIF', formats: 'avif' },
 ];
@@ -104,11 +107,12 @@ try {
       IGFEED__MEDIA__FORMATS: mode.formats,
       IGFEED__MEDIA__PREFETCH_CONCURRENCY: '4',
       IGFEED__MEDIA__ENCODE_CONCURRENCY: '2',
+      ...(mode.sizes ? { IGFEED__MEDIA__SIZES: mode.sizes } : {}),
     });
     try {
       await ready(demo.origin, mode.formats !== '');
       const url = site.page(
-        `/first-view-${mode.formats || 'jpeg'}`,
+        `/first-view-${mode.name.replace(/\W+/g, '-')}`,
         html(`<h1>Shop</h1><script src="${demo.origin}/widget.js" data-limit="${POSTS}" data-columns="3"></script>`),
       );
       for (const view of VIEWPORTS) {
@@ -130,16 +134,17 @@ try {
 }
 
 const lines = [
-  '| viewport | JPEG only: image bytes | JPEG + AVIF: image bytes | ratio | JPEG only: in-view decoded | JPEG + AVIF: in-view decoded | files (AVIF run) |',
-  '|---|---|---|---|---|---|---|',
+  '| viewport | image bytes: before (JPEG, 320/640/1080) | JPEG only | JPEG + AVIF | ratio to before | ratio to JPEG only | in-view decoded: before / JPEG only / JPEG + AVIF | files (AVIF run) |',
+  '|---|---|---|---|---|---|---|---|',
 ];
+const bytes = (n) => n.toLocaleString('en');
 for (const view of VIEWPORTS) {
-  const jpeg = results[`JPEG only|${view.name}`];
-  const avif = results[`JPEG + AVIF|${view.name}`];
+  const [before, jpeg, avif] = MODES.map((mode) => results[`${mode.name}|${view.name}`]);
+  const files = [...new Set(avif.files.map((f) => f.replace(/^\d+\//, '')))].join(', ');
   lines.push(
-    `| ${view.name} | ${jpeg.bytes.toLocaleString('en')} | ${avif.bytes.toLocaleString('en')} | ` +
-      `**${(avif.bytes / jpeg.bytes).toFixed(2)}x** | ${jpeg.ms.toFixed(0)} ms | ${avif.ms.toFixed(0)} ms | ` +
-      `${avif.files.length}: ${[...new Set(avif.files.map((f) => f.replace(/^\d+\//, '')))].join(', ')} |`,
+    `| ${view.name} | ${bytes(before.bytes)} | ${bytes(jpeg.bytes)} | ${bytes(avif.bytes)} | ` +
+      `**${(avif.bytes / before.bytes).toFixed(2)}x** | ${(avif.bytes / jpeg.bytes).toFixed(2)}x | ` +
+      `${[before, jpeg, avif].map((r) => r.ms.toFixed(0)).join(' / ')} ms | ${avif.files.length}: ${files} |`,
   );
 }
 console.log(lines.join('\n'));

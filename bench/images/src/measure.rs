@@ -14,7 +14,7 @@ use image::{DynamicImage, RgbImage};
 use rgb::RGB8;
 
 /// The widths igfeed serves by default (`media.sizes`).
-pub const SIZES: [u32; 3] = [320, 640, 1080];
+pub const SIZES: [u32; 4] = [320, 480, 640, 1080];
 /// Today's JPEG quality, the reference every other setting is held against.
 pub const JPEG_QUALITY: u8 = 82;
 

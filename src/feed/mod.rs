@@ -12,6 +12,7 @@ pub mod mapping;
 pub mod pages;
 pub mod prepared;
 pub mod service;
+pub mod syndication;
 mod text;
 mod trigger;
 

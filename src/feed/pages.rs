@@ -13,6 +13,7 @@ use super::display::Display;
 use super::document::{self, PageRequest};
 use super::domain::Snapshot;
 use super::prepared::{PreparedBody, RenderSlots};
+use super::syndication::Syndication;
 
 /// Bytes of non-default pages kept ready per feed (every encoding counted). Visitors choose
 /// these pages, so the bound is in bytes: a page of 100 posts weighs a hundred times one of 1.
@@ -29,6 +30,9 @@ pub struct Current {
     generation: u64,
     fresh_body: OnceCell<Arc<PreparedBody>>,
     stale_body: OnceCell<Arc<PreparedBody>>,
+    /// `/rss.xml` and `/jsonfeed.json`, each made once per document when first asked for.
+    rss: OnceCell<Arc<PreparedBody>>,
+    json_feed: OnceCell<Arc<PreparedBody>>,
 }
 
 impl Current {
@@ -51,6 +55,8 @@ impl Current {
             generation: GENERATION.fetch_add(1, Ordering::Relaxed),
             fresh_body: OnceCell::new(),
             stale_body: OnceCell::new(),
+            rss: OnceCell::new(),
+            json_feed: OnceCell::new(),
         })
     }
 
@@ -76,6 +82,31 @@ impl Current {
                 })
                 .await;
                 Arc::new(prepared.unwrap_or_else(|_| PreparedBody::new(b"{}".to_vec())))
+            }
+        };
+        slot.get_or_init(prepare).await.clone()
+    }
+
+    /// The document as `format` (RSS, JSON Feed) served at `feed_url`, made once per
+    /// document off the async workers like the default page. A feed's URL does not change
+    /// while its document lives, so the first caller's is every caller's.
+    pub async fn syndicated(
+        self: &Arc<Self>,
+        format: Syndication,
+        feed_url: String,
+    ) -> Arc<PreparedBody> {
+        let slot = match format {
+            Syndication::Rss => &self.rss,
+            Syndication::JsonFeed => &self.json_feed,
+        };
+        let prepare = || {
+            let current = self.clone();
+            async move {
+                let prepared = tokio::task::spawn_blocking(move || {
+                    PreparedBody::new(format.render(&current.snapshot, &feed_url))
+                })
+                .await;
+                Arc::new(prepared.unwrap_or_else(|_| PreparedBody::new(Vec::new())))
             }
         };
         slot.get_or_init(prepare).await.clone()

@@ -26,6 +26,7 @@ mod page_caches;
 mod paging;
 mod settings;
 mod storage;
+mod syndication;
 mod tasks;
 mod tls;
 mod upgrade;

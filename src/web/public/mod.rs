@@ -5,6 +5,7 @@ mod feed_json;
 mod feeds;
 mod media;
 mod prepared_response;
+mod syndication;
 mod widget;
 
 use actix_web::web;
@@ -24,7 +25,11 @@ pub(crate) fn configure(
     allowed_origins: &[String],
     embed_pages: &web::Data<embed::EmbedPages>,
 ) {
-    cfg.service(get_and_head("/feed.json", feed_json::feed_json).wrap(cors(allowed_origins)));
+    cfg.service(get_and_head("/feed.json", feed_json::feed_json).wrap(cors(allowed_origins)))
+        .service(get_and_head("/rss.xml", syndication::rss).wrap(cors(allowed_origins)))
+        .service(
+            get_and_head("/jsonfeed.json", syndication::json_feed).wrap(cors(allowed_origins)),
+        );
     // Images are embedded with <img>, which needs no CORS; the handler parses the tail.
     cfg.service(get_and_head("/media/{tail:.*}", media::media));
     // Script tags need no CORS; the lightbox module sets its own CORS header.

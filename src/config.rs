@@ -24,8 +24,8 @@ pub use crate::telemetry::LogFormat;
 pub use embed::EmbedSettings;
 pub use media::{ImageFormat, MediaSettings};
 pub use sections::{
-    AccountSettings, AdminSettings, AlertSettings, CorsSettings, FeedSettings, InstagramSettings,
-    LogSettings, OpsSettings, ServerSettings, TokenSettings,
+    AccountSettings, AdminSettings, AlertSettings, CorsSettings, FeedSettings, HookSettings,
+    InstagramSettings, LogSettings, OpsSettings, ServerSettings, TokenSettings,
 };
 
 /// The defaults every other source overrides, embedded so a bare binary runs.
@@ -61,6 +61,8 @@ pub struct Settings {
     pub ops: OpsSettings,
     /// `[alerts]`
     pub alerts: AlertSettings,
+    /// `[hooks]`
+    pub hooks: HookSettings,
     /// `[media]`
     pub media: MediaSettings,
     /// `[embed]`

@@ -15,6 +15,7 @@ pub mod connection;
 pub mod credentials;
 pub mod feed;
 pub mod feeds;
+pub mod hooks;
 pub mod human;
 pub mod instagram;
 pub mod media;

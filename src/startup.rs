@@ -146,6 +146,7 @@ pub async fn open_services(
         dir,
         public_url.clone(),
     )?;
+    let hooks = crate::hooks::RebuildHooks::new(feeds.clone(), clock.clone(), &settings.hooks)?;
     let task_health = TaskHealth::new(metrics.clone(), clock.clone());
     let api = ApiAccess::new(
         settings.admin.api_token.clone(),
@@ -165,6 +166,7 @@ pub async fn open_services(
         deletions,
         meta_replays: Default::default(),
         alerts,
+        hooks,
         metrics,
         task_health,
         pending_authorizations: Default::default(),
@@ -237,10 +239,12 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     tasks.spawn(TaskName::Accounts, move || {
         crate::tasks::accounts::run(loops.clone())
     });
-    let feeds = state.feeds.clone();
+    let (feeds, hooks) = (state.feeds.clone(), state.hooks.clone());
     tasks.spawn(TaskName::FeedViews, move || {
-        crate::tasks::feed_views::run(feeds.clone())
+        crate::tasks::feed_views::run(feeds.clone(), hooks.clone())
     });
+    let hooks = state.hooks.clone();
+    tasks.spawn(TaskName::FeedHooks, move || hooks.clone().run());
     if state.alerts.has_webhook() {
         let (alerts, interval) = (state.alerts.clone(), settings.alerts.check_interval);
         tasks.spawn(TaskName::Alerts, move || alerts.clone().run(interval));

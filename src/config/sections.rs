@@ -71,6 +71,19 @@ pub struct AlertSettings {
     pub check_interval: Duration,
 }
 
+/// Feeds' rebuild hooks (`hooks` in a feed definition).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HookSettings {
+    /// Changes within this long after the first one are sent as one call.
+    #[serde(with = "humantime_serde")]
+    pub debounce: Duration,
+    /// Wait before the first retry of a failed call, doubled for each further one (five
+    /// attempts in all).
+    #[serde(with = "humantime_serde")]
+    pub retry_delay: Duration,
+}
+
 /// Everything about talking to Instagram.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

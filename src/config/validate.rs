@@ -139,6 +139,8 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
         web_url("alerts.webhook_url", url)?;
     }
     positive("alerts.check_interval", settings.alerts.check_interval)?;
+    positive("hooks.debounce", settings.hooks.debounce)?;
+    positive("hooks.retry_delay", settings.hooks.retry_delay)?;
     positive("token.check_interval", settings.token.check_interval)?;
     at_most_a_year("feed.cache_max_age", settings.feed.cache_max_age)?;
     validate_instagram(settings)?;

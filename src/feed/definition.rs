@@ -14,6 +14,9 @@ use serde_json::{Map, Value};
 use super::display::{self, Columns, Display};
 use super::domain::PostKind;
 
+mod hook;
+pub use hook::{Hook, HookSecret, MAX_HOOKS, signature};
+
 /// Most entries in `hidden` or `links` (posts an owner moderates by hand).
 pub const MAX_MODERATED: usize = 1000;
 /// Most pinned posts.
@@ -69,6 +72,10 @@ pub struct FeedDefinition {
     pub max_posts: usize,
     /// The widget's and `/embed`'s defaults for this feed.
     pub display: Display,
+    /// Called when the feed's posts change (static sites' build hooks); secrets never
+    /// serialise.
+    #[serde(default)]
+    pub hooks: Vec<Hook>,
 }
 
 /// A caller's mistake, naming the field (`links.17890000000314187`, `display.columns`).
@@ -150,6 +157,10 @@ pub fn parse(name: &str, body: &Value, defaults: &Defaults) -> Result<FeedDefini
         links: fields.links()?,
         max_posts: fields.max_posts(defaults.max_posts)?,
         display: fields.display()?,
+        hooks: match fields.get("hooks") {
+            None => Vec::new(),
+            Some(value) => hook::parse(value)?,
+        },
     };
     if let Some(key) = fields.unknown() {
         return Err(Invalid::new(

@@ -6,16 +6,63 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::feed::definition::{self, FeedDefinition};
+use crate::feed::definition::{self, FeedDefinition, HookSecret};
 use crate::storage::{StateDir, StorageError, run_blocking};
 
 /// File holding the definitions.
 pub const FEEDS_FILE: &str = "feeds.json";
 
-/// The file's content.
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// The file's content. Hook secrets never serialise with a definition, so they are kept
+/// beside them: feed name → hook URL → secret (files from before hooks have none).
+#[derive(Default, Serialize, Deserialize)]
 struct Stored {
     feeds: Vec<FeedDefinition>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    hook_secrets: BTreeMap<String, BTreeMap<String, StoredSecret>>,
+}
+
+/// A hook's secret as the store writes it: the one place it serialises (the file is written
+/// 0600, and sealed when a key is set).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct StoredSecret(HookSecret);
+
+impl Serialize for StoredSecret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.expose())
+    }
+}
+
+impl Stored {
+    fn new(definitions: &BTreeMap<String, Arc<FeedDefinition>>) -> Self {
+        let hook_secrets = definitions
+            .values()
+            .filter(|d| !d.hooks.is_empty())
+            .map(|d| {
+                let secrets = d
+                    .hooks
+                    .iter()
+                    .filter_map(|h| Some((h.url.clone(), StoredSecret(h.secret.clone()?))))
+                    .collect();
+                (d.name.clone(), secrets)
+            })
+            .collect();
+        Self {
+            feeds: definitions.values().map(|d| (**d).clone()).collect(),
+            hook_secrets,
+        }
+    }
+
+    /// The definitions with their hooks' secrets back in place.
+    fn into_definitions(mut self) -> impl Iterator<Item = FeedDefinition> {
+        self.feeds.into_iter().map(move |mut feed| {
+            let secrets = self.hook_secrets.remove(&feed.name).unwrap_or_default();
+            for hook in &mut feed.hooks {
+                hook.secret = secrets.get(&hook.url).map(|s| s.0.clone());
+            }
+            feed
+        })
+    }
 }
 
 /// The definitions, read once and kept in memory; one write at a time.
@@ -34,7 +81,7 @@ impl DefinitionStore {
     pub(super) fn open(dir: StateDir) -> Result<Self, StorageError> {
         let stored: Stored = dir.read(FEEDS_FILE)?.unwrap_or_default();
         let mut definitions = BTreeMap::new();
-        for feed in stored.feeds {
+        for feed in stored.into_definitions() {
             match definition::check_stored(&feed) {
                 Ok(()) => {
                     definitions.insert(feed.name.clone(), Arc::new(feed));
@@ -93,9 +140,7 @@ impl DefinitionStore {
         let _writer = self.writer.lock().await;
         let mut next = (*self.all()).clone();
         let changed = edit(&mut next);
-        let stored = Stored {
-            feeds: next.values().map(|d| (**d).clone()).collect(),
-        };
+        let stored = Stored::new(&next);
         let dir = self.dir.clone();
         run_blocking(FEEDS_FILE, move || dir.write(FEEDS_FILE, &stored)).await?;
         *self
@@ -112,7 +157,6 @@ impl DefinitionStore {
 pub fn find_stored(root: &StateDir, name: &str) -> Result<Option<FeedDefinition>, StorageError> {
     let stored: Stored = root.read(FEEDS_FILE)?.unwrap_or_default();
     Ok(stored
-        .feeds
-        .into_iter()
+        .into_definitions()
         .find(|feed| feed.name == name && definition::check_stored(feed).is_ok()))
 }

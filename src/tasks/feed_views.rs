@@ -1,15 +1,17 @@
 //! Keeps every feed's document built from the latest snapshots: wakes when any account's
 //! snapshot changes (a refresh, a failure that turns it stale, renewed image links), when
 //! accounts come and go, and when a definition is saved, then rebuilds what changed. Visitors
-//! then find documents ready, compressed in the state they will see.
+//! then find documents ready, compressed in the state they will see, and the feeds' rebuild
+//! hooks learn what changed.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use crate::feeds::Feeds;
+use crate::hooks::RebuildHooks;
 
-/// Runs until stopped.
-pub async fn run(feeds: Feeds) {
+/// Runs until stopped; after each build, `hooks` learn what the feeds now hold.
+pub async fn run(feeds: Feeds, hooks: RebuildHooks) {
     let mut accounts_changed = feeds.accounts().changes();
     loop {
         // Subscribed before building, so a change during the build is not missed.
@@ -20,6 +22,7 @@ pub async fn run(feeds: Feeds) {
             .map(|account| account.feed.changes())
             .collect();
         feeds.build_changed().await;
+        hooks.observe();
         let any_snapshot: Pin<Box<dyn Future<Output = ()> + Send + '_>> = if snapshots.is_empty() {
             Box::pin(std::future::pending())
         } else {

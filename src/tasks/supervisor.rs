@@ -54,6 +54,8 @@ pub enum TaskName {
     Accounts,
     /// `feed_views`: rebuilds the feeds' documents as snapshots and definitions change.
     FeedViews,
+    /// `feed_hooks`: calls the feeds' rebuild hooks when their posts change.
+    FeedHooks,
 }
 
 impl TaskName {
@@ -66,6 +68,7 @@ impl TaskName {
             Self::Alerts => "alerts",
             Self::Accounts => "accounts",
             Self::FeedViews => "feed_views",
+            Self::FeedHooks => "feed_hooks",
         }
     }
 }

@@ -36,6 +36,8 @@ pub struct AppState {
     pub meta_replays: crate::meta_callbacks::ReplayGuard,
     /// Conditions that need the owner: shown on the status page, sent to the webhook.
     pub alerts: crate::alerts::Alerts,
+    /// The feeds' rebuild hooks and their delivery logs.
+    pub hooks: crate::hooks::RebuildHooks,
 
     /// `Cache-Control` of `/feed.json`, computed once.
     pub feed_cache_control: HeaderValue,

@@ -1,8 +1,6 @@
 //! Alerts over HTTP: a loopback webhook receiver gets each alert once per episode, retried
 //! when it fails, never with the token.
 
-mod receiver;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -13,7 +11,7 @@ use igfeed_sandbox::{Mode, TokenKind};
 use secrecy::SecretString;
 
 use super::helpers::{TestApp, TestEnv, hours, wait_until};
-use receiver::Receiver;
+use super::receiver::Receiver;
 
 /// A test environment whose igfeed posts alerts to `receiver` every 50 ms.
 async fn env_with(receiver: &Receiver) -> TestEnv {

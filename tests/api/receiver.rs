@@ -1,40 +1,59 @@
-//! A webhook receiver on a loopback port: records the bodies it accepts, and can fail the
-//! first posts to make igfeed retry.
+//! A webhook receiver on a loopback port (alerts, rebuild hooks): records the bodies it
+//! accepts with their signature header, and can fail the first posts to make igfeed retry.
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::Value;
 
-use super::super::helpers::wait_until;
+use super::helpers::wait_until;
+
+/// One accepted post.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The body as sent.
+    pub raw: Vec<u8>,
+    /// The body, parsed.
+    pub body: Value,
+    /// `X-Igfeed-Signature`, when sent.
+    pub signature: Option<String>,
+}
 
 /// A webhook receiver on a loopback port that records every body it accepts.
 pub struct Receiver {
     pub url: String,
-    bodies: Arc<Mutex<Vec<Value>>>,
+    received: Arc<Mutex<Vec<Received>>>,
     pub attempts: Arc<AtomicUsize>,
     pub handle: actix_web::dev::ServerHandle,
 }
 
 #[derive(Clone)]
 struct Recorder {
-    bodies: Arc<Mutex<Vec<Value>>>,
+    received: Arc<Mutex<Vec<Received>>>,
     attempts: Arc<AtomicUsize>,
     fail_first: usize,
 }
 
-async fn record(recorder: web::Data<Recorder>, body: web::Json<Value>) -> HttpResponse {
+async fn record(recorder: web::Data<Recorder>, req: HttpRequest, raw: web::Bytes) -> HttpResponse {
     let attempt = recorder.attempts.fetch_add(1, Ordering::SeqCst) + 1;
     if attempt <= recorder.fail_first {
         return HttpResponse::InternalServerError().finish();
     }
-    recorder
-        .bodies
-        .lock()
-        .expect("lock")
-        .push(body.into_inner());
+    let Ok(body) = serde_json::from_slice(&raw) else {
+        return HttpResponse::BadRequest().finish();
+    };
+    let signature = req
+        .headers()
+        .get("x-igfeed-signature")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    recorder.received.lock().expect("lock").push(Received {
+        raw: raw.to_vec(),
+        body,
+        signature,
+    });
     HttpResponse::NoContent().finish()
 }
 
@@ -42,7 +61,7 @@ impl Receiver {
     /// Answers 500 to the first `fail_first` posts, then accepts.
     pub async fn start(fail_first: usize) -> Self {
         let recorder = Recorder {
-            bodies: Arc::default(),
+            received: Arc::default(),
             attempts: Arc::default(),
             fail_first,
         };
@@ -63,14 +82,18 @@ impl Receiver {
         tokio::spawn(server);
         Self {
             url: format!("http://127.0.0.1:{port}/hook/secret-path"),
-            bodies: recorder.bodies,
+            received: recorder.received,
             attempts: recorder.attempts,
             handle,
         }
     }
 
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().expect("lock").clone()
+    }
+
     pub fn bodies(&self) -> Vec<Value> {
-        self.bodies.lock().expect("lock").clone()
+        self.received().into_iter().map(|r| r.body).collect()
     }
 
     pub fn count(&self, alert: &str) -> usize {

@@ -424,3 +424,73 @@ async fn the_editor_needs_a_session_and_its_forms_a_csrf_token() {
     );
     app.stop().await;
 }
+
+/// Hooks in the editor: one added with its secret, kept (secret and all) when the form is
+/// saved again without it, its calls listed on the page, and the secret never on a page.
+#[tokio::test]
+async fn the_editor_adds_a_hook_keeps_it_across_saves_and_lists_its_calls() {
+    let mut env = TestEnv::start().await;
+    env.set("IGFEED__ADMIN__PASSWORD", PASSWORD);
+    env.set("IGFEED__HOOKS__DEBOUNCE", "100ms");
+    let (app, _) = env.spawn_connected().await;
+    let account = app.account().feed_name();
+    let owner = Owner::login(&env, &app).await;
+    let csrf = owner.csrf().await;
+    let receiver = super::receiver::Receiver::start(0).await;
+    let secret = "editor-hook-secret-0123";
+    let page = owner.text(&format!("/admin/feeds/{account}")).await;
+    let ids = post_ids(&page);
+    let mut form = editor_form(&csrf, &account, &ids, &[]);
+    form.retain(|(k, _)| k != "accounts");
+    form.push(("new_hook_url".into(), receiver.url.clone()));
+    form.push(("new_hook_secret".into(), secret.into()));
+    let saved = owner.post(&format!("/admin/feeds/{account}"), &form).await;
+    assert_eq!(
+        saved.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        saved.text().await.unwrap_or_default()
+    );
+
+    // Saved again as the page now shows it (the hook as a ticked box), with a post hidden.
+    let page = owner.text(&format!("/admin/feeds/{account}")).await;
+    assert!(page.contains(&receiver.url), "the hook is listed");
+    assert!(!page.contains(secret), "the secret is never shown");
+    let mut form = editor_form(&csrf, &account, &ids, &[(format!("hide.{}", ids[0]), "on")]);
+    form.retain(|(k, _)| k != "accounts");
+    form.push(("hook".into(), receiver.url.clone()));
+    let saved = owner.post(&format!("/admin/feeds/{account}"), &form).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    super::helpers::wait_until("the hook's call", 20, || async {
+        !receiver.received().is_empty()
+    })
+    .await;
+    let call = &receiver.received()[0];
+    assert_eq!(call.body["removed"], serde_json::json!([ids[0]]));
+    assert!(
+        call.signature
+            .as_deref()
+            .is_some_and(|s| s.starts_with("sha256=")),
+        "still signed"
+    );
+    let page = owner.text(&format!("/admin/feeds/{account}")).await;
+    assert!(
+        page.contains("Last calls") && page.contains("204 No Content"),
+        "the log"
+    );
+    assert!(!page.contains(secret));
+
+    // A new hook without a secret is refused next to its input, and nothing is lost.
+    let mut form = editor_form(&csrf, &account, &ids, &[]);
+    form.retain(|(k, _)| k != "accounts");
+    form.push(("hook".into(), receiver.url.clone()));
+    form.push((
+        "new_hook_url".into(),
+        "https://api.netlify.com/build_hooks/abc".into(),
+    ));
+    let refused = owner.post(&format!("/admin/feeds/{account}"), &form).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("html");
+    assert!(page.contains(r#"id="new-hook-secret" value="" maxlength="256" autocomplete="off" aria-invalid="true""#), "named at its input");
+    app.stop().await;
+}

@@ -59,7 +59,7 @@ fn known_originals_fill_sizes_and_versions() {
             height: 1350,
             color: Some("#123456".into()),
             formats: vec![Format::Avif],
-            sizes: vec![320, 640, 1080],
+            sizes: vec![320, 480, 640, 1080],
         },
     );
     links.apply(&mut snapshot);
@@ -74,12 +74,12 @@ fn known_originals_fill_sizes_and_versions() {
     );
     assert_eq!((item.width, item.height), (Some(640), Some(800)));
     let sizes: Vec<(u32, u32)> = item.sizes.iter().map(|s| (s.width, s.height)).collect();
-    assert_eq!(sizes, [(320, 400), (640, 800), (1080, 1350)]);
-    assert_eq!(item.sizes[2].url, format!("{base}/1080?v=abcd"));
+    assert_eq!(sizes, [(320, 400), (480, 600), (640, 800), (1080, 1350)]);
+    assert_eq!(item.sizes[3].url, format!("{base}/1080?v=abcd"));
     assert_eq!(
         item.sources[0].srcset,
         format!(
-            "{base}/320.avif?v=abcd 320w, {base}/640.avif?v=abcd 640w, {base}/1080.avif?v=abcd 1080w"
+            "{base}/320.avif?v=abcd 320w, {base}/480.avif?v=abcd 480w, {base}/640.avif?v=abcd 640w, {base}/1080.avif?v=abcd 1080w"
         )
     );
     if snapshot.sources.items[&item.id].video.is_some() {

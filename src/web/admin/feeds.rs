@@ -114,6 +114,11 @@ struct EditorForm {
     lightbox: bool,
     /// Post ids in the order the form listed them, with what was chosen for each.
     posts: Vec<(String, PostChoice)>,
+    /// The rebuild hooks kept (their URLs; secrets stay stored and are never shown).
+    hooks: Vec<String>,
+    /// A hook to add, and its secret (as typed, only until the save).
+    new_hook_url: String,
+    new_hook_secret: String,
     index: HashMap<String, usize>,
 }
 
@@ -140,6 +145,7 @@ impl EditorForm {
             theme: d.display.theme.clone(),
             gap: d.display.gap.clone().unwrap_or_default(),
             lightbox: d.display.lightbox,
+            hooks: d.hooks.iter().map(|h| h.url.clone()).collect(),
             ..Self::default()
         };
         for id in &d.hidden {
@@ -186,6 +192,9 @@ impl EditorForm {
                 "post" => {
                     form.post(value);
                 }
+                "hook" => form.hooks.push(value.trim().to_owned()),
+                "new_hook_url" => form.new_hook_url.clone_from(value),
+                "new_hook_secret" => form.new_hook_secret.clone_from(value),
                 other => match other.split_once('.') {
                     Some(("hide", id)) => form.post(id).hide = true,
                     Some(("pin", id)) => form.post(id).pin = true,
@@ -315,6 +324,19 @@ impl EditorForm {
         }
         display.insert("lightbox".into(), self.lightbox.into());
         body.insert("display".into(), Value::Object(display));
+        // Kept hooks go without their secret (the stored one stays); a new one brings its own.
+        let mut hooks: Vec<Value> = self
+            .hooks
+            .iter()
+            .map(|url| serde_json::json!({ "url": url }))
+            .collect();
+        if !self.new_hook_url.trim().is_empty() {
+            hooks.push(serde_json::json!({
+                "url": self.new_hook_url.trim(),
+                "secret": self.new_hook_secret.trim(),
+            }));
+        }
+        body.insert("hooks".into(), Value::Array(hooks));
         Ok(Value::Object(body))
     }
 
@@ -371,6 +393,9 @@ fn target(field: &str, body: Option<&Value>) -> String {
         }
         "types" => "type-image".into(),
         "accounts" => "accounts".into(),
+        // Kept hooks are checkboxes; only the new one can be mistyped.
+        "hooks" if rest.ends_with(".secret") => "new-hook-secret".into(),
+        "hooks" => "new-hook-url".into(),
         "" => "editor".into(),
         other => other.to_owned(),
     }
@@ -434,6 +459,8 @@ struct EditorPage {
     captions: Vec<Choice>,
     themes: Vec<Choice>,
     rows: Vec<PostRow>,
+    /// The rebuild hooks' last calls, newest first.
+    deliveries: Vec<crate::hooks::Delivery>,
     preview_base: String,
     preview_src: String,
     live_src: String,
@@ -773,6 +800,7 @@ fn editor_page(
         captions: choices(display::CAPTIONS, std::slice::from_ref(&form.captions)),
         themes: choices(display::THEMES, std::slice::from_ref(&form.theme)),
         rows,
+        deliveries: state.hooks.log(&name),
         preview_src: format!("{preview_base}&{}", form.display_query()),
         live_src: preview_base.clone(),
         preview_base,

@@ -284,8 +284,10 @@ export interface FeedDefinition {
   /** Posts in the feed, pinned ones included. Default: the setting feed.max_posts. */
   max_posts?: number;
   /**
-   * Webhooks of this feed, each a URL and a shared secret. The secret is write-only: a PUT may
-   * carry it, but no answer (GET, or the definition a PUT answers with) ever contains it.
+   * Rebuild hooks: igfeed POSTs {event, feed, added, removed, changed, updated_at} to each URL
+   * when the feed's posts change, signed with X-Igfeed-Signature: sha256=<hex HMAC-SHA256 of the
+   * body>. The secret is write-only: a PUT may carry it, but no answer (GET, or the definition a
+   * PUT answers with) ever contains it.
    */
   hooks?: FeedHook[];
   /**
@@ -297,9 +299,16 @@ export interface FeedDefinition {
 
 /** One webhook of a feed definition. */
 export interface FeedHook {
-  /** The hook's URL. */
+  /**
+   * An absolute http(s) URL with a host and no user name or password (at most 2048 characters),
+   * once per feed.
+   */
   url: string;
-  /** The hook's shared secret. Write-only: sent in a PUT, left out of every answer. */
+  /**
+   * The secret that signs each call: 16 to 256 printable ASCII characters. Write-only: sent in a
+   * PUT, left out of every answer. Required for a new hook; a hook sent again without it keeps
+   * its stored secret.
+   */
   secret?: string;
 }
 

@@ -102,8 +102,14 @@ async fn a_new_post_fires_one_signed_call_and_an_unchanged_refresh_none() {
     })
     .await;
     let id = env.sandbox.add_post();
+    let refreshed = std::time::Instant::now();
     app.account().trigger.refresh_soon();
     let received = calls(&receiver, 1).await;
+    // The closing note's "hook latency": refresh to delivery, the 300-ms window included.
+    println!(
+        "hook latency: {:?} from the refresh (debounce 300 ms)",
+        refreshed.elapsed()
+    );
     let call = &received[0];
     assert_eq!(call.body["event"], "feed.changed");
     assert_eq!(call.body["feed"], FEED);

@@ -31,7 +31,10 @@ fn the_issues_example_is_read_as_written() {
     // What is stored reads back as the same body, every default filled (no hooks here).
     let mut filled = body;
     filled["hooks"] = json!([]);
-    assert_eq!(serde_json::to_value(&definition).expect("serialises"), filled);
+    assert_eq!(
+        serde_json::to_value(&definition).expect("serialises"),
+        filled
+    );
 }
 
 #[test]

@@ -193,6 +193,7 @@ async fn the_editor_saves_hide_pin_and_link_and_the_feed_serves_them_at_once() {
     );
     assert!(page.contains(r#"data-feed="shop""#), "the script snippet");
     assert!(page.contains("/feed.json?feed=shop"), "the JSON URL");
+    assert!(page.contains("/rss.xml?feed=shop") && page.contains("/jsonfeed.json?feed=shop"));
     let script = owner.get("/admin/static/admin.js").await;
     assert_eq!(script.status(), StatusCode::OK);
 

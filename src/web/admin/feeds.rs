@@ -424,6 +424,8 @@ struct Snippets {
     script_tag: String,
     iframe: String,
     json_url: String,
+    rss_url: String,
+    json_feed_url: String,
 }
 
 impl Snippets {
@@ -438,6 +440,8 @@ impl Snippets {
                  <script src=\"{base}/embed.js\" async></script>"
             ),
             json_url: format!("{base}/feed.json?feed={name}"),
+            rss_url: format!("{base}/rss.xml?feed={name}"),
+            json_feed_url: format!("{base}/jsonfeed.json?feed={name}"),
         }
     }
 }

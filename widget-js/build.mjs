@@ -1,6 +1,7 @@
 // Builds static/widget.js (a classic script: bundled, minified, wrapped in an IIFE so it leaves
 // no globals), static/widget-lightbox.js (an ES module the widget imports on first use), and
-// /embed's static/embed.js + static/embed.css (the widget's stylesheet plus a few rules).
+// /embed's static/embed.js + static/embed.css (the widget's stylesheet, the hover captions'
+// from the lazily loaded part, and a few rules of its own).
 // esbuild bundles and minifies; terser then compresses further (its passes and mangling win
 // about 2% gzipped over esbuild's minifier: budget for features). Prints raw/gzip/brotli
 // sizes and fails over the size budget. The output is committed (so
@@ -45,7 +46,8 @@ async function bundle(entry, format, define = {}) {
     write: false,
     define,
     plugins: [minifiedCss],
-    banner: { js: '/* igfeed widget, MIT OR Apache-2.0 (LICENSE-MIT, LICENSE-APACHE); source: igfeed repository, widget-js/ */' },
+    // Short: its bytes count against the budget like the code's (LICENSE-MIT, LICENSE-APACHE).
+    banner: { js: '/* igfeed widget, MIT OR Apache-2.0 */' },
   });
   const { code } = await minify(result.outputFiles[0].text, {
     ecma: 2020,
@@ -78,6 +80,6 @@ await emit('widget-lightbox.js', lightbox);
 if ((await emit('widget.js', widget)) > TARGET_WIDGET) console.warn(`note: widget.js is above the ${kb(TARGET_WIDGET)} target`);
 await emit('embed.js', await bundle('embed.js', 'iife'));
 const css = (name) => readFile(new URL(`src/${name}`, import.meta.url), 'utf8');
-const embedCss = await esbuild.transform((await css('widget.css')) + (await css('embed.css')), { loader: 'css', minify: true });
+const embedCss = await esbuild.transform((await css('widget.css')) + (await css('captions.css')) + (await css('embed.css')), { loader: 'css', minify: true });
 await emit('embed.css', Buffer.from(embedCss.code));
 if (failed) process.exit(1);

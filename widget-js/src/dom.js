@@ -10,17 +10,22 @@ export function el(tag, cls, props, ...children) {
   return node;
 }
 
-/** Adds a stylesheet made from `css` to the shadow `root`. */
+/**
+ * Adds a stylesheet made from `css` to the shadow `root`; returns it, for `replaceSync(css)`
+ * to change its rules later.
+ */
 export function adoptStyles(root, css) {
-  if (root.adoptedStyleSheets && typeof CSSStyleSheet === 'function') {
+  let sheet;
+  if (root.adoptedStyleSheets) {
     // Constructed sheets are not subject to a page's style-src: the widget works under a CSP
     // that names only igfeed for scripts, images and fetches.
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(css);
+    sheet = new CSSStyleSheet();
     root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   } else {
-    root.append(el('style', '', { textContent: css }));
+    root.append((sheet = el('style', '', { replaceSync: (text) => (sheet.textContent = text) })));
   }
+  sheet.replaceSync(css);
+  return sheet;
 }
 
 /**

@@ -1,20 +1,25 @@
 // The lightbox, built as its own small file (static/widget-lightbox.js) that the widget imports
 // the first time someone opens a post, so pages that never open it never load it. It also
-// carries load-more's button and the carousel's previous/next buttons (widgets with those
-// options import it at once): rarely used code kept out of widget.js's size budget.
+// carries load-more's button and live region, the carousel's previous/next buttons and the
+// hover captions' styles (widgets with those options import it at once): rarely used code
+// kept out of widget.js's size budget.
 // A modal <dialog> (the rest of the page becomes inert, Escape closes it) over
 // one picture at a time. Carousel slides are browsed like posts: arrows, the buttons and a
 // horizontal swipe step through every picture; closing returns focus to the tile.
 
 import CSS from './lightbox.css';
+import CAPTIONS from './captions.css';
 import { adoptStyles, el, picture } from './dom.js';
 import { altText, imageOf, safeUrl } from './media.js';
 
-/** Adopts this module's stylesheet into the shadow root of `node`, once. */
-function styled(node) {
+/**
+ * Adopts this module's styles (the lightbox's, the carousel's buttons', hover captions') into
+ * the shadow root of `node`, once.
+ */
+export function styled(node) {
   const root = node.getRootNode();
   if (!root.igfeedLightbox) {
-    adoptStyles(root, CSS);
+    adoptStyles(root, CSS + CAPTIONS);
     root.igfeedLightbox = true;
   }
 }
@@ -128,37 +133,37 @@ export function openLightbox(box, posts, index, opener, base) {
 }
 
 /**
- * The "Load more posts" button in `foot`, shown while `next` (a cursor) says more follow.
- * `more()` fetches and adds the next page, resolving with the new posts' links and whether
- * more follow; `live` announces the outcome.
+ * The "Load more posts" button in `foot`, shown while `next` (a cursor) says more follow, and
+ * the live region that announces each outcome. `page(after)` fetches the page after a cursor;
+ * `add(posts)` shows its posts, returning their links.
  */
-export function addLoadMore(foot, grid, live, next, more) {
+export function addLoadMore(foot, grid, next, page, add) {
   const button = el('button', 'btn', { type: 'button', textContent: 'Load more posts', hidden: !next });
-  button.addEventListener('click', () => loadMore(button, grid, live, more));
-  foot.append(button);
-}
-
-/**
- * One click of "load more". Busy is a flag, not `disabled`: disabling the focused button
- * would drop keyboard focus.
- */
-async function loadMore(button, grid, live, more) {
-  if (button.busy) return;
-  button.busy = true;
-  grid.setAttribute('aria-busy', 'true');
-  try {
-    const [links, next] = await more();
-    live.textContent = `${links.length} more posts loaded${next ? '' : ', no more to load'}.`;
-    // Keyboard users continue at the first new post (or the last one, if none came) instead
-    // of starting over.
-    (links[0] || grid.lastChild?.querySelector('a'))?.focus();
-    button.hidden = !next;
-  } catch (error) {
-    live.textContent = 'Could not load more posts.';
-    console.warn(`igfeed: could not load more posts (${error.message})`);
-  }
-  button.busy = false;
-  grid.removeAttribute('aria-busy');
+  const live = el('p', 'sr');
+  live.setAttribute('role', 'status');
+  // Busy is a flag, not `disabled`: disabling the focused button would drop keyboard focus.
+  let busy;
+  button.addEventListener('click', async () => {
+    if (busy) return;
+    busy = true;
+    grid.setAttribute('aria-busy', 'true');
+    try {
+      const doc = await page(next);
+      const links = add(doc.posts || []);
+      next = doc.next;
+      live.textContent = `${links.length} more posts loaded${next ? '' : ', no more to load'}.`;
+      // Keyboard users continue at the first new post (or the last one, if none came) instead
+      // of starting over.
+      (links[0] || grid.lastChild?.querySelector('a'))?.focus();
+      button.hidden = !next;
+    } catch (error) {
+      live.textContent = 'Could not load more posts.';
+      console.warn(`igfeed: could not load more posts (${error.message})`);
+    }
+    busy = false;
+    grid.removeAttribute('aria-busy');
+  });
+  foot.append(button, live);
 }
 
 /** The carousel's previous/next buttons, each scrolling `grid` by its width. */

@@ -4,16 +4,17 @@
 
 /** `value` as an absolute http(s) URL resolved against `base`, or null for anything else. */
 export function safeUrl(value, base) {
-  if (typeof value !== 'string' || !value) return null;
   try {
-    const url = new URL(value, base);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+    const url = typeof value === 'string' && value && new URL(value, base);
+    if (/^https?:$/.test(url.protocol)) return url.href;
   } catch {
-    return null;
+    // Not a URL: null below.
   }
+  return null;
 }
 
 const positive = (n) => Number.isInteger(n) && n > 0;
+const list = (value) => (Array.isArray(value) ? value : []);
 
 /**
  * What to show for a media item: `{ src, srcset, width, height, sources }`, or null when
@@ -25,40 +26,31 @@ const positive = (n) => Number.isInteger(n) && n > 0;
  */
 export function imageOf(item, base) {
   if (!item) return null;
-  const sizes = (Array.isArray(item.sizes) ? item.sizes : [])
+  const sizes = list(item.sizes)
     .map((s) => s && { url: safeUrl(s.url, base), width: s.width, height: s.height })
-    .filter((s) => s && s.url && positive(s.width))
+    .filter((s) => s?.url && positive(s.width))
     .sort((a, b) => a.width - b.width);
   let src = safeUrl(item.url, base);
-  let width = item.width;
-  let height = item.height;
-  if (!src && sizes.length) {
-    // No default size named: take the largest one that is not huge for a grid tile.
-    const pick = sizes.filter((s) => s.width <= 640).pop() || sizes[0];
-    ({ url: src, width, height } = pick);
-  }
+  let { width, height } = item;
+  // No default size named: take the largest one that is not huge for a grid tile.
+  if (!src && sizes[0]) ({ url: src, width, height } = sizes.filter((s) => s.width <= 640).pop() || sizes[0]);
   if (!src) return null;
   if (!(positive(width) && positive(height))) {
-    const same = sizes.find((s) => s.url === src && positive(s.height));
-    width = same ? same.width : null;
-    height = same ? same.height : null;
+    ({ width = null, height = null } = sizes.find((s) => s.url === src && positive(s.height)) || {});
   }
-  const entries = sizes.map((s) => `${s.url} ${s.width}w`);
-  if (entries.length && positive(width) && !sizes.some((s) => s.url === src)) {
-    entries.push(`${src} ${width}w`);
-  }
-  const sources = (Array.isArray(item.sources) ? item.sources : [])
+  const srcset = sizes.map((s) => `${s.url} ${s.width}w`);
+  if (srcset[0] && positive(width) && !sizes.some((s) => s.url === src)) srcset.push(`${src} ${width}w`);
+  const sources = list(item.sources)
     .map((s) => s && { type: s.type, srcset: candidates(s.srcset, base) })
-    .filter((s) => s && s.srcset);
-  return { src, srcset: entries.join(', '), width, height, sources };
+    .filter((s) => s?.srcset);
+  return { src, srcset: srcset.join(', '), width, height, sources };
 }
 
 /** A `srcset`'s `URL {width}w` candidates whose URL is safe, resolved against `base`. */
 const candidates = (srcset, base) =>
   String(srcset)
     .split(',')
-    .map((c) => /^\s*(\S+)\s+(\d+w)\s*$/.exec(c))
-    .map((m) => m && (m[1] = safeUrl(m[1], base)) && `${m[1]} ${m[2]}`)
+    .map((c) => (c = /^\s*(\S+)\s+(\d+w)\s*$/.exec(c)) && (c[1] = safeUrl(c[1], base)) && `${c[1]} ${c[2]}`)
     .filter(Boolean)
     .join(', ');
 
@@ -77,7 +69,7 @@ export function altText(post, max = 120) {
 
 /** What kind of post this is, for the marker and screen readers: '', 'carousel' or 'video'. */
 export function kindOf(post) {
-  if (post.type === 'carousel' || (post.media && post.media.length > 1)) return 'carousel';
+  if (post.type === 'carousel' || post.media?.[1]) return 'carousel';
   if (post.type === 'video' || post.type === 'reel') return 'video';
   return '';
 }

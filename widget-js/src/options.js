@@ -1,22 +1,12 @@
 // Widget options, read from the script tag's data-* attributes (dataset keys are camelCase:
-// data-load-more -> loadMore). /embed accepts the same names and values as query parameters
+// data-load-more -> loadMore) or from an <igfeed-widget>'s own attributes, read into the same
+// keys (load-more -> loadMore). /embed accepts the same names and values as query parameters
 // (src/web/public/embed/options.rs): schema/widget-options.json lists them, and a test on each
 // side (test/options-parity.test.js here) fails when a parser stops following it.
 // data-feed is not among them: it picks the data, not the look, and is read in feed.js.
 
-/** Every option with its default; a bad value falls back to the default and is reported. */
-export const DEFAULTS = {
-  limit: 9,
-  columns: 3,
-  layout: 'grid',
-  captions: 'none',
-  lightbox: true,
-  loadMore: false,
-  header: true,
-  aspect: 'square',
-  gap: '',
-  theme: 'light',
-};
+/** `loadMore` -> `load-more` (the attribute) or `load_more` (the display preset's name). */
+export const dashed = (key, dash) => key.replace(/[A-Z]/g, (c) => dash + c.toLowerCase());
 
 export const CHOICES = {
   layout: ['grid', 'carousel'],
@@ -26,34 +16,39 @@ export const CHOICES = {
 };
 
 /**
- * Parses `data` (a DOMStringMap or plain object) into complete options over `display` (the
- * feed's display preset from /feed.json, whose names are snake_case): an attribute wins over
- * the preset, the preset over the built-in default. Returns `{ options, problems }`;
- * `problems` names each attribute that was ignored. The preset is taken as it comes: the
- * server checked it when the owner saved it (with the rules below, src/feed/display.rs), and
- * it arrives from the origin that served this script.
+ * Every option with its default (a choice's is its first); a bad value falls back to the
+ * default and is reported.
  */
-export function parseOptions(data, display = {}) {
+export const DEFAULTS = { limit: 9, columns: 3, lightbox: true, loadMore: false, header: true, gap: '' };
+for (const key in CHOICES) DEFAULTS[key] = CHOICES[key][0];
+
+/**
+ * Parses `data` (a DOMStringMap or plain object whose keys are camelCase option names) into
+ * complete options over `display` (the feed's display preset from /feed.json, whose names
+ * are snake_case): an attribute wins over the preset, the preset over the built-in default.
+ * Returns `{ options, problems }`; `problems` names each attribute that was ignored, spelt
+ * with `prefix` (the script tag's `data-`; '' for the element's own attributes). The preset
+ * is taken as it comes: the server checked it when the owner saved it (with the rules below,
+ * src/feed/display.rs), and it arrives from the origin that served this script.
+ */
+export function parseOptions(data, display = {}, prefix = 'data-') {
   const options = { ...DEFAULTS };
   const problems = [];
-  const attribute = (key) => `data-${key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
   for (const key in DEFAULTS) {
-    const preset = display[key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())];
+    const preset = display[dashed(key, '_')];
     if (preset != null) options[key] = preset;
-    const raw = data[key];
-    if (raw == null) continue;
-    const value = parseValue(key, String(raw).trim().toLowerCase());
-    if (value === undefined) {
-      problems.push(`${attribute(key)}="${raw}"`);
-    } else {
-      options[key] = value;
-    }
   }
-  // A misspelt option (data-colums) would otherwise be ignored without a word. Only names
-  // that start like an option count: other tools put their own data-* on script tags.
-  const near = (key) => Object.keys(DEFAULTS).some((option) => option.slice(0, 3) === key.slice(0, 3));
-  for (const key of Object.keys(data)) {
-    if (!(key in DEFAULTS) && key !== 'target' && near(key)) problems.push(`unknown ${attribute(key)}`);
+  for (const key in data) {
+    const raw = data[key];
+    const name = prefix + dashed(key, '-');
+    if (key in DEFAULTS) {
+      const value = parseValue(key, String(raw).trim().toLowerCase());
+      value === undefined ? problems.push(`${name}="${raw}"`) : (options[key] = value);
+    } else if (Object.keys(DEFAULTS).some((option) => option.slice(0, 3) === key.slice(0, 3))) {
+      // A misspelt option (data-colums) would otherwise be ignored without a word. Only names
+      // that start like an option count: other tools put their own data-* on script tags.
+      problems.push(`unknown ${name}`);
+    }
   }
   return { options, problems };
 }

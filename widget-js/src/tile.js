@@ -6,7 +6,6 @@ import { el, picture } from './dom.js';
 import { altText, imageOf, kindOf, safeUrl } from './media.js';
 import { boxOf } from './layout.js';
 
-const KIND_LABEL = { carousel: 'Carousel', video: 'Video' };
 
 /**
  * Fills the placeholder `li` with `post`. `first`: the tile is in the first row, whose images
@@ -47,20 +46,19 @@ export function fillTile(li, post, o, ctx, first) {
     link.append(el('span', 'none', { textContent: 'View on Instagram' }));
   }
   // A label replaces the link's text, so it must name the kind the hidden text would.
-  if (!alt && image) link.setAttribute('aria-label', `Instagram post${kind ? ` (${KIND_LABEL[kind]})` : ''}`);
+  if (!alt && image) link.setAttribute('aria-label', `Instagram post${kind ? ` (${kind[0].toUpperCase() + kind.slice(1)})` : ''}`);
   if (kind) {
-    link.append(el('span', `mark ${kind === 'video' ? 'video' : 'multi'}`), el('span', 'sr', { textContent: ` (${KIND_LABEL[kind]})` }));
+    link.append(el('span', `mark ${kind === 'video' ? 'video' : 'multi'}`), el('span', 'sr', { textContent: ` (${kind[0].toUpperCase() + kind.slice(1)})` }));
   }
   link.addEventListener('click', (event) => ctx.open(event, post, link));
   li.replaceChildren(link);
   li.className = 'tile';
-  if (o.captions !== 'none' && post.caption) {
+  // Below: a caption's room on every tile, so rows line up. Hover captions repeat what the
+  // image's alt text already says.
+  if (o.captions === 'below' || (o.captions === 'hover' && post.caption)) {
     const caption = el('p', 'cap', { textContent: post.caption });
-    // Hover captions repeat what the image's alt text already says.
     if (o.captions === 'hover') caption.setAttribute('aria-hidden', 'true');
     li.append(caption);
-  } else if (o.captions === 'below') {
-    li.append(el('p', 'cap'));
   }
   return link;
 }

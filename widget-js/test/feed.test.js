@@ -73,8 +73,8 @@ test('"load more" pages keep the feed beside the cursor', async () => {
 test('a refused data-feed fails the load without any request', async () => {
   const requests = serve();
   for (const feed of [parseFeed('not a feed'), null, undefined]) {
-    await assert.rejects(fetchPage(base, 9, feed), /data-feed/, `feed=${feed}`);
-    await assert.rejects(fetchPage(base, 9, feed, 'c2'), /data-feed/, `feed=${feed} after a cursor`);
+    await assert.rejects(fetchPage(base, 9, feed), /feed is not a feed name/, `feed=${feed}`);
+    await assert.rejects(fetchPage(base, 9, feed, 'c2'), /feed is not a feed name/, `feed=${feed} after a cursor`);
   }
   assert.deepEqual(requests, [], 'no request, so nothing from the default feed can be shown');
 });

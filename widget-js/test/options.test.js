@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULTS, parseOptions } from '../src/options.js';
+import { CHOICES, DEFAULTS, parseOptions } from '../src/options.js';
 
 test('no attributes give the defaults', () => {
   assert.deepEqual(parseOptions({}), { options: DEFAULTS, problems: [] });
@@ -114,4 +114,16 @@ test('columns per viewport width: normalised like the server does', () => {
     assert.equal(options.columns, 3, `${raw} is refused`);
     assert.equal(problems.length, 1, `${raw} is reported`);
   }
+});
+
+test("an <igfeed-widget>'s own attributes are named without data- in the problems", () => {
+  // The element's attributes, read like a dataset (load-more -> loadMore).
+  const { options, problems } = parseOptions({ columns: '12', colums: '4', loadMore: 'maybe', limit: '4', feed: 'shop', class: 'x' }, {}, '');
+  assert.deepEqual(problems, ['columns="12"', 'unknown colums', 'load-more="maybe"']);
+  assert.deepEqual(options, { ...DEFAULTS, limit: 4 });
+});
+
+test('every default of a choice is its first choice', () => {
+  for (const [key, choices] of Object.entries(CHOICES)) assert.equal(DEFAULTS[key], choices[0], key);
+  assert.deepEqual(Object.keys(DEFAULTS).sort(), ['aspect', 'captions', 'columns', 'gap', 'header', 'layout', 'lightbox', 'limit', 'loadMore', 'theme']);
 });

@@ -16,7 +16,9 @@ export async function startDemo(args = [], settings = {}) {
   // The demo generates its own password; settings from the caller's shell must not leak in.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('IGFEED')));
   const child = spawn(binary, ['demo', '--port', '0', ...args], {
-    env: { ...env, ...settings, RUST_LOG: 'warn' },
+    // JPEG only unless a test asks for AVIF: its encodes take seconds of CPU per image in the
+    // background, and the tests share two cores with chromium.
+    env: { ...env, IGFEED__MEDIA__FORMATS: '', ...settings, RUST_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });

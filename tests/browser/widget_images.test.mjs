@@ -13,7 +13,7 @@ import { startWorld, watch } from './widget_world.mjs';
 let world;
 let feed;
 before(async () => {
-  world = await startWorld();
+  world = await startWorld({ IGFEED__MEDIA__FORMATS: 'avif' });
   feed = await warm(world.demo.origin);
 });
 after(async () => {

@@ -8,9 +8,9 @@ import { html, startSite } from './site.mjs';
 /** Screenshots and timings; git-ignored. */
 export const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 
-/** Starts everything and waits until the feed is served. */
-export async function startWorld() {
-  const demo = await startDemo(['--connected']);
+/** Starts everything (igfeed with `settings` over the demo's) and waits until the feed is served. */
+export async function startWorld(settings = {}) {
+  const demo = await startDemo(['--connected'], settings);
   const deadline = Date.now() + 20_000;
   for (;;) {
     const response = await fetch(`${demo.origin}/feed.json?limit=1`).catch(() => null);
@@ -76,7 +76,9 @@ export async function loadedImages(page, count, root = 'igfeed-widget') {
       return imgs.length >= n && imgs.slice(0, n).every((img) => img.complete && img.naturalWidth > 0);
     },
     [root, count],
-    { timeout: 20_000 },
+    // Cold, igfeed downloads and resizes each image first, beside its fetch-ahead of the
+    // whole feed: seconds on two busy cores (the time itself is reported, not judged).
+    { timeout: 45_000 },
   );
   return page.evaluate((sel) =>
     [...document.querySelectorAll(sel)].flatMap((h) =>

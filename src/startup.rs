@@ -143,10 +143,15 @@ pub async fn open_services(
         settings.alerts.webhook_url.clone(),
         accounts.clone(),
         clock.clone(),
-        dir,
+        dir.clone(),
         public_url.clone(),
     )?;
-    let hooks = crate::hooks::RebuildHooks::new(feeds.clone(), clock.clone(), &settings.hooks)?;
+    let hooks = crate::hooks::RebuildHooks::new(
+        feeds.clone(),
+        clock.clone(),
+        dir.clone(),
+        &settings.hooks,
+    )?;
     let task_health = TaskHealth::new(metrics.clone(), clock.clone());
     let api = ApiAccess::new(
         settings.admin.api_token.clone(),

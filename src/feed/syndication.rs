@@ -160,7 +160,9 @@ fn rss(profile: &Profile, posts: &[Post], fetched_at: DateTime<Utc>, feed_url: &
             element(&mut out, "pubDate", &at.to_rfc2822());
         }
         if let Some(caption) = post.caption.as_deref().filter(|c| !c.trim().is_empty()) {
-            element(&mut out, "description", caption);
+            // Readers render a description as HTML: the caption is text, so it is escaped
+            // as HTML (line breaks kept), then as XML.
+            element(&mut out, "description", &html_text(caption));
         }
         for tag in &post.hashtags {
             element(&mut out, "category", tag);
@@ -206,6 +208,23 @@ fn element(out: &mut String, name: &str, text: &str) {
 
 fn element_with(out: &mut String, name: &str, attributes: &str, text: &str) {
     let _ = writeln!(out, "<{name}{attributes}>{}</{name}>", escape(text));
+}
+
+/// Plain `text` as HTML: markup escaped, line breaks as `<br>`.
+fn html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' => out.push_str("<br>"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `text` as XML character data or an attribute value: markup escaped, and characters XML

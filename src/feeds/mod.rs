@@ -256,11 +256,10 @@ impl Feeds {
                 .collect(),
             max_posts: self.inner.max_posts,
         };
-        let mut definition = definition::parse(name, body, &defaults)?;
-        self.keep_hook_secrets(&mut definition)?;
+        let definition = definition::parse(name, body, &defaults)?;
         self.check_accounts(&definition)?;
         let created = self.definition(name).is_none();
-        self.inner.store.put(definition).await?;
+        self.inner.store.put(definition).await??;
         self.inner.changed.notify_one();
         let saved = self
             .definition(name)
@@ -269,29 +268,6 @@ impl Feeds {
             view.build(&self.inner.accounts).await;
         }
         Ok((created, saved))
-    }
-
-    /// A hook sent without its secret keeps the one stored for its URL (the secret is
-    /// never shown, so a definition read and sent back must not lose it); a new hook needs
-    /// one.
-    fn keep_hook_secrets(&self, definition: &mut FeedDefinition) -> Result<(), Invalid> {
-        let stored = self.inner.store.get(&definition.name);
-        for (i, hook) in definition.hooks.iter_mut().enumerate() {
-            if hook.secret.is_some() {
-                continue;
-            }
-            hook.secret = stored
-                .as_ref()
-                .and_then(|d| d.hooks.iter().find(|h| h.url == hook.url))
-                .and_then(|h| h.secret.clone());
-            if hook.secret.is_none() {
-                return Err(Invalid::new(
-                    format!("hooks.{i}.secret"),
-                    "is required for a new hook: it signs each call (igfeed never shows it again)",
-                ));
-            }
-        }
-        Ok(())
     }
 
     fn check_accounts(&self, definition: &FeedDefinition) -> Result<(), Invalid> {

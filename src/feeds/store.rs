@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::feed::definition::{self, FeedDefinition, HookSecret};
+use crate::feed::definition::{self, FeedDefinition, HookSecret, Invalid};
 use crate::storage::{StateDir, StorageError, run_blocking};
 
 /// File holding the definitions.
@@ -117,27 +117,38 @@ impl DefinitionStore {
         self.all().get(name).cloned()
     }
 
-    /// Stores `definition` (replacing one of the same name); `true` when it is new.
-    pub(super) async fn put(&self, definition: FeedDefinition) -> Result<bool, StorageError> {
-        self.change(|all| {
+    /// Stores `definition` (replacing one of the same name); `true` when it is new. A hook
+    /// sent without its secret keeps the one stored for its URL — read under the writer's
+    /// lock, so a concurrent save that rotated it is not undone — and a new hook needs one.
+    pub(super) async fn put(
+        &self,
+        mut definition: FeedDefinition,
+    ) -> Result<Result<bool, Invalid>, StorageError> {
+        let _writer = self.writer.lock().await;
+        let stored = self.get(&definition.name);
+        if let Err(invalid) = keep_hook_secrets(&mut definition, stored) {
+            return Ok(Err(invalid));
+        }
+        self.change_locked(|all| {
             all.insert(definition.name.clone(), Arc::new(definition))
                 .is_none()
         })
         .await
+        .map(Ok)
     }
 
     /// Forgets the definition called `name`; `true` when there was one.
     pub(super) async fn remove(&self, name: &str) -> Result<bool, StorageError> {
-        self.change(|all| all.remove(name).is_some()).await
+        let _writer = self.writer.lock().await;
+        self.change_locked(|all| all.remove(name).is_some()).await
     }
 
     /// Applies `edit` to a copy, writes the copy, then serves it: a failed write changes
-    /// nothing.
-    async fn change(
+    /// nothing. The caller holds the writer's lock.
+    async fn change_locked(
         &self,
         edit: impl FnOnce(&mut BTreeMap<String, Arc<FeedDefinition>>) -> bool,
     ) -> Result<bool, StorageError> {
-        let _writer = self.writer.lock().await;
         let mut next = (*self.all()).clone();
         let changed = edit(&mut next);
         let stored = Stored::new(&next);
@@ -151,6 +162,31 @@ impl DefinitionStore {
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(changed)
     }
+}
+
+/// Fills the secret of each hook of `definition` sent without one from `stored` (the same
+/// feed's stored definition): the secret is never shown, so a definition read and sent back
+/// must not lose it. A new hook without a secret is refused.
+fn keep_hook_secrets(
+    definition: &mut FeedDefinition,
+    stored: Option<Arc<FeedDefinition>>,
+) -> Result<(), Invalid> {
+    for (i, hook) in definition.hooks.iter_mut().enumerate() {
+        if hook.secret.is_some() {
+            continue;
+        }
+        hook.secret = stored
+            .as_ref()
+            .and_then(|d| d.hooks.iter().find(|h| h.url == hook.url))
+            .and_then(|h| h.secret.clone());
+        if hook.secret.is_none() {
+            return Err(Invalid::new(
+                format!("hooks.{i}.secret"),
+                "is required for a new hook: it signs each call (igfeed never shows it again)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The stored definition of `name`, read without opening the service (`igfeed export`).

@@ -10,16 +10,15 @@
 //! `hooks.debounce`, and [`RebuildHooks::run`] sends what changed across the window as one
 //! call, retried with backoff. The last deliveries of each feed are kept for `/admin`.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, VecDeque};
-use std::hash::{Hash as _, Hasher as _};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -29,6 +28,12 @@ use crate::feed::definition::{Hook, signature};
 use crate::feed::domain::Post;
 use crate::feeds::Feeds;
 use crate::instagram::RetryPolicy;
+use crate::storage::StateDir;
+
+/// Each feed's posts as last announced (or first seen), in the state directory, so a change
+/// made while igfeed was down (or within a debounce window when it stopped) is announced
+/// after a restart.
+pub const HOOKS_FILE: &str = "hooks.json";
 
 /// Attempts per call, the first included.
 const ATTEMPTS: u32 = 5;
@@ -48,12 +53,19 @@ pub struct RebuildHooks {
 
 struct Inner {
     feeds: Feeds,
+    dir: StateDir,
     clock: SharedClock,
     client: reqwest::Client,
     debounce: Duration,
     retry: RetryPolicy,
     state: Mutex<State>,
     wake: Notify,
+}
+
+/// `hooks.json`.
+#[derive(Default, Serialize, Deserialize)]
+struct Baselines {
+    feeds: BTreeMap<String, Posts>,
 }
 
 #[derive(Default)]
@@ -111,8 +123,15 @@ enum Outcome {
 }
 
 impl RebuildHooks {
-    /// Hooks of the feeds in `feeds`, timed by `settings`.
-    pub fn new(feeds: Feeds, clock: SharedClock, settings: &HookSettings) -> anyhow::Result<Self> {
+    /// Hooks of the feeds in `feeds`, timed by `settings`, with what was last announced
+    /// read from `dir`.
+    pub fn new(
+        feeds: Feeds,
+        clock: SharedClock,
+        dir: StateDir,
+        settings: &HookSettings,
+    ) -> anyhow::Result<Self> {
+        let baselines: Baselines = dir.read(HOOKS_FILE)?.unwrap_or_default();
         // Short timeouts, and no redirects: a redirect could carry the signed body to a host
         // the owner never named.
         let client = reqwest::Client::builder()
@@ -125,6 +144,7 @@ impl RebuildHooks {
         Ok(Self {
             inner: Arc::new(Inner {
                 feeds,
+                dir,
                 clock,
                 client,
                 debounce: settings.debounce,
@@ -133,7 +153,10 @@ impl RebuildHooks {
                     base_delay: settings.retry_delay,
                     max_delay: MAX_RETRY_DELAY.max(settings.retry_delay),
                 },
-                state: Mutex::new(State::default()),
+                state: Mutex::new(State {
+                    seen: baselines.feeds.into_iter().collect(),
+                    ..State::default()
+                }),
                 wake: Notify::new(),
             }),
         })
@@ -158,23 +181,44 @@ impl RebuildHooks {
             })
             .collect();
         let mut state = self.state();
-        let mut woke = false;
+        let (mut woke, mut changed) = (false, false);
         for (name, posts) in built {
             match state.seen.insert(name.clone(), posts.clone()) {
                 Some(before) if before != posts => {
                     let due = Instant::now() + self.inner.debounce;
                     state.pending.entry(name).or_insert((before, due));
-                    woke = true;
+                    (woke, changed) = (true, true);
                 }
-                _ => {}
+                Some(_) => {}
+                None => changed = true,
             }
         }
+        let known = state.seen.len();
         state.seen.retain(|name, _| names.contains(name));
         state.pending.retain(|name, _| names.contains(name));
         state.log.retain(|name, _| names.contains(name));
+        if changed || state.seen.len() != known {
+            self.save(&state);
+        }
         drop(state);
         if woke {
             self.inner.wake.notify_one();
+        }
+    }
+
+    /// Writes each feed's baseline: its posts before a pending change, else as last seen.
+    /// A failed write costs at most a missed or repeated call after a restart.
+    fn save(&self, state: &State) {
+        let feeds = state
+            .seen
+            .iter()
+            .map(|(name, seen)| {
+                let baseline = state.pending.get(name).map_or(seen, |(before, _)| before);
+                (name.clone(), baseline.clone())
+            })
+            .collect();
+        if let Err(error) = self.inner.dir.write(HOOKS_FILE, &Baselines { feeds }) {
+            tracing::warn!(%error, "could not store the rebuild hooks' baselines");
         }
     }
 
@@ -207,14 +251,18 @@ impl RebuildHooks {
                 .filter(|(_, (_, due))| *due <= now)
                 .map(|(name, _)| name.clone())
                 .collect();
-            names
+            let due: Vec<(String, Posts, Posts)> = names
                 .into_iter()
                 .filter_map(|name| {
                     let (before, _) = state.pending.remove(&name)?;
                     let after = state.seen.get(&name)?.clone();
                     Some((name, before, after))
                 })
-                .collect()
+                .collect();
+            if !due.is_empty() {
+                self.save(&state);
+            }
+            due
         };
         for (name, before, after) in due {
             let Some(view) = self.inner.feeds.view(&name) else {
@@ -238,20 +286,36 @@ impl RebuildHooks {
             );
             for hook in hooks {
                 let (hooks, name, body) = (self.clone(), name.clone(), body.clone());
-                tokio::spawn(async move { hooks.deliver(&name, &hook, &body).await });
+                tokio::spawn(async move { hooks.deliver(&name, &hook.url, &body).await });
             }
         }
     }
 
-    /// Calls `hook` with `body` until it takes it, it refuses for good, or the attempts run
-    /// out; each attempt goes in the feed's log.
-    async fn deliver(&self, feed: &str, hook: &Hook, body: &[u8]) {
-        let host = url::Url::parse(&hook.url)
+    /// The hook of `feed` at `url` as its definition has it now (`None` once removed).
+    fn current_hook(&self, feed: &str, url: &str) -> Option<Hook> {
+        let view = self.inner.feeds.view(feed)?;
+        view.definition.hooks.iter().find(|h| h.url == url).cloned()
+    }
+
+    /// Calls the hook at `url` with `body` until it takes it, it refuses for good, or the
+    /// attempts run out; each attempt goes in the feed's log. Each attempt signs with the
+    /// hook's secret as stored then, and a hook removed meanwhile is called no more.
+    async fn deliver(&self, feed: &str, url: &str, body: &[u8]) {
+        let host = url::Url::parse(url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
             .unwrap_or_default();
         for attempt in 1..=self.inner.retry.attempts {
-            let outcome = self.attempt(hook, body).await;
+            let Some(hook) = self.current_hook(feed, url) else {
+                return;
+            };
+            let Some(signed) = hook.secret.as_ref().and_then(|s| signature(s, body)) else {
+                // Every call is signed; a hook without a secret (a hand-edited state file)
+                // is not called.
+                tracing::warn!(feed, %host, "rebuild hook has no secret; not called");
+                return;
+            };
+            let outcome = self.attempt(url, &signed, body).await;
             let (text, delivered, again) = match &outcome {
                 Outcome::Delivered(text) => (text.clone(), true, false),
                 Outcome::Retry(text) => (text.clone(), false, true),
@@ -261,7 +325,7 @@ impl RebuildHooks {
                 feed,
                 Delivery {
                     at: self.inner.clock.now(),
-                    url: hook.url.clone(),
+                    url: url.to_owned(),
                     attempt,
                     outcome: text.clone(),
                     delivered,
@@ -278,16 +342,14 @@ impl RebuildHooks {
         }
     }
 
-    async fn attempt(&self, hook: &Hook, body: &[u8]) -> Outcome {
-        let mut request = self
+    async fn attempt(&self, url: &str, signed: &str, body: &[u8]) -> Outcome {
+        let request = self
             .inner
             .client
-            .post(&hook.url)
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("X-Igfeed-Signature", signed)
             .body(body.to_owned());
-        if let Some(signed) = hook.secret.as_ref().and_then(|s| signature(s, body)) {
-            request = request.header("X-Igfeed-Signature", signed);
-        }
         let status = match request.send().await {
             Ok(response) => response.status(),
             // Without the URL: its path may be the receiver's secret.
@@ -328,23 +390,36 @@ impl RebuildHooks {
 /// Each post's id and a fingerprint of what a site shows of it: caption, type, link,
 /// permalink, pin, time, alt text and its media (ids and types). Counts and image sizes
 /// (filled in as images are downloaded) are left out: they are not changes to rebuild for.
+/// SHA-256 of length-prefixed fields, so the fingerprints stored in [`HOOKS_FILE`] mean the
+/// same in the next release.
 fn fingerprints(posts: &[Post]) -> Posts {
     posts
         .iter()
         .map(|post| {
-            let mut hash = DefaultHasher::new();
-            post.caption.hash(&mut hash);
-            crate::feed::definition::kind_name(post.kind).hash(&mut hash);
-            post.link.hash(&mut hash);
-            post.permalink.hash(&mut hash);
-            post.pinned.hash(&mut hash);
-            post.timestamp.map(|t| t.timestamp()).hash(&mut hash);
-            post.alt.hash(&mut hash);
+            let mut hash = Sha256::new();
+            let mut field = |value: Option<&str>| {
+                let value = value.unwrap_or("\u{0}none");
+                hash.update((value.len() as u64).to_le_bytes());
+                hash.update(value.as_bytes());
+            };
+            field(post.caption.as_deref());
+            field(Some(crate::feed::definition::kind_name(post.kind)));
+            field(post.link.as_deref());
+            field(post.permalink.as_deref());
+            field(Some(if post.pinned { "pinned" } else { "" }));
+            field(post.timestamp.map(|t| t.to_rfc3339()).as_deref());
+            field(post.alt.as_deref());
             for item in &post.media {
-                item.id.hash(&mut hash);
-                (item.kind as u8).hash(&mut hash);
+                field(Some(&item.id));
+                field(Some(match item.kind {
+                    crate::feed::domain::MediaKind::Image => "image",
+                    crate::feed::domain::MediaKind::Video => "video",
+                }));
             }
-            (post.id.clone(), hash.finish())
+            let digest = hash.finalize();
+            let mut first = [0u8; 8];
+            first.copy_from_slice(&digest[..8]);
+            (post.id.clone(), u64::from_le_bytes(first))
         })
         .collect()
 }

@@ -231,7 +231,7 @@ impl MediaService {
     }
 
     /// Remembers that the original at `src` failed, so it is not downloaded again at once.
-    fn failed(&self, src: &str, detail: String) -> MediaError {
+    pub(super) fn failed(&self, src: &str, detail: String) -> MediaError {
         let error = MediaError::Upstream(detail);
         let inner = &self.inner;
         inner.failures.record(src, error.clone(), inner.clock.now());

@@ -120,6 +120,13 @@ impl MediaService {
             return;
         };
         let inner = &self.inner;
+        // An expired or failing original is not asked for again per request: the refresher
+        // renews the one, the other waits out its failure window (as `load` does).
+        if inner.dead.lock().is_ok_and(|dead| dead.contains(src))
+            || inner.failures.get(src, inner.clock.now()).is_some()
+        {
+            return;
+        }
         // The encoder first: an original is downloaded only when one is free to take it.
         let Ok(permit) = inner.encode.acquire().await else {
             return;
@@ -131,11 +138,15 @@ impl MediaService {
             match inner.cdn.image(src, inner.clock.now()).await {
                 Ok(bytes) => bytes,
                 Err(FetchError::Expired) => {
+                    if let Ok(mut dead) = inner.dead.lock() {
+                        dead.insert(src.to_owned());
+                    }
                     self.queue_heal(&r.heal_id);
                     return;
                 }
                 Err(error) => {
                     tracing::debug!(key = %r.key, %error, "original not downloaded again");
+                    self.failed(src, error.to_string());
                     return;
                 }
             }

@@ -138,7 +138,7 @@ async fn a_new_post_fires_one_signed_call_and_an_unchanged_refresh_none() {
 
 #[tokio::test]
 async fn changes_within_the_window_are_one_call_and_a_failing_receiver_is_retried() {
-    let env = env("1500ms").await;
+    let env = env("3s").await;
     let (app, _) = env.spawn_connected().await;
     let receiver = Receiver::start(2).await;
     let (status, _) = put_hooks(
@@ -148,35 +148,72 @@ async fn changes_within_the_window_are_one_call_and_a_failing_receiver_is_retrie
     )
     .await;
     assert_eq!(status, StatusCode::OK);
-    let first = env.sandbox.add_post();
+    let added = env.sandbox.add_post();
     app.account().trigger.refresh_soon();
-    wait_until("the first new post in the feed", 10, || async {
+    wait_until("the new post in the feed", 10, || async {
         app.get("/feed.json")
             .await
             .text()
             .await
             .unwrap_or_default()
-            .contains(&first)
+            .contains(&added)
     })
     .await;
-    let second = env.sandbox.add_post();
-    app.account().trigger.refresh_soon();
+    // A second change in the same window: a post hidden (built before the API answers).
+    let feed: Value = app.get("/feed.json").await.json().await.expect("JSON");
+    let hidden = feed["posts"][2]["id"].as_str().expect("id").to_owned();
+    let (status, _) = put_hooks(
+        &app,
+        json!([{"url": receiver.url}]),
+        json!({"hidden": [hidden]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
     let received = calls(&receiver, 1).await;
-    let mut added: Vec<String> = received[0].body["added"]
-        .as_array()
-        .expect("added")
-        .iter()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
-    added.sort();
-    let mut expected = vec![first, second];
-    expected.sort();
-    assert_eq!(added, expected, "both posts in one call");
+    assert_eq!(
+        received[0].body["added"],
+        json!([added]),
+        "{}",
+        received[0].body
+    );
+    assert_eq!(
+        received[0].body["removed"],
+        json!([hidden]),
+        "both changes in one call"
+    );
     assert_eq!(
         receiver.attempts.load(std::sync::atomic::Ordering::SeqCst),
         3,
         "two refusals, then delivered"
     );
+    assert_signed(&received[0]);
+    app.stop().await;
+}
+
+/// A change still in its debounce window when igfeed stops is announced after the restart:
+/// what was last announced is kept in the state directory.
+#[tokio::test]
+async fn a_change_pending_when_igfeed_stops_is_announced_after_the_restart() {
+    let env = env("3s").await;
+    let (app, _) = env.spawn_connected().await;
+    let receiver = Receiver::start(0).await;
+    let feed: Value = app.get("/feed.json").await.json().await.expect("JSON");
+    let hidden = feed["posts"][0]["id"].as_str().expect("id").to_owned();
+    let hooks = json!([{"url": receiver.url, "secret": SECRET}]);
+    let (status, _) = put_hooks(&app, hooks, json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = put_hooks(
+        &app,
+        json!([{"url": receiver.url}]),
+        json!({"hidden": [hidden]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    app.stop().await;
+    assert!(receiver.received().is_empty(), "stopped within the window");
+    let app = env.spawn_app().await;
+    let received = calls(&receiver, 1).await;
+    assert_eq!(received[0].body["removed"], json!([hidden]));
     assert_signed(&received[0]);
     app.stop().await;
 }

@@ -133,6 +133,10 @@ fn url(raw: &str) -> Result<String, &'static str> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err("must not carry a user name or password");
     }
+    // Normalising (percent-encoding, punycode) may lengthen it; the stored form is bounded.
+    if url.as_str().len() > MAX_LINK {
+        return Err("must be at most 2048 characters");
+    }
     Ok(url.to_string())
 }
 

@@ -81,6 +81,11 @@ fn rss_is_well_formed_xml_with_every_post() {
         Some("https://shop.example/p/1?a=1&b=2")
     );
     assert_eq!(text(first, "guid"), Some(snapshot.feed.posts[0].id.clone()));
+    assert_eq!(
+        text(first, "description").as_deref(),
+        Some("Caf\u{e9} &lt;b&gt;&amp;&lt;/b&gt; &quot;quotes&quot; <br>second line"),
+        "the caption as HTML text: a reader shows the markup, never runs it"
+    );
     let enclosure = first
         .children()
         .find(|c| c.tag_name().name() == "enclosure")

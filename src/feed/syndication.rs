@@ -210,21 +210,9 @@ fn element_with(out: &mut String, name: &str, attributes: &str, text: &str) {
     let _ = writeln!(out, "<{name}{attributes}>{}</{name}>", escape(text));
 }
 
-/// Plain `text` as HTML: markup escaped, line breaks as `<br>`.
+/// Plain `text` as HTML: markup escaped (the same escapes as XML's), line breaks as `<br>`.
 fn html_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("<br>"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    escape(text).replace("\r\n", "\n").replace('\n', "<br>")
 }
 
 /// `text` as XML character data or an attribute value: markup escaped, and characters XML

@@ -30,12 +30,22 @@ pub enum Command {
         /// The feed to export (an account's username); the default feed without it.
         #[arg(long, value_name = "NAME")]
         feed: Option<String>,
-        /// Write here instead of stdout (atomically).
-        #[arg(long, value_name = "FILE")]
+        /// Write here instead of stdout (atomically); with --with-media, the directory to
+        /// write feed.json and media/ into.
+        #[arg(long, value_name = "FILE|DIR")]
         out: Option<PathBuf>,
-        /// Use the stored snapshot instead of asking Instagram.
+        /// Use the stored snapshot instead of asking Instagram (and, with --with-media, only
+        /// images igfeed has cached).
         #[arg(long)]
         offline: bool,
+        /// Write DIR/feed.json and every image it names under DIR/media/ (--out DIR), with
+        /// URLs relative to the document.
+        #[arg(long, requires = "out")]
+        with_media: bool,
+        /// With --with-media: image URLs under this base (https://cdn.example/feed/ or /feed/)
+        /// instead of relative to the document.
+        #[arg(long, value_name = "URL", requires = "with_media")]
+        base_url: Option<String>,
     },
     /// Manage the stored Instagram token.
     #[command(subcommand)]

@@ -49,14 +49,22 @@ fn main() -> ExitCode {
     match command {
         Command::Healthcheck { url } => report(commands::healthcheck::run(&settings, url)),
         Command::Status { url } => report(commands::status::run(&settings, url)),
-        Command::Export { feed, out, offline } => {
+        Command::Export {
+            feed,
+            out,
+            offline,
+            with_media,
+            base_url,
+        } => {
             log(settings.log.format);
-            report(commands::export::run(
-                &settings,
-                feed.as_deref(),
+            let options = commands::export::Options {
+                feed,
                 out,
                 offline,
-            ))
+                with_media,
+                base_url,
+            };
+            report(commands::export::run(&settings, options))
         }
         Command::Token(TokenCommand::Import) => {
             log(settings.log.format);

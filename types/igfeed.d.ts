@@ -14,7 +14,8 @@
 
 /**
  * An Instagram account and a page of its posts, newest first, as served by igfeed's GET /feed.json
- * (and written by `igfeed export`). Every property is always present; values that are unknown or
+ * (and written by `igfeed export`: with --with-media, image URLs are relative to the document,
+ * media/…, or under --base-url). Every property is always present; values that are unknown or
  * withheld by Instagram are null, never missing. Text fields are plain text: escape them before
  * putting them into HTML.
  */

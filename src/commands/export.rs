@@ -1,4 +1,9 @@
-//! `igfeed export`: the /feed.json document for static-site builds.
+//! `igfeed export`: the /feed.json document for static-site builds, and with `--with-media`
+//! the images it names beside it ([`media`], written by [`files`]), so a site can be deployed
+//! with its feed and never ask igfeed (or Instagram) at all.
+
+mod files;
+mod media;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -21,15 +26,42 @@ use crate::storage::{StateDir, write_file_atomically};
 /// The exported document is public: readable by the web server that publishes it.
 const PUBLIC_FILE_MODE: u32 = 0o644;
 
+/// What `igfeed export` was asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The feed (the default feed without it).
+    pub feed: Option<String>,
+    /// The file to write (stdout without it); with `with_media`, the directory.
+    pub out: Option<PathBuf>,
+    /// Take the stored snapshots (and, with `with_media`, only cached images).
+    pub offline: bool,
+    /// Write `feed.json` and every image it names under `out`.
+    pub with_media: bool,
+    /// With `with_media`: image URLs under this base instead of relative to the document.
+    pub base_url: Option<String>,
+}
+
 /// Writes every post of feed `feed` (the default feed without it) as visitors get it (its
 /// definition applied), fetched now with the stored tokens or, with `offline`, taken from
 /// the last snapshots igfeed stored.
-pub fn run(
-    settings: &Settings,
-    feed: Option<&str>,
-    out: Option<PathBuf>,
-    offline: bool,
-) -> anyhow::Result<()> {
+pub fn run(settings: &Settings, options: Options) -> anyhow::Result<()> {
+    let Options {
+        feed,
+        out,
+        offline,
+        with_media,
+        base_url,
+    } = options;
+    let feed = feed.as_deref();
+    // Refused before asking Instagram for anything.
+    let media_out = match (with_media, &out) {
+        (false, _) => None,
+        (true, None) => bail!("--with-media needs --out DIR: the directory to write into"),
+        (true, Some(dir)) => Some((
+            files::check_out_dir(dir)?,
+            media::url_prefix(base_url.as_deref())?,
+        )),
+    };
     let root = StateDir::open(&settings.storage)?;
     let owners = match feed {
         // A feed the owner defined (not an account's own): its accounts, in its order.
@@ -44,11 +76,14 @@ pub fn run(
     };
     let (definition, accounts) = owners;
     let mut snapshots = Vec::new();
+    let mut media_dirs = Vec::new();
     let mut stale = false;
     for account in &accounts {
-        let (snapshot, account_stale) = snapshot_of(settings, &root, account.as_deref(), offline)?;
+        let (snapshot, account_stale, media_dir) =
+            snapshot_of(settings, &root, account.as_deref(), offline)?;
         stale |= account_stale;
         snapshots.push(snapshot);
+        media_dirs.push(media_dir);
     }
     let definition = match definition {
         Some(definition) => definition,
@@ -88,6 +123,25 @@ pub fn run(
     ) else {
         bail!("the feed has no connected account to take posts from");
     };
+    if let Some((dir, prefix)) = media_out {
+        let accounts: Vec<media::Account<'_>> = snapshots
+            .iter()
+            .zip(&media_dirs)
+            .map(|(snapshot, media_dir)| media::Account {
+                snapshot,
+                media_dir,
+            })
+            .collect();
+        let export = media::Export {
+            settings,
+            accounts: &accounts,
+            offline,
+            prefix: &prefix,
+        };
+        let report = export.write(curated, fetched_at, &definition.display, stale, &dir)?;
+        println!("{report}");
+        return Ok(());
+    }
     let snapshot = Snapshot {
         feed: curated,
         fetched_at,
@@ -110,14 +164,14 @@ pub fn run(
     Ok(())
 }
 
-/// The snapshot of the account whose feed is `feed` (the default account without it), and
-/// whether it is stale.
+/// The snapshot of the account whose feed is `feed` (the default account without it),
+/// whether it is stale, and the account's media cache directory.
 fn snapshot_of(
     settings: &Settings,
     root: &StateDir,
     feed: Option<&str>,
     offline: bool,
-) -> anyhow::Result<(Snapshot, bool)> {
+) -> anyhow::Result<(Snapshot, bool, PathBuf)> {
     let Some(stored) = find_stored(root, feed)? else {
         match feed {
             Some(name) => {
@@ -134,6 +188,7 @@ fn snapshot_of(
         }
     };
     let dir = stored.dir;
+    let media_dir = dir.path().join(crate::media::MEDIA_DIR);
     if offline {
         let snapshot: Snapshot = dir
             .read(SNAPSHOT_FILE)?
@@ -141,9 +196,10 @@ fn snapshot_of(
         let age = clock::system().now() - snapshot.fetched_at;
         let limit =
             TimeDelta::from_std(settings.feed.refresh_interval * 2).unwrap_or(TimeDelta::MAX);
-        Ok((snapshot, age > limit))
+        Ok((snapshot, age > limit, media_dir))
     } else {
-        Ok((fetch(settings, dir, stored.id.as_deref())?, false))
+        let snapshot = fetch(settings, dir, stored.id.as_deref())?;
+        Ok((snapshot, false, media_dir))
     }
 }
 

@@ -213,6 +213,17 @@ impl DiskCache {
     }
 }
 
+/// The file of `key` in the cache directory `dir`, read without marking it used: for readers
+/// outside the running service (`igfeed export`), which must not reorder its evictions.
+pub fn read_file(dir: &Path, key: &str) -> Option<Bytes> {
+    if !valid_key(key) {
+        return None;
+    }
+    fs::read(dir.join(format!("{key}{SUFFIX}")))
+        .ok()
+        .map(Bytes::from)
+}
+
 /// Keys come from [`super::key::Target::key`]; anything else never becomes a file name.
 fn valid_key(key: &str) -> bool {
     !key.is_empty()

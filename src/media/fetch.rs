@@ -60,6 +60,24 @@ impl Cdn {
         }
     }
 
+    /// The downloader `media.*` and `instagram.*` (its CA, proxies) describe: what
+    /// the running service uses, and `igfeed export` too.
+    pub fn from_settings(settings: &crate::config::Settings) -> anyhow::Result<Self> {
+        let media = &settings.media;
+        let hosts = media
+            .allowed_hosts
+            .iter()
+            .filter_map(|h| HostPattern::parse(h).ok())
+            .collect();
+        let http = crate::instagram::cdn_http_client(&settings.instagram)?;
+        Ok(Self::new(
+            http,
+            hosts,
+            media.max_source_bytes,
+            media.download_timeout,
+        ))
+    }
+
     /// Downloads one image whole (it is decoded next anyway), refusing what is not an image
     /// or is larger than the limit, before and while reading.
     pub async fn image(&self, url: &str, now: DateTime<Utc>) -> Result<Bytes, FetchError> {

@@ -73,6 +73,89 @@ impl Target {
     }
 }
 
+/// The file extension of `format` in an export (`igfeed export --with-media`): static hosts
+/// pick the `Content-Type` from it.
+pub fn file_extension(format: Format) -> &'static str {
+    match format {
+        Format::Jpeg => "jpg",
+        Format::Avif => "avif",
+    }
+}
+
+/// Longest content version accepted in a file name (igfeed's are 16 hex digits).
+const MAX_VERSION: usize = 32;
+
+impl Target {
+    /// The path below an export's `media/` directory of width `size` in `format` at content
+    /// version `version`: `{post}[/{index}]/{size}.{version}.{jpg|avif}`, `profile/…` for the
+    /// profile picture. The version is in the name, so a changed image gets a new URL however
+    /// long a static host lets browsers cache the old one. `None` for a version that is not
+    /// hex digits: nothing else ever becomes part of a path.
+    pub fn file_path(&self, size: u32, format: Format, version: &str) -> Option<String> {
+        let post_ok = match self {
+            Target::Profile => format == Format::Jpeg,
+            Target::Item { post, index } => {
+                digits(post, MAX_ID_DIGITS).is_some() && *index < MAX_ITEMS
+            }
+        };
+        let version_ok = !version.is_empty()
+            && version.len() <= MAX_VERSION
+            && version
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        (post_ok && version_ok).then(|| {
+            let name = format!("{size}.{version}.{}", file_extension(format));
+            match self {
+                Target::Profile => format!("profile/{name}"),
+                Target::Item { post, index: 0 } => format!("{post}/{name}"),
+                Target::Item { post, index } => format!("{post}/{index}/{name}"),
+            }
+        })
+    }
+}
+
+/// One file of an export, as [`Target::file_path`] names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportFile {
+    /// Whose image.
+    pub target: Target,
+    /// The configured width.
+    pub size: u32,
+    /// The format.
+    pub format: Format,
+    /// The content version.
+    pub version: String,
+}
+
+/// Reads a path below an export's `media/` directory back (`None` for anything
+/// [`Target::file_path`] does not build): what an export may remove as its own.
+pub fn parse_file_path(path: &str) -> Option<ExportFile> {
+    let (dirs, name) = path.rsplit_once('/')?;
+    let target = match dirs.split('/').collect::<Vec<_>>().as_slice() {
+        ["profile"] => Target::Profile,
+        [post] => item(post, "0").ok()?,
+        [post, index] => item(post, index).ok()?,
+        _ => return None,
+    };
+    let mut parts = name.split('.');
+    let (size, version, extension) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let format = [Format::Jpeg, Format::Avif]
+        .into_iter()
+        .find(|f| file_extension(*f) == extension)?;
+    let size = digits(size, 5)?.parse().ok()?;
+    let file = ExportFile {
+        target,
+        size,
+        format,
+        version: version.to_owned(),
+    };
+    // One spelling per file: leading zeros, `/0/` and the like are not ours.
+    (file.target.file_path(size, format, version).as_deref() == Some(path)).then_some(file)
+}
+
 /// Why a path was refused; the message is safe to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadPath(pub &'static str);
@@ -213,6 +296,68 @@ mod tests {
                 parse(other_spelling).is_err(),
                 "{other_spelling}: one URL per image"
             );
+        }
+    }
+
+    #[test]
+    fn export_file_paths_round_trip_and_refuse_anything_else() {
+        for (target, size, format, path) in [
+            (
+                post(0),
+                640,
+                Format::Jpeg,
+                "17900000000001009/640.0123abcd.jpg",
+            ),
+            (
+                post(3),
+                320,
+                Format::Avif,
+                "17900000000001009/3/320.0123abcd.avif",
+            ),
+            (
+                Target::Profile,
+                320,
+                Format::Jpeg,
+                "profile/320.0123abcd.jpg",
+            ),
+        ] {
+            assert_eq!(
+                target.file_path(size, format, "0123abcd").as_deref(),
+                Some(path)
+            );
+            assert_eq!(
+                parse_file_path(path),
+                Some(ExportFile {
+                    target,
+                    size,
+                    format,
+                    version: "0123abcd".into()
+                })
+            );
+        }
+        for version in ["", "../x", "ABCD", "a/b", "abc.d", &"a".repeat(33)] {
+            assert_eq!(
+                post(0).file_path(640, Format::Jpeg, version),
+                None,
+                "{version:?}"
+            );
+        }
+        assert_eq!(Target::Profile.file_path(320, Format::Avif, "ab"), None);
+        for raw in [
+            "17900000000001009/0/640.ab.jpg",
+            "17900000000001009/0640.ab.jpg",
+            "17900000000001009/640.ab.jpeg",
+            "17900000000001009/640.ab.jpg.tmp",
+            "17900000000001009/.640.ab.jpg.tmp-1",
+            "17900000000001009/640.jpg",
+            "profile/320.ab.avif",
+            "../640.ab.jpg",
+            "x/640.ab.jpg",
+            "640.ab.jpg",
+            "1/2/3/640.ab.jpg",
+            "17900000000001009/640.AB.jpg",
+        ] {
+            assert_eq!(parse_file_path(raw), None, "{raw}");
         }
     }
 

@@ -241,16 +241,11 @@ impl MediaService {
     /// Publishes what the original taught (sizes, version, colour, formats made) with the
     /// next republish.
     pub(super) fn remember(&self, key: &str, rendition: &Rendition) {
-        let known = Known {
-            source_tag: rendition.source_tag.clone(),
-            version: rendition.version.clone(),
-            width: rendition.width,
-            height: rendition.height,
-            color: rendition.color.clone(),
-            formats: rendition.formats(),
-            sizes: rendition.sizes.clone(),
-        };
-        if self.inner.links.remember(key.to_owned(), known) {
+        if self
+            .inner
+            .links
+            .remember(key.to_owned(), Known::from(rendition))
+        {
             self.inner.dirty.store(true, Ordering::SeqCst);
             self.inner.wake.notify_one();
         }

@@ -42,7 +42,7 @@ pub use error::MediaError;
 pub use fetch::{Cdn, FetchError};
 pub use links::MediaLinks;
 pub use render::{RenderParams, render, render_complete};
-pub use rendition::{Rendition, scaled};
+pub use rendition::{Encoded, Rendition, scaled};
 pub use video::VideoStream;
 
 use crate::clock::SharedClock;
@@ -58,6 +58,13 @@ pub const MEDIA_DIR: &str = "media";
 /// Downloads and resizes running at once, whatever the traffic: each holds an original and
 /// its decoded pixels (tens of megabytes).
 const MAX_WORK: usize = 4;
+
+/// The cached rendition of `target` in an account's media directory `dir` (every width and
+/// format made so far, however old its settings), read without touching the running
+/// service's recency; `None` when missing or damaged. For readers such as `igfeed export`.
+pub fn cached(dir: &std::path::Path, target: &key::Target) -> Option<Rendition> {
+    disk::read_file(dir, &target.key()).and_then(Rendition::from_file)
+}
 
 /// An image ready to send.
 #[derive(Debug, Clone)]
@@ -91,14 +98,8 @@ impl MediaPools {
     /// The pools for these settings.
     pub fn new(settings: &Settings) -> anyhow::Result<Self> {
         let media = &settings.media;
-        let hosts = media
-            .allowed_hosts
-            .iter()
-            .filter_map(|h| crate::net::HostPattern::parse(h).ok())
-            .collect();
-        let http = crate::instagram::cdn_http_client(&settings.instagram)?;
         Ok(Self {
-            cdn: Cdn::new(http, hosts, media.max_source_bytes, media.download_timeout),
+            cdn: Cdn::from_settings(settings)?,
             work: Arc::new(Semaphore::new(MAX_WORK)),
             encode: Arc::new(Semaphore::new(media.encode_concurrency)),
             video_streams: Arc::new(Semaphore::new(media.max_video_streams)),
@@ -159,7 +160,6 @@ impl MediaService {
         let budget = media.disk_budget;
         let (disk, headers) =
             tokio::task::spawn_blocking(move || DiskCache::open(dir, budget)).await?;
-        let sizes = links.sizes().to_vec();
         // Files made under other `media.sizes` are published too: their widths are served
         // and the missing ones made at fetch-ahead.
         for (key, header) in headers {
@@ -187,13 +187,7 @@ impl MediaService {
                 cdn: pools.cdn.clone(),
                 disk: Arc::new(disk),
                 memory,
-                params: RenderParams {
-                    sizes,
-                    quality: media.jpeg_quality,
-                    formats: media.modern_formats(),
-                    avif_quality: media.avif_quality,
-                    max_dimension: media.max_dimension,
-                },
+                params: RenderParams::new(media),
                 clock,
                 heal: HealQueue::new(interval),
                 wake: Notify::new(),

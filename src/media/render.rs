@@ -36,6 +36,22 @@ pub struct RenderParams {
     pub max_dimension: u32,
 }
 
+impl RenderParams {
+    /// What `media.*` asks for: its widths ascending and each once, its formats.
+    pub fn new(media: &crate::config::MediaSettings) -> Self {
+        let mut sizes = media.sizes.clone();
+        sizes.sort_unstable();
+        sizes.dedup();
+        Self {
+            sizes,
+            quality: media.jpeg_quality,
+            formats: media.modern_formats(),
+            avif_quality: media.avif_quality,
+            max_dimension: media.max_dimension,
+        }
+    }
+}
+
 /// Why an original was refused; the text is safe to log (no URL).
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {

@@ -12,6 +12,7 @@ mod curated;
 mod embed;
 mod errors;
 mod example_config;
+mod export;
 mod feed;
 mod feed_editor;
 mod graph;

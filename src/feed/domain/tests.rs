@@ -81,6 +81,14 @@ fn check(root: &Value, node: &Value, value: &Value, path: &str) {
             "{path}: {s} is not RFC 3339 UTC"
         ),
         (Some("uri"), Some(s)) => assert!(url::Url::parse(s).is_ok(), "{path}: {s} is no URI"),
+        // Image URLs: relative to the document in an export (`media/…`).
+        (Some("uri-reference"), Some(s)) => assert!(
+            !s.contains(char::is_whitespace)
+                && url::Url::parse("https://site.example/feed/")
+                    .and_then(|base| base.join(s))
+                    .is_ok(),
+            "{path}: {s} is no URI reference"
+        ),
         _ => {}
     }
     if let Some(props) = node.get("properties").and_then(Value::as_object) {
@@ -141,6 +149,56 @@ fn schema_matches_the_serialised_document() {
         let doc = document(next, stale);
         check(&schema, &schema, &doc, "$");
     }
+}
+
+/// `igfeed export --with-media` writes the same document with image URLs relative to it.
+#[test]
+fn an_exported_document_with_relative_image_urls_matches_the_schema() {
+    use crate::media::key::{Format, Target};
+    use crate::media::links::Known;
+    let settings = crate::config::Settings::load(&Default::default())
+        .expect("defaults load")
+        .media;
+    let served = crate::media::MediaLinks::new(
+        &settings,
+        &url::Url::parse("https://feed.example.com/").expect("URL"),
+    );
+    let mut snapshot = served.snapshot(sample_feed(), fetched_at());
+    let files = crate::media::MediaLinks::for_files(&settings, "");
+    let known = Known {
+        source_tag: "s".into(),
+        version: "0123abcd".into(),
+        width: 1080,
+        height: 1350,
+        color: Some("#102030".into()),
+        formats: vec![Format::Avif],
+        sizes: settings.sizes.clone(),
+    };
+    files.remember(Target::Profile.key(), known.clone());
+    for post in &snapshot.feed.posts {
+        for index in 0..post.media.len() {
+            let target = Target::Item {
+                post: post.id.clone(),
+                index,
+            };
+            files.remember(target.key(), known.clone());
+        }
+    }
+    files.apply(&mut snapshot);
+    let display = crate::feed::display::Display::default();
+    let doc = FeedDocument {
+        profile: &snapshot.feed.profile,
+        posts: &snapshot.feed.posts,
+        next: None,
+        updated_at: fetched_at(),
+        stale: false,
+        display: &display,
+    };
+    let doc = serde_json::to_value(&doc).expect("document serialises");
+    let schema = schema();
+    check(&schema, &schema, &doc, "$");
+    let picture = doc["profile"]["picture"].as_str().expect("a picture");
+    assert!(picture.starts_with("media/profile/"), "{picture}");
 }
 
 #[test]

@@ -68,4 +68,33 @@ proptest! {
         }
         prop_assert_eq!(a.key() == b.key(), a == b);
     }
+
+    /// An export's file names: built ones parse back; anything else parsed is the one
+    /// spelling of what it names and holds no `..`, so cleaning up never leaves `media/`.
+    #[test]
+    fn export_file_paths_parse_back_and_nothing_else_passes(
+        (target, variant) in target_and_variant(),
+        version in "[0-9a-f]{1,32}",
+        tail in prop_oneof![
+            "((profile|[0-9]{0,4}|\\.\\.|0)/){0,3}[0-9]{0,5}\\.[0-9a-fA-F.]{0,6}\\.(jpg|avif|jpeg)",
+            "\\PC{0,40}",
+        ],
+    ) {
+        if let Variant::Size(size, format) = variant
+            && let Some(path) = target.file_path(size, format, &version)
+        {
+            let parsed = parse_file_path(&path).expect("parses back");
+            prop_assert_eq!(
+                (parsed.target, parsed.size, parsed.format, parsed.version),
+                (target, size, format, version)
+            );
+        }
+        if let Some(parsed) = parse_file_path(&tail) {
+            prop_assert_eq!(
+                parsed.target.file_path(parsed.size, parsed.format, &parsed.version),
+                Some(tail.clone())
+            );
+            prop_assert!(tail.split('/').all(|s| !s.is_empty() && s != ".." && !s.starts_with('.')));
+        }
+    }
 }

@@ -109,3 +109,93 @@ fn an_old_snapshot_is_restored_with_igfeed_links() {
     let text = serde_json::to_string(&old.feed).expect("serialises");
     assert!(!text.contains("cdninstagram"));
 }
+
+/// An export's links: relative file paths (or under a base), only for images whose rendition
+/// is known and only the widths it holds, no videos; `files` names exactly those files.
+#[test]
+fn export_links_name_the_files_the_export_writes() {
+    let settings = crate::config::Settings::load(&Default::default())
+        .expect("defaults load")
+        .media;
+    for prefix in ["", "https://cdn.example/feed/"] {
+        let served = links(true).snapshot(sample_feed(), Utc::now());
+        let files = MediaLinks::for_files(&settings, prefix);
+        let post = served.feed.posts[0].clone();
+        let target = |index| Target::Item {
+            post: post.id.clone(),
+            index,
+        };
+        let known = Known {
+            source_tag: "s".into(),
+            version: "abcd".into(),
+            width: 1080,
+            height: 1350,
+            color: None,
+            formats: vec![Format::Avif],
+            // Made before 480 was configured: the export lists only what it holds.
+            sizes: vec![320, 640, 1080],
+        };
+        files.remember(target(1).key(), known.clone());
+        files.remember(
+            Target::Profile.key(),
+            Known {
+                sizes: vec![320],
+                width: 150,
+                height: 150,
+                ..known.clone()
+            },
+        );
+        let mut snapshot = served.clone();
+        files.apply(&mut snapshot);
+        let feed = &snapshot.feed;
+        assert_eq!(
+            feed.profile.picture.as_deref(),
+            Some(format!("{prefix}media/profile/320.abcd.jpg").as_str())
+        );
+        let item = &feed.posts[0].media[1];
+        let base = format!("{prefix}media/{}/1", post.id);
+        assert_eq!(
+            item.url.as_deref(),
+            Some(format!("{base}/640.abcd.jpg").as_str())
+        );
+        let listed: Vec<&str> = item.sizes.iter().map(|s| s.url.as_str()).collect();
+        assert_eq!(
+            listed,
+            [
+                format!("{base}/320.abcd.jpg"),
+                format!("{base}/640.abcd.jpg"),
+                format!("{base}/1080.abcd.jpg")
+            ]
+        );
+        assert_eq!(
+            item.sources[0].srcset,
+            format!(
+                "{base}/320.abcd.avif 320w, {base}/640.abcd.avif 640w, {base}/1080.abcd.avif 1080w"
+            )
+        );
+        assert_eq!(item.video_url, None, "an export holds no videos");
+        let written: Vec<String> = files
+            .files(&target(1), &known)
+            .into_iter()
+            .map(|f| format!("{prefix}media/{}", f.path))
+            .collect();
+        let mut named: Vec<String> = listed.iter().map(|u| (*u).to_owned()).collect();
+        named.extend(
+            item.sources[0]
+                .srcset
+                .split(", ")
+                .map(|c| c.split(' ').next().unwrap_or_default().to_owned()),
+        );
+        named.sort();
+        let mut written_sorted = written.clone();
+        written_sorted.sort();
+        assert_eq!(written_sorted, named);
+        // Images without a known rendition get no URL at all: there is no file to name.
+        let other = &feed.posts[0].media[0];
+        assert_eq!((other.url.as_ref(), other.sizes.len()), (None, 0));
+        assert!(
+            links(true).files(&target(1), &known).is_empty(),
+            "served links write nothing"
+        );
+    }
+}

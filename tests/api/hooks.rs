@@ -56,6 +56,18 @@ async fn put_hooks(app: &TestApp, hooks: Value, extra: Value) -> (StatusCode, St
     .await
 }
 
+/// A connected igfeed whose account's feed has one hook (with [`SECRET`]) to a receiver that
+/// refuses its first `fail_first` calls.
+async fn with_hook(debounce: &str, fail_first: usize) -> (TestEnv, TestApp, Receiver) {
+    let env = env(debounce).await;
+    let (app, _) = env.spawn_connected().await;
+    let receiver = Receiver::start(fail_first).await;
+    let hook = json!([{"url": receiver.url, "secret": SECRET}]);
+    let (status, body) = put_hooks(&app, hook, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (env, app, receiver)
+}
+
 /// The signature igfeed must have sent for `received`.
 fn assert_signed(received: &Received) {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("a key");
@@ -138,16 +150,7 @@ async fn a_new_post_fires_one_signed_call_and_an_unchanged_refresh_none() {
 
 #[tokio::test]
 async fn changes_within_the_window_are_one_call_and_a_failing_receiver_is_retried() {
-    let env = env("3s").await;
-    let (app, _) = env.spawn_connected().await;
-    let receiver = Receiver::start(2).await;
-    let (status, _) = put_hooks(
-        &app,
-        json!([{"url": receiver.url, "secret": SECRET}]),
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let (env, app, receiver) = with_hook("3s", 2).await;
     let added = env.sandbox.add_post();
     app.account().trigger.refresh_soon();
     wait_until("the new post in the feed", 10, || async {
@@ -194,14 +197,9 @@ async fn changes_within_the_window_are_one_call_and_a_failing_receiver_is_retrie
 /// what was last announced is kept in the state directory.
 #[tokio::test]
 async fn a_change_pending_when_igfeed_stops_is_announced_after_the_restart() {
-    let env = env("3s").await;
-    let (app, _) = env.spawn_connected().await;
-    let receiver = Receiver::start(0).await;
+    let (env, app, receiver) = with_hook("3s", 0).await;
     let feed: Value = app.get("/feed.json").await.json().await.expect("JSON");
     let hidden = feed["posts"][0]["id"].as_str().expect("id").to_owned();
-    let hooks = json!([{"url": receiver.url, "secret": SECRET}]);
-    let (status, _) = put_hooks(&app, hooks, json!({})).await;
-    assert_eq!(status, StatusCode::OK);
     let (status, _) = put_hooks(
         &app,
         json!([{"url": receiver.url}]),
@@ -220,16 +218,7 @@ async fn a_change_pending_when_igfeed_stops_is_announced_after_the_restart() {
 
 #[tokio::test]
 async fn a_curation_change_fires_and_secrets_survive_a_round_trip_and_a_restart() {
-    let env = env("200ms").await;
-    let (app, _) = env.spawn_connected().await;
-    let receiver = Receiver::start(0).await;
-    let (status, _) = put_hooks(
-        &app,
-        json!([{"url": receiver.url, "secret": SECRET}]),
-        json!({}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    let (env, app, receiver) = with_hook("200ms", 0).await;
     let feed: Value = app.get("/feed.json").await.json().await.expect("JSON");
     let hidden = feed["posts"][1]["id"].as_str().expect("id").to_owned();
 

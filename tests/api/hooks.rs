@@ -68,6 +68,15 @@ async fn with_hook(debounce: &str, fail_first: usize) -> (TestEnv, TestApp, Rece
     (env, app, receiver)
 }
 
+/// The id of the feed's post at `index` (newest first).
+async fn post_id(app: &TestApp, index: usize) -> String {
+    let feed: Value = app.get("/feed.json").await.json().await.expect("JSON");
+    feed["posts"][index]["id"]
+        .as_str()
+        .expect("an id")
+        .to_owned()
+}
+
 /// The signature igfeed must have sent for `received`.
 fn assert_signed(received: &Received) {
     let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("a key");
@@ -163,8 +172,7 @@ async fn changes_within_the_window_are_one_call_and_a_failing_receiver_is_retrie
     })
     .await;
     // A second change in the same window: a post hidden (built before the API answers).
-    let feed: Value = app.get("/feed.json").await.json().await.expect("JSON");
-    let hidden = feed["posts"][2]["id"].as_str().expect("id").to_owned();
+    let hidden = post_id(&app, 2).await;
     let (status, _) = put_hooks(
         &app,
         json!([{"url": receiver.url}]),
@@ -198,8 +206,7 @@ async fn changes_within_the_window_are_one_call_and_a_failing_receiver_is_retrie
 #[tokio::test]
 async fn a_change_pending_when_igfeed_stops_is_announced_after_the_restart() {
     let (env, app, receiver) = with_hook("3s", 0).await;
-    let feed: Value = app.get("/feed.json").await.json().await.expect("JSON");
-    let hidden = feed["posts"][0]["id"].as_str().expect("id").to_owned();
+    let hidden = post_id(&app, 0).await;
     let (status, _) = put_hooks(
         &app,
         json!([{"url": receiver.url}]),
@@ -219,8 +226,7 @@ async fn a_change_pending_when_igfeed_stops_is_announced_after_the_restart() {
 #[tokio::test]
 async fn a_curation_change_fires_and_secrets_survive_a_round_trip_and_a_restart() {
     let (env, app, receiver) = with_hook("200ms", 0).await;
-    let feed: Value = app.get("/feed.json").await.json().await.expect("JSON");
-    let hidden = feed["posts"][1]["id"].as_str().expect("id").to_owned();
+    let hidden = post_id(&app, 1).await;
 
     // The definition as read (no secret), sent back with a post hidden: the secret stays.
     let (_, read) = api(&app, reqwest::Method::GET, &format!("/feeds/{FEED}"), None).await;

@@ -9,6 +9,8 @@ mod consent;
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "support/redis_server.rs"]
+mod redis_server;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

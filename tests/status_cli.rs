@@ -4,6 +4,8 @@
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "support/redis_server.rs"]
+mod redis_server;
 
 use std::process::{Command, Output};
 

@@ -31,10 +31,7 @@ const KILLS_PER_MODE: usize = 50;
 const FRESH_DIR_EVERY: usize = 10;
 
 fn settings(dir: &Path, key: Option<&str>) -> StorageSettings {
-    StorageSettings {
-        dir: dir.to_owned(),
-        encryption_key: key.map(SecretString::from),
-    }
+    StorageSettings::in_dir(dir, key)
 }
 
 /// The credentials of the `n`th write: every field says `n`, so a mix of two writes shows.

@@ -10,7 +10,7 @@ const FILE_SUFFIX: &str = "_FILE";
 
 /// The settings that may come from a file: the secrets. (Not every `…_FILE` name is an
 /// indirection: `instagram.extra_ca_file` is a path setting of its own.)
-const SECRETS: [&str; 8] = [
+const SECRETS: [&str; 9] = [
     "IGFEED__ADMIN__PASSWORD",
     "IGFEED__ADMIN__API_TOKEN",
     "IGFEED__ADMIN__PASSWORD_HASH",
@@ -18,6 +18,7 @@ const SECRETS: [&str; 8] = [
     "IGFEED__INSTAGRAM__ACCESS_TOKEN",
     "IGFEED__OPS__TOKEN",
     "IGFEED__STORAGE__ENCRYPTION_KEY",
+    "IGFEED__STORAGE__REDIS_URL",
     "IGFEED__ALERTS__WEBHOOK_URL",
 ];
 

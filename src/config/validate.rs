@@ -66,6 +66,7 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
     if settings.storage.dir.as_os_str().is_empty() {
         return Err(SettingsError::invalid("storage.dir", "must not be empty"));
     }
+    storage_backend(&settings.storage)?;
     if let Some(password) = &settings.admin.password
         && password.expose_secret().chars().count() < MIN_ADMIN_PASSWORD_LEN
     {
@@ -287,6 +288,47 @@ fn is_graph_version(version: &str) -> bool {
     [major, minor]
         .iter()
         .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// `storage.backend = "redis"` needs a Redis URL and the key (records leave the machine).
+fn storage_backend(storage: &crate::storage::StorageSettings) -> Result<(), SettingsError> {
+    if storage.backend != crate::storage::Backend::Redis {
+        for (set, name) in [
+            (storage.redis_url.is_some(), "storage.redis_url"),
+            (
+                storage.redis_password_file.is_some(),
+                "storage.redis_password_file",
+            ),
+        ] {
+            if set {
+                return Err(SettingsError::invalid(
+                    name,
+                    "is used only with storage.backend = \"redis\"",
+                ));
+            }
+        }
+        return Ok(());
+    }
+    let Some(url) = &storage.redis_url else {
+        return Err(SettingsError::invalid(
+            "storage.redis_url",
+            "is required with storage.backend = \"redis\" (redis://host:6379 or rediss://…)",
+        ));
+    };
+    let url = url.expose_secret();
+    if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+        return Err(SettingsError::invalid(
+            "storage.redis_url",
+            "must start with redis:// or rediss:// (TLS)",
+        ));
+    }
+    if storage.encryption_key.is_none() {
+        return Err(SettingsError::invalid(
+            "storage.encryption_key",
+            "is required with storage.backend = \"redis\": records shared over the network are sealed",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -80,7 +80,7 @@ proptest! {
             record.as_object_mut().expect("an object").remove(dropped);
         }
         let tmp = tempfile::tempdir().expect("tempdir");
-        let settings = StorageSettings { dir: tmp.path().to_owned(), encryption_key: None };
+        let settings = StorageSettings::in_dir(tmp.path(), None);
         let dir = StateDir::open(&settings).expect("state dir");
         dir.write(CREDENTIALS_FILE, &record).expect("write");
         match CredentialStore::open(dir) {

@@ -51,10 +51,7 @@ fn assert_same(a: &Credentials, b: &Credentials) {
 }
 
 fn open_store(dir: &std::path::Path, key: Option<&str>) -> CredentialStore {
-    let settings = StorageSettings {
-        dir: dir.to_owned(),
-        encryption_key: key.map(SecretString::from),
-    };
+    let settings = StorageSettings::in_dir(dir, key);
     CredentialStore::open(StateDir::open(&settings).expect("state dir")).expect("store")
 }
 
@@ -206,10 +203,7 @@ fn a_damaged_credentials_file_stops_open() {
     open_store(tmp.path(), None).save(full()).expect("save");
     let path = tmp.path().join(CREDENTIALS_FILE);
     std::fs::write(&path, br#"{"format":1,"data":{"access_token":"x"}}"#).expect("damage");
-    let settings = StorageSettings {
-        dir: tmp.path().to_owned(),
-        encryption_key: None,
-    };
+    let settings = StorageSettings::in_dir(tmp.path(), None);
     let dir = StateDir::open(&settings).expect("state dir");
     let err = CredentialStore::open(dir).expect_err("damaged file accepted");
     let message = err.to_string();

@@ -158,10 +158,7 @@ mod tests {
     const LIMIT: usize = 5;
 
     fn log(dir: &std::path::Path) -> DeletionLog {
-        let settings = StorageSettings {
-            dir: dir.to_owned(),
-            encryption_key: None,
-        };
+        let settings = StorageSettings::in_dir(dir, None);
         DeletionLog::with_limit(StateDir::open(&settings).expect("opens"), LIMIT)
     }
 

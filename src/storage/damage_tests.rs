@@ -1,10 +1,8 @@
-//! Files igfeed cannot vouch for — damaged, truncated, from the future, under the wrong key —
-//! are refused with a message naming them, and left byte for byte as they were.
+//! Records igfeed cannot vouch for — damaged, truncated, from the future, under the wrong key —
+//! are refused with a message naming them, and left byte for byte as they were, on both
+//! backends.
 
-use std::fs;
-use std::path::PathBuf;
-
-use super::tests::{KEY, OTHER_KEY, open, read_err, sample};
+use super::tests::{KEY, OTHER_KEY, Place, open, read_err, sample};
 
 /// Turns a valid file's bytes into damaged ones.
 type Damage = Box<dyn Fn(&[u8]) -> Vec<u8>>;
@@ -34,46 +32,60 @@ fn key_mismatches_are_explained_and_leave_the_file_alone() {
         },
     ];
     for case in cases {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        open(tmp.path(), case.written_with)
-            .write("a.json", &sample())
-            .expect("write");
-        let path = tmp.path().join("a.json");
-        let before = fs::read(&path).expect("before");
+        for place in Place::each() {
+            if !(place.accepts(case.written_with) && place.accepts(case.read_with)) {
+                continue;
+            }
+            if case.written_with.is_none() {
+                // Redis never stores clear records; a clear one there came from elsewhere.
+                let clear = Place::file();
+                open(clear.local.path(), None)
+                    .write("a.json", &sample())
+                    .expect("write");
+                place.put_raw("a.json", &clear.raw("a.json").expect("clear"));
+            } else {
+                place
+                    .open(case.written_with)
+                    .write("a.json", &sample())
+                    .expect("write");
+            }
+            let before = place.raw("a.json").expect("before");
 
-        let message = read_err(&open(tmp.path(), case.read_with), "a.json").to_string();
-        assert!(message.contains(case.expect), "{message}");
-        assert!(message.contains(&path.display().to_string()), "{message}");
-        assert_eq!(
-            fs::read(&path).expect("after"),
-            before,
-            "file changed: {message}"
-        );
+            let message = read_err(&place.open(case.read_with), "a.json").to_string();
+            assert!(message.contains(case.expect), "{}: {message}", place.name());
+            assert!(message.contains(&place.location("a.json")), "{message}");
+            assert_eq!(
+                place.raw("a.json").expect("after"),
+                before,
+                "changed: {message}"
+            );
+        }
     }
 }
 
-/// Writes a valid file, lets `damage` turn its bytes into something else, and checks that
-/// reading fails with a message naming the file and containing `expect`, leaving the bytes.
+/// Writes a valid record, lets `damage` turn its bytes into something else, and checks that
+/// reading fails with a message naming the record and containing `expect`, leaving the bytes;
+/// on each backend that takes `key`.
 fn assert_refused(key: Option<&str>, damage: impl Fn(&[u8]) -> Vec<u8>, expect: &str) {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = open(tmp.path(), key);
-    dir.write("a.json", &sample()).expect("write");
-    let path: PathBuf = tmp.path().join("a.json");
-    let damaged = damage(&fs::read(&path).expect("read"));
-    fs::write(&path, &damaged).expect("damage");
+    for place in Place::each().into_iter().filter(|p| p.accepts(key)) {
+        let dir = place.open(key);
+        dir.write("a.json", &sample()).expect("write");
+        let damaged = damage(&place.raw("a.json").expect("read"));
+        place.put_raw("a.json", &damaged);
 
-    let message = read_err(&dir, "a.json").to_string();
-    assert!(message.contains(&path.display().to_string()), "{message}");
-    assert!(message.contains(expect), "want {expect:?} in {message}");
-    assert!(
-        !message.contains("IGAAsecret"),
-        "secret in message: {message}"
-    );
-    assert_eq!(
-        fs::read(&path).expect("after"),
-        damaged,
-        "file changed: {message}"
-    );
+        let message = read_err(&dir, "a.json").to_string();
+        assert!(message.contains(&place.location("a.json")), "{message}");
+        assert!(message.contains(expect), "want {expect:?} in {message}");
+        assert!(
+            !message.contains("IGAAsecret"),
+            "secret in message: {message}"
+        );
+        assert_eq!(
+            place.raw("a.json").expect("after"),
+            damaged,
+            "changed: {message}"
+        );
+    }
 }
 
 #[test]
@@ -148,14 +160,16 @@ fn flip_ciphertext_bit(bytes: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn an_encrypted_file_copied_under_another_name_does_not_decrypt() {
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let dir = open(tmp.path(), Some(KEY));
-    dir.write("a.json", &sample()).expect("write");
-    fs::copy(tmp.path().join("a.json"), tmp.path().join("b.json")).expect("copy");
-    let message = read_err(&dir, "b.json").to_string();
-    assert!(
-        message.contains("wrong storage.encryption_key?"),
-        "{message}"
-    );
+fn an_encrypted_record_copied_under_another_name_does_not_decrypt() {
+    for place in Place::each() {
+        let dir = place.open(Some(KEY));
+        dir.write("a.json", &sample()).expect("write");
+        place.put_raw("b.json", &place.raw("a.json").expect("stored"));
+        let message = read_err(&dir, "b.json").to_string();
+        assert!(
+            message.contains("wrong storage.encryption_key?"),
+            "{}: {message}",
+            place.name()
+        );
+    }
 }

@@ -12,13 +12,17 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::lock::{DirLock, try_lock};
+use super::redis::Redis;
+use super::settings::Backend;
 use super::{EncryptionKey, StorageError, StorageSettings, envelope, files};
 
-/// igfeed's state directory (`storage.dir`). Cheap to clone: clones share one key.
+/// igfeed's state (`storage.*`): records (the token, snapshots, definitions…) in the state
+/// directory or in Redis, and a local directory (media caches, the lock) either way. Cheap
+/// to clone: clones share one key and one Redis pool.
 ///
-/// All methods do blocking file I/O with fsync (milliseconds); async callers that care use
-/// `spawn_blocking`. Processes that write should hold [`StateDir::lock`] for as long as they
-/// run, so that two writers never interleave.
+/// All methods block (file I/O with fsync, or a Redis round trip: milliseconds); async
+/// callers use `spawn_blocking`. Processes that write should hold [`StateDir::lock`] for as
+/// long as they run, so that two writers never share one local directory.
 #[derive(Clone)]
 pub struct StateDir {
     inner: Arc<Inner>,
@@ -28,6 +32,21 @@ struct Inner {
     dir: PathBuf,
     /// Shared by the directory and its subdirectories ([`StateDir::subdir`]).
     key: Option<Arc<EncryptionKey>>,
+    records: Records,
+}
+
+/// Where this directory's records live.
+enum Records {
+    /// Files in the directory itself.
+    Files,
+    /// Keys in Redis under `path` (`/`-terminated), which is `own` in `parent` (both empty
+    /// for the root).
+    Redis {
+        redis: Arc<Redis>,
+        path: String,
+        parent: String,
+        own: String,
+    },
 }
 
 impl StateDir {
@@ -35,6 +54,7 @@ impl StateDir {
     ///
     /// Temp files of interrupted writes are removed here, but only when no other process
     /// holds the lock: a live igfeed's temp file may be a write in progress.
+    /// With Redis, the key is required and the server must answer.
     pub fn open(settings: &StorageSettings) -> Result<Self, StorageError> {
         let key = match &settings.encryption_key {
             Some(raw) => Some(Arc::new(
@@ -42,6 +62,15 @@ impl StateDir {
                     .map_err(|reason| StorageError::BadKey { reason })?,
             )),
             None => None,
+        };
+        let records = match settings.backend {
+            Backend::File => Records::Files,
+            Backend::Redis => Records::Redis {
+                redis: Arc::new(open_redis(settings, key.is_some())?),
+                path: "/".into(),
+                parent: String::new(),
+                own: String::new(),
+            },
         };
         let dir = settings.dir.clone();
         DirBuilder::new()
@@ -51,7 +80,7 @@ impl StateDir {
             .map_err(|e| StorageError::io(&dir, e))?;
         warn_if_shared(&dir);
         let state = Self {
-            inner: Arc::new(Inner { dir, key }),
+            inner: Arc::new(Inner { dir, key, records }),
         };
         match state.lock() {
             Ok(_lock) => {
@@ -66,7 +95,7 @@ impl StateDir {
         Ok(state)
     }
 
-    /// The directory itself.
+    /// The local directory (with Redis, where this replica keeps its media caches).
     pub fn path(&self) -> &Path {
         &self.inner.dir
     }
@@ -74,6 +103,11 @@ impl StateDir {
     /// Whether files are encrypted at rest.
     pub fn is_encrypted(&self) -> bool {
         self.inner.key.is_some()
+    }
+
+    /// Whether the records are in Redis, shared with other replicas.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.inner.records, Records::Redis { .. })
     }
 
     /// Takes the directory's exclusive lock without waiting; held while the [`DirLock`]
@@ -94,7 +128,20 @@ impl StateDir {
             self.inner.key.as_deref(),
             Utc::now(),
         )?;
-        files::write_atomic(self.path(), name, &bytes)
+        match &self.inner.records {
+            Records::Files => files::write_atomic(self.path(), name, &bytes),
+            Records::Redis {
+                redis,
+                path,
+                parent,
+                own,
+            } => match redis.put(path, name, &bytes, parent, own)? {
+                true => Ok(()),
+                false => Err(StorageError::Removed {
+                    path: self.file(name).display().to_string(),
+                }),
+            },
+        }
     }
 
     /// Reads file `name`: `Ok(None)` when it does not exist, an error naming the file when
@@ -103,18 +150,30 @@ impl StateDir {
     pub fn read<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StorageError> {
         files::validate_name(name)?;
         let path = self.file(name);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => zeroize::Zeroizing::new(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StorageError::io(path, e)),
+        let bytes = match &self.inner.records {
+            Records::Files => match std::fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(StorageError::io(path, e)),
+            },
+            Records::Redis {
+                redis, path: dir, ..
+            } => match redis.get(&format!("{dir}{name}"))? {
+                Some(bytes) => bytes,
+                None => return Ok(None),
+            },
         };
+        let bytes = zeroize::Zeroizing::new(bytes);
         envelope::decode(&path, name, &bytes, self.inner.key.as_deref()).map(Some)
     }
 
     /// Removes file `name` durably; nothing to do when it is absent.
     pub fn remove(&self, name: &str) -> Result<(), StorageError> {
         files::validate_name(name)?;
-        files::remove(self.path(), name)
+        match &self.inner.records {
+            Records::Files => files::remove(self.path(), name),
+            Records::Redis { redis, path, .. } => redis.delete(path, name),
+        }
     }
 
     /// The directory `name` inside this one, created (0700) when missing, with the same key:
@@ -129,16 +188,35 @@ impl StateDir {
             .mode(0o700)
             .create(&dir)
             .map_err(|e| StorageError::io(&dir, e))?;
+        let records = match &self.inner.records {
+            Records::Files => Records::Files,
+            Records::Redis { redis, path, .. } => {
+                redis.add_dir(path, name)?;
+                Records::Redis {
+                    redis: Arc::clone(redis),
+                    path: format!("{path}{name}/"),
+                    parent: path.clone(),
+                    own: name.to_owned(),
+                }
+            }
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 dir,
                 key: self.inner.key.clone(),
+                records,
             }),
         })
     }
 
     /// Names of the subdirectories present (not temp or hidden ones), sorted.
     pub fn subdirs(&self) -> Result<Vec<String>, StorageError> {
+        if let Records::Redis { redis, path, .. } = &self.inner.records {
+            let mut names = redis.dirs(path)?;
+            names.retain(|name| files::validate_name(name).is_ok());
+            names.sort();
+            return Ok(names);
+        }
         let path = self.path();
         let mut names = Vec::new();
         for entry in std::fs::read_dir(path).map_err(|e| StorageError::io(path, e))? {
@@ -160,17 +238,35 @@ impl StateDir {
         files::remove_stale_temps(self.path())
     }
 
-    /// Whether file or directory `name` exists here.
+    /// Whether record or directory `name` exists here (with Redis: is stored there; a
+    /// failure to ask counts as absent).
     pub fn contains(&self, name: &str) -> bool {
-        files::validate_name(name).is_ok() && self.inner.dir.join(name).exists()
+        if files::validate_name(name).is_err() {
+            return false;
+        }
+        match &self.inner.records {
+            Records::Files => self.inner.dir.join(name).exists(),
+            Records::Redis { redis, path, .. } => {
+                redis.exists(&format!("{path}{name}")).unwrap_or(false)
+                    || redis.has_dir(path, name).unwrap_or(false)
+            }
+        }
     }
 
     /// Moves file or directory `name` from here into `target` under the same name, durably
     /// (one rename: a crash leaves it in one place or the other). Returns whether there was
     /// anything to move; an existing `target/name` is left alone and the source kept.
+    ///
+    /// With Redis, a record moves inside Redis and a directory (the media cache) locally.
     pub fn move_into(&self, name: &str, target: &StateDir) -> Result<bool, StorageError> {
         files::validate_name(name)?;
-        let (from, to) = (self.file(name), target.file(name));
+        if let (Records::Redis { redis, path, .. }, Records::Redis { path: to, .. }) =
+            (&self.inner.records, &target.inner.records)
+            && redis.rename(path, name, to)?
+        {
+            return Ok(true);
+        }
+        let (from, to) = (self.inner.dir.join(name), target.inner.dir.join(name));
         if !from.exists() || to.exists() {
             return Ok(false);
         }
@@ -183,7 +279,10 @@ impl StateDir {
     /// Removes subdirectory `name` with everything in it, durably; nothing to do when absent.
     pub fn remove_subdir(&self, name: &str) -> Result<(), StorageError> {
         files::validate_name(name)?;
-        let dir = self.file(name);
+        if let Records::Redis { redis, path, .. } = &self.inner.records {
+            redis.delete_dir(path, name)?;
+        }
+        let dir = self.inner.dir.join(name);
         match std::fs::remove_dir_all(&dir) {
             Ok(()) => files::sync_dir(self.path()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -191,9 +290,12 @@ impl StateDir {
         }
     }
 
-    /// Full path of file `name`.
+    /// Where record `name` is, as messages name it: its file, or `redis:` and its key's path.
     fn file(&self, name: &str) -> PathBuf {
-        self.inner.dir.join(name)
+        match &self.inner.records {
+            Records::Files => self.inner.dir.join(name),
+            Records::Redis { path, .. } => PathBuf::from(format!("redis:{path}{name}")),
+        }
     }
 }
 
@@ -202,8 +304,28 @@ impl fmt::Debug for StateDir {
         f.debug_struct("StateDir")
             .field("dir", &self.inner.dir)
             .field("encrypted", &self.is_encrypted())
+            .field("shared", &self.is_shared())
             .finish()
     }
+}
+
+/// Connects to `storage.redis_url`, which needs the key: records shared over the network
+/// are sealed, whatever Redis's own access rules.
+fn open_redis(settings: &StorageSettings, has_key: bool) -> Result<Redis, StorageError> {
+    if !has_key {
+        return Err(StorageError::BadSetting {
+            setting: "storage.encryption_key",
+            reason: "is required with storage.backend = \"redis\"".into(),
+        });
+    }
+    let url = settings
+        .redis_url
+        .as_ref()
+        .ok_or_else(|| StorageError::BadSetting {
+            setting: "storage.redis_url",
+            reason: "is required with storage.backend = \"redis\"".into(),
+        })?;
+    Redis::connect(url, settings.redis_password_file.as_deref())
 }
 
 /// Files are 0600 anyway, but a directory others can list or write deserves a word: the

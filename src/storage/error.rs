@@ -84,6 +84,35 @@ pub enum StorageError {
         /// What a valid key looks like (never the value given).
         reason: String,
     },
+    /// Redis (`storage.backend = "redis"`) could not be reached or refused a command.
+    #[error(
+        "Redis at {address} (storage.redis_url) failed while {what}: {reason}; check that it runs and igfeed may reach it"
+    )]
+    Redis {
+        /// `host:port`, never the URL (it may hold the password).
+        address: String,
+        /// The record or step concerned.
+        what: String,
+        /// What Redis or the connection said.
+        reason: String,
+    },
+    /// A storage setting cannot be used (the check needs the network or a file, so it
+    /// happens when storage opens rather than when settings load).
+    #[error("{setting} {reason}")]
+    BadSetting {
+        /// The setting, dotted.
+        setting: &'static str,
+        /// What is wrong, never its value.
+        reason: String,
+    },
+    /// A record was written into a directory that was removed meanwhile (its account
+    /// disconnected, perhaps by another replica): the write is refused, so nothing of the
+    /// account comes back.
+    #[error("{path} was not written: its directory was removed (the account was disconnected)")]
+    Removed {
+        /// The record concerned.
+        path: String,
+    },
     /// A caller asked for a file name the state directory does not allow (a bug, not an
     /// operator error: names are constants in the code).
     #[error("invalid state file name {name:?}: {reason}")]

@@ -242,14 +242,16 @@ async fn reconnecting_an_account_replaces_its_token_and_never_adds_a_twin() {
 
 #[tokio::test]
 async fn disconnecting_one_account_purges_exactly_its_data_and_moves_the_default() {
-    let (_env, app, admin) = two_connected().await;
+    let (env, app, admin) = two_connected().await;
     let first = app.state.accounts.by_feed(FIRST).expect("first");
     let second = app.state.accounts.by_feed(SECOND_USERNAME).expect("second");
     let (first_dir, second_dir) = (
         first.dir().path().to_owned(),
         second.dir().path().to_owned(),
     );
-    assert!(first_dir.join("feed-snapshot.json").exists());
+    // Records (files, or Redis keys) and the local directory of media.
+    let record = |id: &str, name: &str| env.record(&format!("accounts/{id}/{name}"));
+    assert!(record(first.id(), "feed-snapshot.json").is_some());
 
     let csrf = admin.csrf().await;
     let gone = admin
@@ -257,11 +259,13 @@ async fn disconnecting_one_account_purges_exactly_its_data_and_moves_the_default
         .await;
     assert_eq!(gone.status(), StatusCode::SEE_OTHER);
     assert!(!first_dir.exists(), "the account's directory is gone");
-    assert!(
-        second_dir.join("credentials.json").exists(),
-        "the other account is untouched"
-    );
-    assert!(second_dir.join("feed-snapshot.json").exists());
+    for name in ["credentials.json", "feed-snapshot.json"] {
+        assert!(record(first.id(), name).is_none(), "{name} is gone");
+        assert!(
+            record(second.id(), name).is_some(),
+            "the other account is untouched: {name}"
+        );
+    }
     // The default moved to the remaining account; the removed feed is unknown now.
     let (status, default) = json(&app, "/feed.json").await;
     assert_eq!(status, 200);

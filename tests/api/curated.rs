@@ -354,7 +354,7 @@ async fn definitions_survive_a_restart_and_are_sealed_with_the_key() {
     let (status, saved) = call(&app, "PUT", "/feeds/shop", Some(body)).await;
     assert_eq!(status, 201);
     app.stop().await;
-    let file = std::fs::read(env.settings().storage.dir.join("feeds.json")).expect("stored");
+    let file = env.stored_bytes("feeds.json").expect("stored");
     assert!(
         !String::from_utf8_lossy(&file).contains("secret-sale"),
         "encrypted at rest"

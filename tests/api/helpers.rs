@@ -15,6 +15,8 @@ use igfeed::web::AppState;
 use igfeed_sandbox::{RunningSandbox, SandboxConfig, TokenKind};
 use secrecy::SecretString;
 
+use crate::redis_server::RedisServer;
+
 /// Where igfeed's callback lives in tests (registered with the sandbox).
 pub const REDIRECT_URI: &str = "http://127.0.0.1:8080/auth/instagram/callback";
 
@@ -22,6 +24,8 @@ pub const REDIRECT_URI: &str = "http://127.0.0.1:8080/auth/instagram/callback";
 pub struct TestEnv {
     /// The state directory, deleted when the test ends.
     _storage: tempfile::TempDir,
+    /// The Redis the records are in, when the suite runs on Redis (`IGFEED_TEST_STORAGE`).
+    pub redis: Option<RedisServer>,
     pub sandbox: RunningSandbox,
     pub clock: Arc<OffsetClock>,
     pub config: SandboxConfig,
@@ -98,8 +102,15 @@ impl TestEnv {
             // formats (tests/api/media/formats.rs turns it on).
             ("IGFEED__MEDIA__FORMATS".to_owned(), String::new()),
         ]);
+        let mut env = env;
+        let redis = on_redis().then(|| {
+            let redis = RedisServer::start();
+            env.extend(redis_settings(&redis));
+            redis
+        });
         Self {
             _storage: storage,
+            redis,
             sandbox,
             clock,
             config,
@@ -243,10 +254,62 @@ impl TestEnv {
             .current()
     }
 
+    /// Record `path` (`accounts/<id>/feed-snapshot.json`, from the storage root) as igfeed
+    /// reads it, from whichever backend holds it: its data as JSON text; `None` when absent.
+    pub fn record(&self, path: &str) -> Option<String> {
+        let mut dir = StateDir::open(&self.settings().storage).expect("storage opens");
+        let mut parts: Vec<&str> = path.split('/').collect();
+        let name = parts.pop().expect("a record name");
+        for part in parts {
+            if !dir.contains(part) {
+                return None;
+            }
+            dir = dir.subdir(part).expect("subdir opens");
+        }
+        dir.read::<serde_json::Value>(name)
+            .expect("record reads")
+            .map(|data| data.to_string())
+    }
+
+    /// The bytes of record `path` as they are at rest: a file, or a Redis value.
+    pub fn stored_bytes(&self, path: &str) -> Option<Vec<u8>> {
+        match &self.redis {
+            Some(redis) => redis.get(&format!("igfeed:record:/{path}")),
+            None => std::fs::read(self.settings().storage.dir.join(path)).ok(),
+        }
+    }
+
+    /// Keeps this test's records in files even when the suite runs on Redis: for tests of
+    /// the state directory itself (its files, their damage, upgrades of old layouts).
+    pub fn use_files(&mut self) {
+        self.redis = None;
+        for key in ["BACKEND", "REDIS_URL", "ENCRYPTION_KEY"] {
+            self.env.remove(&format!("IGFEED__STORAGE__{key}"));
+        }
+    }
+
     /// Makes the sandbox's time (and igfeed's) jump forward.
     pub fn advance(&self, by: Duration) {
         self.clock.advance(by);
     }
+}
+
+/// Whether this run keeps records in Redis: `IGFEED_TEST_STORAGE=redis` runs the whole suite
+/// on the Redis backend (scripts/test does, after the run on files).
+pub fn on_redis() -> bool {
+    std::env::var("IGFEED_TEST_STORAGE").is_ok_and(|v| v == "redis")
+}
+
+/// The settings that put igfeed's records in `redis`.
+pub fn redis_settings(redis: &RedisServer) -> [(String, String); 3] {
+    [
+        ("IGFEED__STORAGE__BACKEND".to_owned(), "redis".to_owned()),
+        ("IGFEED__STORAGE__REDIS_URL".to_owned(), redis.url()),
+        (
+            "IGFEED__STORAGE__ENCRYPTION_KEY".to_owned(),
+            "4d2a6b1e9f0c3d5a7b8e1f2a4c6d8e0f1a3b5c7d9e2f4a6b8c0d1e3f5a7b9c2d".to_owned(),
+        ),
+    ]
 }
 
 /// A running igfeed.

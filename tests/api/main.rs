@@ -27,6 +27,8 @@ mod ops;
 mod page_caches;
 mod paging;
 mod receiver;
+#[path = "../support/redis_server.rs"]
+mod redis_server;
 mod settings;
 mod storage;
 mod syndication;

@@ -30,8 +30,19 @@ async fn connected() -> (TestEnv, TestApp) {
 
 /// The connected account's directory (named after its user id).
 fn state_dir(env: &TestEnv) -> PathBuf {
+    env.settings().storage.dir.join(account_path(env))
+}
+
+/// Where the connected account's records are, from the storage root.
+fn account_path(env: &TestEnv) -> String {
     let (_, user_id) = env.sandbox.account_ids();
-    env.settings().storage.dir.join("accounts").join(user_id)
+    format!("accounts/{user_id}")
+}
+
+/// Whether the connected account's snapshot is stored (in files or Redis).
+fn has_snapshot(env: &TestEnv) -> bool {
+    env.record(&format!("{}/{SNAPSHOT}", account_path(env)))
+        .is_some()
 }
 
 fn media_dir(env: &TestEnv) -> PathBuf {
@@ -76,7 +87,7 @@ async fn assert_forgotten(env: &TestEnv, app: &TestApp) {
         app.state.accounts.accounts().is_empty(),
         "account in memory"
     );
-    assert!(!state_dir(env).join(SNAPSHOT).exists(), "snapshot on disk");
+    assert!(!has_snapshot(env), "snapshot stored");
     assert!(!media_dir(env).exists(), "cached images");
     let feed = app.get("/feed.json").await;
     assert_eq!(feed.status(), 503);
@@ -86,10 +97,7 @@ async fn assert_forgotten(env: &TestEnv, app: &TestApp) {
 
 async fn assert_intact(env: &TestEnv, app: &TestApp, why: &str) {
     assert!(env.stored_credentials().is_some(), "{why}: token file kept");
-    assert!(
-        state_dir(env).join(SNAPSHOT).exists(),
-        "{why}: snapshot kept"
-    );
+    assert!(has_snapshot(env), "{why}: snapshot kept");
     assert!(media_dir(env).exists(), "{why}: cached images kept");
     assert_eq!(
         app.get("/feed.json").await.status(),
@@ -157,8 +165,7 @@ async fn data_deletion_deletes_and_answers_a_code_with_a_status_page() {
         "the page says what was done: {html}"
     );
 
-    let log =
-        std::fs::read_to_string(env.settings().storage.dir.join("deletions.json")).expect("log");
+    let log = env.record("deletions.json").expect("log");
     assert!(log.contains(code), "the request is recorded");
     assert!(!log.contains(&app_scoped_id), "but not who made it");
 }

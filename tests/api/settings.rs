@@ -259,6 +259,33 @@ fn every_mistake_is_one_line_naming_the_key() {
             &[("IGFEED__CORS__ALLOWED_ORIGINS", "a.example")],
             "cors.allowed_origins",
         ),
+        (None, &[("IGFEED__STORAGE__BACKEND", "postgres")], "backend"),
+        (
+            None,
+            &[("IGFEED__STORAGE__BACKEND", "redis")],
+            "storage.redis_url",
+        ),
+        (
+            None,
+            &[
+                ("IGFEED__STORAGE__BACKEND", "redis"),
+                ("IGFEED__STORAGE__REDIS_URL", "http://cache:6379"),
+            ],
+            "storage.redis_url",
+        ),
+        (
+            None,
+            &[
+                ("IGFEED__STORAGE__BACKEND", "redis"),
+                ("IGFEED__STORAGE__REDIS_URL", "redis://cache:6379"),
+            ],
+            "storage.encryption_key",
+        ),
+        (
+            None,
+            &[("IGFEED__STORAGE__REDIS_URL", "redis://cache:6379")],
+            "storage.redis_url",
+        ),
     ];
     for (file, env, key) in cases {
         let err = load(*file, env).expect_err(&format!("{file:?} {env:?} should be refused"));
@@ -291,11 +318,20 @@ fn secrets_never_show_in_debug_output() {
             ("IGFEED__INSTAGRAM__APP_SECRET", "s3cr3t-app"),
             ("IGFEED__ADMIN__PASSWORD", "s3cr3t-admin"),
             ("IGFEED__INSTAGRAM__ACCESS_TOKEN", "IGAAs3cr3t"),
+            ("IGFEED__STORAGE__BACKEND", "redis"),
+            (
+                "IGFEED__STORAGE__REDIS_URL",
+                "redis://:s3cr3t-redis@cache:6379",
+            ),
+            (
+                "IGFEED__STORAGE__ENCRYPTION_KEY",
+                "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            ),
         ],
     )
     .expect("valid");
     let debug = format!("{settings:?}");
-    for secret in ["s3cr3t-app", "s3cr3t-admin", "IGAAs3cr3t"] {
+    for secret in ["s3cr3t-app", "s3cr3t-admin", "IGAAs3cr3t", "s3cr3t-redis"] {
         assert!(!debug.contains(secret), "{secret} leaked into Debug");
     }
 }

@@ -32,6 +32,8 @@ fn account_dir(env: &TestEnv) -> std::path::PathBuf {
 #[tokio::test]
 async fn with_a_key_nothing_readable_lands_on_disk_and_a_wrong_key_stops_startup() {
     let mut env = TestEnv::start().await;
+    // The state directory itself: files, their damage, old layouts.
+    env.use_files();
     env.set("IGFEED__STORAGE__ENCRYPTION_KEY", KEY);
     let token = env.store_credentials(hours(1));
     let app = env.spawn_app().await;
@@ -80,7 +82,9 @@ async fn a_second_server_on_the_same_storage_is_refused() {
 
 #[tokio::test]
 async fn a_damaged_credentials_file_stops_startup_and_is_left_alone() {
-    let env = TestEnv::start().await;
+    let mut env = TestEnv::start().await;
+    // The state directory itself: files, their damage, old layouts.
+    env.use_files();
     env.store_credentials(hours(1));
     let path = env.settings().storage.dir.join("credentials.json");
     let original = std::fs::read(&path).expect("written");
@@ -98,7 +102,9 @@ async fn a_damaged_credentials_file_stops_startup_and_is_left_alone() {
 
 #[tokio::test]
 async fn a_damaged_snapshot_is_ignored_and_rebuilt() {
-    let env = TestEnv::start().await;
+    let mut env = TestEnv::start().await;
+    // The state directory itself: files, their damage, old layouts.
+    env.use_files();
     env.store_credentials(hours(1));
     // Written where releases before several accounts kept it: the start moves it into the
     // account's directory, where it is found damaged.

@@ -44,6 +44,8 @@ async fn served(app: &TestApp) -> serde_json::Value {
 
 async fn upgrades_in_place(name: &str, key: Option<&str>) {
     let mut env = TestEnv::start().await;
+    // The state directory itself: files, their damage, old layouts.
+    env.use_files();
     if let Some(key) = key {
         env.set("IGFEED__STORAGE__ENCRYPTION_KEY", key);
     }
@@ -101,7 +103,9 @@ async fn an_encrypted_one_account_directory_loads_as_the_first_account() {
 
 #[tokio::test]
 async fn an_upgrade_interrupted_half_way_finishes_on_the_next_start() {
-    let env = TestEnv::start().await;
+    let mut env = TestEnv::start().await;
+    // The state directory itself: files, their damage, old layouts.
+    env.use_files();
     env.sandbox.set_mode(Mode::Outage);
     let root = install(&env, "clear");
     // As if a start had moved the snapshot and media, then died before the credentials.

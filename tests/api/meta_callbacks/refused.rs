@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::super::helpers::{TestEnv, hours};
-use super::{assert_intact, connected, payload, post, sign_with, signed, state_dir};
+use super::{assert_intact, connected, payload, post, sign_with, signed};
 
 #[tokio::test]
 async fn refused_requests_answer_400_or_413_and_delete_nothing() {
@@ -80,10 +80,7 @@ async fn refused_requests_answer_400_or_413_and_delete_nothing() {
         assert_eq!(huge.status(), 413, "{path}: huge body");
         assert_intact(&env, &app, path).await;
     }
-    assert!(
-        !state_dir(&env).join("deletions.json").exists(),
-        "nothing recorded"
-    );
+    assert!(env.record("deletions.json").is_none(), "nothing recorded");
 }
 
 #[tokio::test]

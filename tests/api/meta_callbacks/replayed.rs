@@ -43,10 +43,7 @@ async fn meta_callbacks_a_signed_request_captured_in_2001_is_refused() {
         );
         assert_intact(&env, &app, path).await;
     }
-    assert!(
-        !env.settings().storage.dir.join("deletions.json").exists(),
-        "nothing recorded"
-    );
+    assert!(env.record("deletions.json").is_none(), "nothing recorded");
 }
 
 #[tokio::test]
@@ -117,7 +114,6 @@ async fn meta_callbacks_the_same_request_acts_once() {
     assert_eq!(post(&app, PATHS[1], &about_a_stranger).await.status(), 200);
     let (status, code) = error_code(post(&app, PATHS[1], &about_a_stranger).await).await;
     assert_eq!((status, code.as_str()), (409, "replayed-signed-request"));
-    let log =
-        std::fs::read_to_string(env.settings().storage.dir.join("deletions.json")).expect("log");
+    let log = env.record("deletions.json").expect("log");
     assert_eq!(log.matches("\"outcome\"").count(), 1, "one record: {log}");
 }

@@ -234,12 +234,27 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     } else if settings.instagram.access_token.is_some() {
         tracing::info!("an account is already connected; instagram.access_token is ignored");
     }
+    let storage = state.accounts.storage().clone();
+    // Alone on files, this process holds the lease from the start; a replica waits for it.
+    let (leader, is_leader) = tokio::sync::watch::channel(!storage.is_shared());
+    let ttl = settings.storage.lease_ttl;
+    let (lease_storage, lease_leader) = (storage.clone(), leader);
+    tasks.spawn(TaskName::RefresherLease, move || {
+        crate::tasks::replicas::hold_lease(lease_storage.clone(), ttl, lease_leader.clone())
+    });
+    if let Some(changes) = storage.changes() {
+        let (accounts, feeds) = (state.accounts.clone(), state.feeds.clone());
+        tasks.spawn(TaskName::ReplicaFollow, move || {
+            crate::tasks::replicas::follow(accounts.clone(), feeds.clone(), changes.resubscribe())
+        });
+    }
     let loops = Loops {
         accounts: state.accounts.clone(),
         health: state.task_health.clone(),
         refresh_interval: settings.feed.refresh_interval,
         check_interval: settings.token.check_interval,
         clock: state.clock.clone(),
+        leader: is_leader,
     };
     tasks.spawn(TaskName::Accounts, move || {
         crate::tasks::accounts::run(loops.clone())

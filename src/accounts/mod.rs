@@ -147,6 +147,11 @@ impl AccountRegistry {
         Ok(registry)
     }
 
+    /// The storage root the accounts are kept under (the replicas' lease lives there).
+    pub fn storage(&self) -> &StateDir {
+        &self.inner.root
+    }
+
     /// The accounts now, first connected first.
     pub fn listing(&self) -> Arc<Listing> {
         self.inner
@@ -324,6 +329,66 @@ impl AccountRegistry {
         Ok(())
     }
 
+    /// Reads the accounts again after another replica changed them (a connect, a
+    /// disconnect, a new default, a refreshed token, a new snapshot): opens the new ones,
+    /// lets the gone ones go (their snapshot in memory and their local images with them),
+    /// and reloads the others' credentials and snapshots. Writes nothing shared.
+    pub async fn follow_stored(&self) -> anyhow::Result<()> {
+        let _writer = self.inner.writer.lock().await;
+        let (root, dirs) = (self.inner.root.clone(), self.inner.dirs.clone());
+        let (index, present) =
+            tokio::task::spawn_blocking(move || stored_accounts(&root, &dirs)).await??;
+        let listing = self.listing();
+        let mut accounts = Vec::with_capacity(index.order.len());
+        let mut changed = listing.default != index.default;
+        for id in &index.order {
+            let Some(dir) = present.iter().find(|(name, _)| name == id).map(|(_, d)| d) else {
+                continue;
+            };
+            if let Some(known) = listing.accounts.iter().find(|a| a.id() == id) {
+                let store = known.credentials.clone();
+                run_blocking(crate::credentials::CREDENTIALS_FILE, move || store.reload()).await?;
+                known.feed.follow_stored().await;
+                accounts.push(known.clone());
+                continue;
+            }
+            let store = {
+                let dir = dir.clone();
+                run_blocking(crate::credentials::CREDENTIALS_FILE, move || {
+                    CredentialStore::open(dir)
+                })
+                .await?
+            };
+            let account =
+                Account::open(id.clone(), dir.clone(), store, &self.inner.services).await?;
+            tracing::info!(account = %id, "an account connected on another replica is served here too");
+            accounts.push(account);
+            changed = true;
+        }
+        for gone in listing
+            .accounts
+            .iter()
+            .filter(|a| !accounts.iter().any(|kept| kept.id() == a.id()))
+        {
+            changed = true;
+            gone.feed.purge().await?;
+            gone.media.purge().await;
+            tracing::info!(account = %gone.id(), "an account disconnected on another replica is gone here too");
+        }
+        if changed {
+            *self
+                .inner
+                .listing
+                .write()
+                .unwrap_or_else(PoisonError::into_inner) = Arc::new(Listing {
+                accounts,
+                default: index.default,
+            });
+            self.announce();
+        }
+        Ok(())
+    }
+
     /// Marks an attempt to import a configured token as running until the guard is dropped:
     /// visitors asking for the default feed while no account exists wait for it (see
     /// [`AccountRegistry::default_waiting`]).
@@ -364,6 +429,29 @@ impl Drop for Importing {
         self.0.inner.importing.fetch_sub(1, Ordering::SeqCst);
         self.0.announce();
     }
+}
+
+/// The index and the account directories that hold credentials, read without changing
+/// anything (another replica may be in the middle of a connect or a disconnect).
+#[allow(clippy::type_complexity)]
+fn stored_accounts(
+    root: &StateDir,
+    dirs: &StateDir,
+) -> Result<(Index, Vec<(String, StateDir)>), StorageError> {
+    let mut present = Vec::new();
+    for name in dirs.subdirs()? {
+        if let Some(dir) = dirs.existing_subdir(&name)?
+            && dir.contains(crate::credentials::CREDENTIALS_FILE)
+        {
+            present.push((name, dir));
+        }
+    }
+    let names: Vec<String> = present.iter().map(|(name, _)| name.clone()).collect();
+    let index = root
+        .read::<Index>(INDEX_FILE)?
+        .unwrap_or_default()
+        .reconciled(&names);
+    Ok((index, present))
 }
 
 /// Upgrades a one-account directory, then reads the index and the account directories

@@ -67,6 +67,12 @@ pub(super) fn validate(settings: &Settings) -> Result<(), SettingsError> {
         return Err(SettingsError::invalid("storage.dir", "must not be empty"));
     }
     storage_backend(&settings.storage)?;
+    if settings.storage.lease_ttl < Duration::from_millis(300) {
+        return Err(SettingsError::invalid(
+            "storage.lease_ttl",
+            "must be at least 300ms (it is renewed every third of it)",
+        ));
+    }
     if let Some(password) = &settings.admin.password
         && password.expose_secret().chars().count() < MIN_ADMIN_PASSWORD_LEN
     {

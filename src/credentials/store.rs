@@ -107,6 +107,19 @@ impl CredentialStore {
         Ok(Some(credentials))
     }
 
+    /// Reads the stored credentials again, after another replica changed them (a refresh
+    /// on the lease holder, a connect on another replica); `None` stored means gone.
+    pub fn reload(&self) -> Result<(), StorageError> {
+        let _writer = self.writer();
+        let stored = self
+            .inner
+            .dir
+            .read::<Record>(CREDENTIALS_FILE)?
+            .map(Credentials::from);
+        *self.current_mut() = stored;
+        Ok(())
+    }
+
     /// Forgets the credentials: the file first, then memory.
     pub fn clear(&self) -> Result<(), StorageError> {
         let _writer = self.writer();

@@ -139,6 +139,37 @@ impl FeedService {
         }
     }
 
+    /// Serves the snapshot another replica stored (the lease holder refreshed, or renewed
+    /// CDN URLs), when it differs from the one served; wakes the visitors waiting for a
+    /// first load and the feeds built on it. Returns whether it served a new one.
+    pub async fn follow_stored(&self) -> bool {
+        let dir = self.inner.dir.clone();
+        let read = tokio::task::spawn_blocking(move || dir.read::<Snapshot>(SNAPSHOT_FILE)).await;
+        let mut snapshot = match read {
+            Ok(Ok(Some(snapshot))) => snapshot,
+            Ok(Ok(None)) => return false,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "could not read the snapshot another replica stored");
+                return false;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not read the snapshot another replica stored");
+                return false;
+            }
+        };
+        let same = self.peek().is_some_and(|current| {
+            current.snapshot.fetched_at == snapshot.fetched_at
+                && current.snapshot.sources == snapshot.sources
+        });
+        if same {
+            return false;
+        }
+        self.inner.links.restore(&mut snapshot);
+        self.serve(self.wrap(snapshot));
+        self.settle();
+        true
+    }
+
     /// The feed to serve. Visitors never call Instagram, so the calls igfeed makes depend on
     /// time, never on traffic: on a cold cache (right after a start, a connect or an import,
     /// when the refresher loads at once) they wait for that load, up to [`COLD_WAIT`]; when

@@ -336,6 +336,15 @@ impl Feeds {
         }
     }
 
+    /// Reads the definitions again after another replica changed them; the views of those
+    /// that changed are rebuilt.
+    pub async fn follow_stored(&self) -> Result<(), StorageError> {
+        if self.inner.store.reload().await? {
+            self.inner.changed.notify_one();
+        }
+        Ok(())
+    }
+
     /// Waits until a definition changes (the `feed_views` task also wakes on snapshots).
     pub async fn definitions_changed(&self) {
         self.inner.changed.notified().await;

@@ -79,24 +79,31 @@ impl DefinitionStore {
     /// or written by a later release) is left out with an error in the log; the file keeps
     /// it until the owner next saves a feed.
     pub(super) fn open(dir: StateDir) -> Result<Self, StorageError> {
-        let stored: Stored = dir.read(FEEDS_FILE)?.unwrap_or_default();
-        let mut definitions = BTreeMap::new();
-        for feed in stored.into_definitions() {
-            match definition::check_stored(&feed) {
-                Ok(()) => {
-                    definitions.insert(feed.name.clone(), Arc::new(feed));
-                }
-                Err(error) => {
-                    tracing::error!(feed = %feed.name, %error, "ignoring a stored feed definition");
-                }
-            }
-        }
+        let definitions = read_definitions(&dir)?;
         Ok(Self {
             dir,
             definitions: RwLock::new(Arc::new(definitions)),
             writer: tokio::sync::Mutex::new(()),
             version: std::sync::atomic::AtomicU64::new(0),
         })
+    }
+
+    /// Reads the stored definitions again (another replica saved or deleted one); `true`
+    /// when they differ from those in memory, which are then replaced.
+    pub(super) async fn reload(&self) -> Result<bool, StorageError> {
+        let _writer = self.writer.lock().await;
+        let dir = self.dir.clone();
+        let stored = run_blocking(FEEDS_FILE, move || read_definitions(&dir)).await?;
+        if *self.all() == stored {
+            return Ok(false);
+        }
+        *self
+            .definitions
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(stored);
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        Ok(true)
     }
 
     /// The number of changes so far.
@@ -162,6 +169,24 @@ impl DefinitionStore {
             .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         Ok(changed)
     }
+}
+
+/// The definitions `dir` stores; one that breaks today's rules (edited by hand, or written
+/// by a later release) is left out with an error in the log.
+fn read_definitions(dir: &StateDir) -> Result<BTreeMap<String, Arc<FeedDefinition>>, StorageError> {
+    let stored: Stored = dir.read(FEEDS_FILE)?.unwrap_or_default();
+    let mut definitions = BTreeMap::new();
+    for feed in stored.into_definitions() {
+        match definition::check_stored(&feed) {
+            Ok(()) => {
+                definitions.insert(feed.name.clone(), Arc::new(feed));
+            }
+            Err(error) => {
+                tracing::error!(feed = %feed.name, %error, "ignoring a stored feed definition");
+            }
+        }
+    }
+    Ok(definitions)
 }
 
 /// Fills the secret of each hook of `definition` sent without one from `stored` (the same

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::lock::{DirLock, try_lock};
-use super::redis::Redis;
+use super::redis::{Change, Redis};
 use super::settings::Backend;
 use super::{EncryptionKey, StorageError, StorageSettings, envelope, files};
 
@@ -108,6 +108,33 @@ impl StateDir {
     /// Whether the records are in Redis, shared with other replicas.
     pub fn is_shared(&self) -> bool {
         matches!(self.inner.records, Records::Redis { .. })
+    }
+
+    /// Other replicas' changes to records (see [`Change`]); `None` with the file backend,
+    /// where this process is the only writer.
+    pub fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {
+        match &self.inner.records {
+            Records::Files => None,
+            Records::Redis { redis, .. } => Some(redis.changes()),
+        }
+    }
+
+    /// Takes or keeps lease `name` for `ttl` (the replicas' refresher lease): its fencing
+    /// token while this process holds it, `None` while another replica does. With the file
+    /// backend this process is alone and always holds it.
+    pub fn lease(&self, name: &str, ttl: std::time::Duration) -> Result<Option<u64>, StorageError> {
+        match &self.inner.records {
+            Records::Files => Ok(Some(1)),
+            Records::Redis { redis, .. } => redis.lease(name, ttl),
+        }
+    }
+
+    /// Lets lease `name` go if this process holds it.
+    pub fn release(&self, name: &str) -> Result<(), StorageError> {
+        match &self.inner.records {
+            Records::Files => Ok(()),
+            Records::Redis { redis, .. } => redis.release(name),
+        }
     }
 
     /// Takes the directory's exclusive lock without waiting; held while the [`DirLock`]
@@ -207,6 +234,42 @@ impl StateDir {
                 records,
             }),
         })
+    }
+
+    /// Subdirectory `name` when it exists, without creating it: a reader must not bring back
+    /// a directory another replica is removing. (Its local side is created: it is this
+    /// process's own.)
+    pub fn existing_subdir(&self, name: &str) -> Result<Option<StateDir>, StorageError> {
+        files::validate_name(name)?;
+        let exists = match &self.inner.records {
+            Records::Files => self.inner.dir.join(name).is_dir(),
+            Records::Redis { redis, path, .. } => redis.has_dir(path, name)?,
+        };
+        if !exists {
+            return Ok(None);
+        }
+        let dir = self.inner.dir.join(name);
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| StorageError::io(&dir, e))?;
+        let records = match &self.inner.records {
+            Records::Files => Records::Files,
+            Records::Redis { redis, path, .. } => Records::Redis {
+                redis: Arc::clone(redis),
+                path: format!("{path}{name}/"),
+                parent: path.clone(),
+                own: name.to_owned(),
+            },
+        };
+        Ok(Some(Self {
+            inner: Arc::new(Inner {
+                dir,
+                key: self.inner.key.clone(),
+                records,
+            }),
+        }))
     }
 
     /// Names of the subdirectories present (not temp or hidden ones), sorted.

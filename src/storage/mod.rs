@@ -22,7 +22,7 @@ pub use error::StorageError;
 pub use files::write_file_atomically;
 pub use key::EncryptionKey;
 pub use lock::DirLock;
-pub use redis::CHANGES_CHANNEL;
+pub use redis::{CHANGES_CHANNEL, Change};
 pub use settings::{Backend, StorageSettings};
 
 /// Runs blocking state-directory work (a write with fsync, a removal) on tokio's blocking

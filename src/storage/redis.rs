@@ -19,11 +19,12 @@
 //! (a Redis restart closes them all).
 
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use redis::{Connection, IntoConnectionInfo as _, RedisResult};
 use secrecy::{ExposeSecret as _, SecretString};
+use tokio::sync::broadcast;
 
 use super::StorageError;
 
@@ -37,34 +38,37 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 /// Idle connections kept for reuse.
 const POOL: usize = 8;
 
+// Every script's last argument is the writer's origin, announced before each path ("origin
+// path") so a replica can tell its own changes from others'.
+
 /// SET a record, list it in its directory, announce it; refused (0) when the directory was
 /// removed from its parent. KEYS: none (computed); ARGV: directory, name, bytes, parent,
-/// the directory's name in its parent ("" for the root).
+/// the directory's name in its parent ("" for the root), origin.
 const WRITE: &str = r"
-local p, dir, name, parent, own = 'igfeed:', ARGV[1], ARGV[2], ARGV[4], ARGV[5]
+local p, dir, name, parent, own, by = 'igfeed:', ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6]
 if own ~= '' and redis.call('SISMEMBER', p..'dirs:'..parent, own) == 0 then return 0 end
 redis.call('SET', p..'record:'..dir..name, ARGV[3])
 redis.call('SADD', p..'files:'..dir, name)
-redis.call('PUBLISH', p..'changed', dir..name)
+redis.call('PUBLISH', p..'changed', by..' '..dir..name)
 return 1";
 
-/// DEL a record and its listing, announce it. ARGV: directory, name.
+/// DEL a record and its listing, announce it. ARGV: directory, name, origin.
 const REMOVE: &str = r"
 local p, dir, name = 'igfeed:', ARGV[1], ARGV[2]
 if redis.call('DEL', p..'record:'..dir..name) == 1 then
   redis.call('SREM', p..'files:'..dir, name)
-  redis.call('PUBLISH', p..'changed', dir..name)
+  redis.call('PUBLISH', p..'changed', ARGV[3]..' '..dir..name)
 end
 return 1";
 
 /// Removes directory ARGV[1]..ARGV[2]..'/' with everything under it, and its listing in
-/// ARGV[1]; announces each record removed.
+/// ARGV[1]; announces each record removed. ARGV[3]: origin.
 const REMOVE_DIR: &str = r"
 local p = 'igfeed:'
 local function drop(dir)
   for _, name in ipairs(redis.call('SMEMBERS', p..'files:'..dir)) do
     redis.call('DEL', p..'record:'..dir..name)
-    redis.call('PUBLISH', p..'changed', dir..name)
+    redis.call('PUBLISH', p..'changed', ARGV[3]..' '..dir..name)
   end
   for _, sub in ipairs(redis.call('SMEMBERS', p..'dirs:'..dir)) do drop(dir..sub..'/') end
   redis.call('DEL', p..'files:'..dir, p..'dirs:'..dir)
@@ -74,16 +78,38 @@ redis.call('SREM', p..'dirs:'..ARGV[1], ARGV[2])
 return 1";
 
 /// Moves record ARGV[2] from directory ARGV[1] to ARGV[3] unless the target exists: 1 when
-/// moved, 0 when there was nothing to move or the target was kept.
+/// moved, 0 when there was nothing to move or the target was kept. ARGV[4]: origin.
 const MOVE: &str = r"
-local p, from, name, to = 'igfeed:', ARGV[1], ARGV[2], ARGV[3]
+local p, from, name, to, by = 'igfeed:', ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', p..'record:'..from..name) == 0 then return 0 end
 if redis.call('EXISTS', p..'record:'..to..name) == 1 then return 0 end
 redis.call('RENAME', p..'record:'..from..name, p..'record:'..to..name)
 redis.call('SREM', p..'files:'..from, name)
 redis.call('SADD', p..'files:'..to, name)
-redis.call('PUBLISH', p..'changed', from..name)
-redis.call('PUBLISH', p..'changed', to..name)
+redis.call('PUBLISH', p..'changed', by..' '..from..name)
+redis.call('PUBLISH', p..'changed', by..' '..to..name)
+return 1";
+
+/// Takes or keeps lease KEYS[1] for ARGV[1] (this process) for ARGV[2] ms: the fencing
+/// token (a number that grows with every new holder) while held, 0 when another holds it.
+const LEASE: &str = r"
+local held = redis.call('GET', KEYS[1])
+if held == false then
+  local fence = redis.call('INCR', KEYS[1]..':fence')
+  redis.call('SET', KEYS[1], ARGV[1]..' '..fence, 'PX', ARGV[2])
+  return fence
+end
+local holder, fence = string.match(held, '^(%S+) (%d+)$')
+if holder == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return tonumber(fence)
+end
+return 0";
+
+/// Lets lease KEYS[1] go if ARGV[1] holds it.
+const RELEASE: &str = r"
+local held = redis.call('GET', KEYS[1])
+if held and string.match(held, '^(%S+) ') == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1";
 
 /// A Redis server igfeed keeps its records in, with a small pool of connections.
@@ -92,6 +118,20 @@ pub struct Redis {
     /// `host:port`, for messages (never the URL: it may hold the password).
     address: String,
     idle: Mutex<Vec<Connection>>,
+    /// This process among the replicas: random, new at every start.
+    origin: String,
+    /// Other replicas' changes, once someone listens ([`Redis::changes`]).
+    changes: OnceLock<broadcast::Sender<Change>>,
+}
+
+/// A change another replica made, as [`Redis::changes`] hears it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Record `path` (`/accounts/<id>/credentials.json`) was written or removed.
+    Record(String),
+    /// Messages may have been missed (the subscription was down, or a periodic look):
+    /// whoever holds records in memory reads them all again.
+    Resync,
 }
 
 impl Redis {
@@ -131,6 +171,8 @@ impl Redis {
             client,
             address,
             idle: Mutex::new(Vec::new()),
+            origin: format!("{:016x}", rand::random::<u64>()),
+            changes: OnceLock::new(),
         };
         redis.call("connecting", |c| redis::cmd("PING").query::<String>(c))?;
         Ok(redis)
@@ -173,6 +215,7 @@ impl Redis {
                     bytes,
                     parent.as_bytes(),
                     own.as_bytes(),
+                    self.origin.as_bytes(),
                 ],
             )
             .query(c)
@@ -183,7 +226,11 @@ impl Redis {
     /// Removes record `name` from `dir`.
     pub fn delete(&self, dir: &str, name: &str) -> Result<(), StorageError> {
         self.call(&format!("{dir}{name}"), |c| {
-            script(REMOVE, &[dir.as_bytes(), name.as_bytes()]).query::<i64>(c)
+            script(
+                REMOVE,
+                &[dir.as_bytes(), name.as_bytes(), self.origin.as_bytes()],
+            )
+            .query::<i64>(c)
         })
         .map(drop)
     }
@@ -221,7 +268,11 @@ impl Redis {
     /// Removes directory `name` of `dir` and everything under it.
     pub fn delete_dir(&self, dir: &str, name: &str) -> Result<(), StorageError> {
         self.call(&format!("{dir}{name}/"), |c| {
-            script(REMOVE_DIR, &[dir.as_bytes(), name.as_bytes()]).query::<i64>(c)
+            script(
+                REMOVE_DIR,
+                &[dir.as_bytes(), name.as_bytes(), self.origin.as_bytes()],
+            )
+            .query::<i64>(c)
         })
         .map(drop)
     }
@@ -229,9 +280,67 @@ impl Redis {
     /// Moves record `name` from `from` to `to` unless `to` has one; whether it moved.
     pub fn rename(&self, from: &str, name: &str, to: &str) -> Result<bool, StorageError> {
         let moved: i64 = self.call(&format!("{from}{name}"), |c| {
-            script(MOVE, &[from.as_bytes(), name.as_bytes(), to.as_bytes()]).query(c)
+            script(
+                MOVE,
+                &[
+                    from.as_bytes(),
+                    name.as_bytes(),
+                    to.as_bytes(),
+                    self.origin.as_bytes(),
+                ],
+            )
+            .query(c)
         })?;
         Ok(moved == 1)
+    }
+
+    /// Takes or keeps lease `name` for `ttl`: its fencing token while this process holds
+    /// it, `None` while another does.
+    pub fn lease(&self, name: &str, ttl: Duration) -> Result<Option<u64>, StorageError> {
+        let key = format!("{PREFIX}lease:{name}");
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let fence: u64 = self.call(&format!("the {name} lease"), |c| {
+            redis::cmd("EVAL")
+                .arg(LEASE)
+                .arg(1)
+                .arg(&key)
+                .arg(&self.origin)
+                .arg(ms)
+                .query(c)
+        })?;
+        Ok((fence > 0).then_some(fence))
+    }
+
+    /// Lets lease `name` go, if this process holds it (a clean stop hands over at once).
+    pub fn release(&self, name: &str) -> Result<(), StorageError> {
+        let key = format!("{PREFIX}lease:{name}");
+        self.call(&format!("the {name} lease"), |c| {
+            redis::cmd("EVAL")
+                .arg(RELEASE)
+                .arg(1)
+                .arg(&key)
+                .arg(&self.origin)
+                .query::<i64>(c)
+        })
+        .map(drop)
+    }
+
+    /// Other replicas' changes. The first call starts a thread that listens on
+    /// [`CHANGES_CHANNEL`] (reconnecting after an outage, then announcing a
+    /// [`Change::Resync`]) and ends when nobody listens any more.
+    pub fn changes(&self) -> broadcast::Receiver<Change> {
+        self.changes
+            .get_or_init(|| {
+                let (sender, _) = broadcast::channel(256);
+                let (client, origin) = (self.client.clone(), self.origin.clone());
+                let listening = sender.clone();
+                std::thread::Builder::new()
+                    .name("igfeed-redis-changes".into())
+                    .spawn(move || listen(&client, &origin, &listening))
+                    .expect("a thread starts");
+                sender
+            })
+            .subscribe()
     }
 
     /// Runs `f` on a pooled connection, or on a fresh one when the pooled one has gone
@@ -282,6 +391,57 @@ impl Redis {
             address: self.address.clone(),
             what: what.to_owned(),
             reason: describe(&error),
+        }
+    }
+}
+
+/// How long the listener waits for a message before checking that someone still listens.
+const LISTEN_TICK: Duration = Duration::from_millis(500);
+/// How often the listener sends a resync anyway: the safety net under pub/sub, which
+/// drops messages for a subscriber that was briefly away.
+const SAFETY_NET: Duration = Duration::from_secs(30);
+
+/// The listener thread of [`Redis::changes`]: forwards other origins' paths until nobody
+/// listens; after a lost connection, reconnects (every [`LISTEN_TICK`]) and sends a resync.
+fn listen(client: &redis::Client, origin: &str, sender: &broadcast::Sender<Change>) {
+    let mut first = true;
+    while sender.receiver_count() > 0 {
+        let connection = client.get_connection_with_timeout(TIMEOUT).and_then(|c| {
+            c.set_read_timeout(Some(LISTEN_TICK))?;
+            c.set_write_timeout(Some(TIMEOUT))?;
+            Ok(c)
+        });
+        let Ok(mut connection) = connection else {
+            std::thread::sleep(LISTEN_TICK);
+            continue;
+        };
+        let mut pubsub = connection.as_pubsub();
+        if pubsub.subscribe(CHANGES_CHANNEL).is_err() {
+            std::thread::sleep(LISTEN_TICK);
+            continue;
+        }
+        if !first {
+            let _ = sender.send(Change::Resync);
+        }
+        first = false;
+        let mut last_resync = std::time::Instant::now();
+        while sender.receiver_count() > 0 {
+            if last_resync.elapsed() >= SAFETY_NET {
+                last_resync = std::time::Instant::now();
+                let _ = sender.send(Change::Resync);
+            }
+            match pubsub.get_message() {
+                Ok(message) => {
+                    let payload: String = message.get_payload().unwrap_or_default();
+                    if let Some((by, path)) = payload.split_once(' ')
+                        && by != origin
+                    {
+                        let _ = sender.send(Change::Record(path.to_owned()));
+                    }
+                }
+                Err(e) if e.is_timeout() => {}
+                Err(_) => break,
+            }
         }
     }
 }

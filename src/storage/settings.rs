@@ -2,6 +2,7 @@
 //! from `config` (which composes every section into `Settings`).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -24,6 +25,14 @@ pub struct StorageSettings {
     pub redis_url: Option<SecretString>,
     /// A file holding Redis's password (its first line), for URLs without one.
     pub redis_password_file: Option<PathBuf>,
+    /// How long the refresher lease outlives its holder (Redis): another replica takes over
+    /// within this and a third of it after the holder dies.
+    #[serde(with = "humantime_serde", default = "default_lease_ttl")]
+    pub lease_ttl: Duration,
+}
+
+fn default_lease_ttl() -> Duration {
+    Duration::from_secs(15)
 }
 
 /// `storage.backend`.
@@ -46,6 +55,7 @@ impl StorageSettings {
             encryption_key: key.map(SecretString::from),
             redis_url: None,
             redis_password_file: None,
+            lease_ttl: default_lease_ttl(),
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct Loops {
     pub check_interval: Duration,
     /// The process's clock.
     pub clock: SharedClock,
+    /// Whether this replica holds the refresher lease ([`super::replicas`]): loops run only
+    /// while it does.
+    pub leader: tokio::sync::watch::Receiver<bool>,
 }
 
 /// The loops of one account; aborted when dropped.
@@ -45,13 +48,20 @@ impl Drop for Running {
     }
 }
 
-/// Runs forever: keeps one pair of loops per connected account.
+/// Runs forever: keeps one pair of loops per connected account while this replica holds
+/// the refresher lease, none while it does not.
 pub async fn run(loops: Loops) {
     let mut changes = loops.accounts.changes();
+    let mut leader = loops.leader.clone();
     let mut running: HashMap<String, Running> = HashMap::new();
     loop {
         changes.mark_unchanged();
-        let accounts = loops.accounts.accounts();
+        leader.mark_unchanged();
+        let accounts = if *leader.borrow() {
+            loops.accounts.accounts()
+        } else {
+            Vec::new()
+        };
         running.retain(|id, r| {
             accounts
                 .iter()
@@ -64,7 +74,11 @@ pub async fn run(loops: Loops) {
                 running.insert(account.id().to_owned(), start(&loops, account, spread));
             }
         }
-        if changes.changed().await.is_err() {
+        let news = tokio::select! {
+            news = changes.changed() => news,
+            news = leader.changed() => news,
+        };
+        if news.is_err() {
             return;
         }
     }

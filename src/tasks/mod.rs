@@ -4,6 +4,7 @@ pub mod accounts;
 mod due;
 pub mod feed_refresh;
 pub mod feed_views;
+pub mod replicas;
 pub mod supervisor;
 pub mod token_import;
 pub mod token_refresh;

@@ -56,6 +56,10 @@ pub enum TaskName {
     FeedViews,
     /// `feed_hooks`: calls the feeds' rebuild hooks when their posts change.
     FeedHooks,
+    /// `refresher_lease`: holds (or waits for) the replicas' refresher lease.
+    RefresherLease,
+    /// `replica_follow`: reads again what other replicas changed.
+    ReplicaFollow,
 }
 
 impl TaskName {
@@ -69,6 +73,8 @@ impl TaskName {
             Self::Accounts => "accounts",
             Self::FeedViews => "feed_views",
             Self::FeedHooks => "feed_hooks",
+            Self::RefresherLease => "refresher_lease",
+            Self::ReplicaFollow => "replica_follow",
         }
     }
 }

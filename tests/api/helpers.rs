@@ -141,8 +141,13 @@ impl TestEnv {
 
     /// Starts igfeed itself on port 0.
     pub async fn spawn_app(&self) -> TestApp {
+        self.spawn_with(self.settings()).await
+    }
+
+    /// Starts igfeed with `settings` on port 0.
+    async fn spawn_with(&self, settings: Settings) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind app port");
-        let app = Application::build_on(listener, self.settings(), self.clock.clone())
+        let app = Application::build_on(listener, settings, self.clock.clone())
             .await
             .expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
@@ -277,6 +282,28 @@ impl TestEnv {
             Some(redis) => redis.get(&format!("igfeed:record:/{path}")),
             None => std::fs::read(self.settings().storage.dir.join(path)).ok(),
         }
+    }
+
+    /// Keeps this test's records in Redis (a new server unless the suite already runs on
+    /// one), with the refresher lease shortened to `lease_ttl`: for tests of replicas.
+    pub fn use_redis(&mut self, lease_ttl: &str) {
+        let redis = self.redis.take().unwrap_or_else(RedisServer::start);
+        self.env.extend(redis_settings(&redis));
+        self.set("IGFEED__STORAGE__LEASE_TTL", lease_ttl);
+        self.redis = Some(redis);
+    }
+
+    /// Starts another igfeed replica sharing this environment's records, with its own local
+    /// directory (deleted when the returned guard is dropped).
+    pub async fn spawn_replica(&self) -> (TestApp, tempfile::TempDir) {
+        let local = tempfile::tempdir().expect("replica dir");
+        let mut env = self.env.clone();
+        env.insert(
+            "IGFEED__STORAGE__DIR".to_owned(),
+            local.path().to_str().expect("utf-8 path").to_owned(),
+        );
+        let settings = Settings::load(&Sources { file: None, env }).expect("valid settings");
+        (self.spawn_with(settings).await, local)
     }
 
     /// Keeps this test's records in files even when the suite runs on Redis: for tests of

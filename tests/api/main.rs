@@ -29,6 +29,7 @@ mod paging;
 mod receiver;
 #[path = "../support/redis_server.rs"]
 mod redis_server;
+mod replicas;
 mod settings;
 mod storage;
 mod syndication;

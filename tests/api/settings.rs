@@ -286,6 +286,11 @@ fn every_mistake_is_one_line_naming_the_key() {
             &[("IGFEED__STORAGE__REDIS_URL", "redis://cache:6379")],
             "storage.redis_url",
         ),
+        (
+            None,
+            &[("IGFEED__STORAGE__LEASE_TTL", "100ms")],
+            "storage.lease_ttl",
+        ),
     ];
     for (file, env, key) in cases {
         let err = load(*file, env).expect_err(&format!("{file:?} {env:?} should be refused"));

@@ -1,0 +1,88 @@
+//! Several replicas sharing one Redis (`storage.backend = "redis"`): each follows the others'
+//! changes, and one at a time holds the refresher lease. With the file backend igfeed is
+//! alone: it always holds the lease and nothing else changes its records.
+//!
+//! - [`follow`] hears every record another replica writes or removes (and a resync after
+//!   an outage or every 30 s) and reads what it holds in memory again: the accounts (with
+//!   their tokens and snapshots) and the feed definitions.
+//! - [`hold_lease`] takes the lease and renews it every third of `storage.lease_ttl`; only
+//!   its holder runs the accounts' refreshers and token keepers ([`super::accounts`]).
+//!   When the holder dies, the lease expires and another replica takes it within a ttl and
+//!   a third; a holder that cannot renew (Redis unreachable) stops refreshing at once.
+
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch};
+
+use crate::accounts::AccountRegistry;
+use crate::feeds::Feeds;
+use crate::storage::{Change, StateDir};
+
+/// The lease's name in storage.
+pub const REFRESHER_LEASE: &str = "refresher";
+
+/// Runs until the changes end: reads again whatever another replica changed.
+pub async fn follow(
+    accounts: AccountRegistry,
+    feeds: Feeds,
+    mut changes: broadcast::Receiver<Change>,
+) {
+    loop {
+        let mut batch = match changes.recv().await {
+            Ok(change) => vec![change],
+            Err(broadcast::error::RecvError::Lagged(_)) => vec![Change::Resync],
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        // A burst (a disconnect removes several records) is read once.
+        while let Ok(change) = changes.try_recv() {
+            batch.push(change);
+        }
+        let touches = |prefix: &str| {
+            batch.iter().any(|change| match change {
+                Change::Resync => true,
+                Change::Record(path) => path.starts_with(prefix),
+            })
+        };
+        if touches("/accounts")
+            && let Err(error) = accounts.follow_stored().await
+        {
+            tracing::warn!(%error, "could not read the accounts another replica changed; retrying at the next change");
+        }
+        if touches("/feeds.json")
+            && let Err(error) = feeds.follow_stored().await
+        {
+            tracing::warn!(%error, "could not read the feed definitions another replica changed");
+        }
+    }
+}
+
+/// Runs forever: holds (or waits for) the refresher lease, telling `leader` whether this
+/// replica holds it.
+pub async fn hold_lease(storage: StateDir, ttl: Duration, leader: watch::Sender<bool>) {
+    let renew = ttl / 3;
+    loop {
+        let dir = storage.clone();
+        let held = tokio::task::spawn_blocking(move || dir.lease(REFRESHER_LEASE, ttl)).await;
+        let holds = match held {
+            Ok(Ok(fence)) => fence.is_some(),
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "cannot renew the refresher lease; not refreshing until it is back");
+                false
+            }
+            Err(_) => false,
+        };
+        leader.send_if_modified(|was| {
+            if *was == holds {
+                return false;
+            }
+            if holds {
+                tracing::info!("this replica holds the refresher lease: it refreshes feeds and tokens");
+            } else {
+                tracing::info!("this replica does not hold the refresher lease: it serves what the holder stores");
+            }
+            *was = holds;
+            true
+        });
+        tokio::time::sleep(renew).await;
+    }
+}

@@ -1,6 +1,7 @@
 //! [`CredentialStore`]: the token in memory, backed by `credentials.json` in the state dir.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -11,6 +12,40 @@ use crate::storage::{StateDir, StorageError};
 
 /// The file that holds the token.
 pub const CREDENTIALS_FILE: &str = "credentials.json";
+
+/// The lease (in the account's directory) held by a call that may change the token.
+const CALLS_LEASE: &str = "calls";
+/// How long it outlives a replica that died holding it.
+const CALLS_TTL: Duration = Duration::from_secs(120);
+/// How long a call waits for another replica's; then it goes on (compare-and-set still
+/// keeps the newest token).
+const CALLS_WAIT: Duration = Duration::from_secs(150);
+/// How often a waiting replica asks again.
+const CALLS_POLL: Duration = Duration::from_millis(50);
+
+/// Held by a call that may change the token ([`CredentialStore::lock_calls`]).
+pub struct CallsGuard<'a> {
+    _local: tokio::sync::MutexGuard<'a, ()>,
+    /// With Redis: the directory whose lease to let go.
+    shared: Option<StateDir>,
+}
+
+impl Drop for CallsGuard<'_> {
+    fn drop(&mut self) {
+        let Some(dir) = self.shared.take() else {
+            return;
+        };
+        let release = move || {
+            if let Err(error) = dir.release(CALLS_LEASE) {
+                tracing::warn!(%error, "could not let the token's lease go; it expires by itself");
+            }
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn_blocking(release)),
+            Err(_) => release(),
+        }
+    }
+}
 
 /// The one place the token lives: an in-memory copy plus its file. Cheap to clone.
 ///
@@ -80,9 +115,46 @@ impl CredentialStore {
         f(current.as_ref().and_then(|c| c.username.as_deref()))
     }
 
-    /// Waits for the token to be free of other calls that may change it (see `calls`).
-    pub async fn lock_calls(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.inner.calls.lock().await
+    /// Waits for the token to be free of other calls that may change it (see `calls`): in
+    /// this process, and with Redis on every replica (a lease in the account's directory),
+    /// then reads the credentials again, since another replica may have changed them while
+    /// this one waited. Two replicas never both call Instagram to refresh one token.
+    pub async fn lock_calls(&self) -> CallsGuard<'_> {
+        let local = self.inner.calls.lock().await;
+        if !self.inner.dir.is_shared() {
+            return CallsGuard {
+                _local: local,
+                shared: None,
+            };
+        }
+        let deadline = tokio::time::Instant::now() + CALLS_WAIT;
+        loop {
+            let dir = self.inner.dir.clone();
+            let held = tokio::task::spawn_blocking(move || dir.lease(CALLS_LEASE, CALLS_TTL)).await;
+            match held {
+                Ok(Ok(Some(_))) => break,
+                Ok(Ok(None)) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(CALLS_POLL).await;
+                }
+                // Redis unreachable, or waited long enough: go on under the local lock;
+                // the compare-and-set writes still keep the newest token.
+                Ok(Ok(None)) | Ok(Err(_)) | Err(_) => {
+                    return CallsGuard {
+                        _local: local,
+                        shared: None,
+                    };
+                }
+            }
+        }
+        let store = self.clone();
+        let reloaded = tokio::task::spawn_blocking(move || store.reload()).await;
+        if !matches!(reloaded, Ok(Ok(()))) {
+            tracing::warn!("could not read the credentials again before a call to Instagram");
+        }
+        CallsGuard {
+            _local: local,
+            shared: Some(self.inner.dir.clone()),
+        }
     }
 
     /// Replaces the credentials: the file first, then memory, so nothing ever uses a token
@@ -92,25 +164,47 @@ impl CredentialStore {
         self.persist(credentials)
     }
 
-    /// Changes the stored credentials with `f` as one step with respect to other writers;
-    /// returns the new value, or `None` (and does nothing) when there are none.
+    /// Changes the stored credentials with `f` as one step with respect to other writers —
+    /// in this process and, with Redis, on other replicas: `f` sees what is stored now, and
+    /// the result is written only if nobody wrote in between (compare-and-set), so an older
+    /// token never overwrites a newer one. Returns the new value, or `None` (and does
+    /// nothing) when there are none.
     pub fn update(
         &self,
         f: impl FnOnce(&mut Credentials),
     ) -> Result<Option<Credentials>, StorageError> {
         let _writer = self.writer();
-        let Some(mut credentials) = self.current() else {
+        let (stored, stamp) = self.inner.dir.read_stamped::<Record>(CREDENTIALS_FILE)?;
+        let Some(mut credentials) = stored.map(Credentials::from) else {
+            *self.current_mut() = None;
             return Ok(None);
         };
         f(&mut credentials);
-        self.persist(credentials.clone())?;
-        Ok(Some(credentials))
+        let record = Record::from(credentials.clone());
+        match self.inner.dir.write_if(CREDENTIALS_FILE, &record, &stamp)? {
+            Some(_) => {
+                *self.current_mut() = Some(credentials.clone());
+                Ok(Some(credentials))
+            }
+            None => {
+                // Another replica wrote between the read and the write: keep its value.
+                self.reload_locked()?;
+                Err(StorageError::Changed {
+                    path: CREDENTIALS_FILE.to_owned(),
+                })
+            }
+        }
     }
 
     /// Reads the stored credentials again, after another replica changed them (a refresh
     /// on the lease holder, a connect on another replica); `None` stored means gone.
     pub fn reload(&self) -> Result<(), StorageError> {
         let _writer = self.writer();
+        self.reload_locked()
+    }
+
+    /// [`CredentialStore::reload`] with the writer lock held.
+    fn reload_locked(&self) -> Result<(), StorageError> {
         let stored = self
             .inner
             .dir

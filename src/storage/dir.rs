@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::lock::{DirLock, try_lock};
-use super::redis::{Change, Redis};
+use super::redis::{Change, PutIf, Redis};
 use super::settings::Backend;
 use super::{EncryptionKey, StorageError, StorageSettings, envelope, files};
 
@@ -119,21 +119,22 @@ impl StateDir {
         }
     }
 
-    /// Takes or keeps lease `name` for `ttl` (the replicas' refresher lease): its fencing
-    /// token while this process holds it, `None` while another replica does. With the file
+    /// Takes or keeps lease `name` of this directory for `ttl` (the replicas' refresher
+    /// lease at the root; an account's token calls in its directory): its fencing token
+    /// while this process holds it, `None` while another replica does. With the file
     /// backend this process is alone and always holds it.
     pub fn lease(&self, name: &str, ttl: std::time::Duration) -> Result<Option<u64>, StorageError> {
         match &self.inner.records {
             Records::Files => Ok(Some(1)),
-            Records::Redis { redis, .. } => redis.lease(name, ttl),
+            Records::Redis { redis, path, .. } => redis.lease(&lease_name(path, name), ttl),
         }
     }
 
-    /// Lets lease `name` go if this process holds it.
+    /// Lets lease `name` of this directory go if this process holds it.
     pub fn release(&self, name: &str) -> Result<(), StorageError> {
         match &self.inner.records {
             Records::Files => Ok(()),
-            Records::Redis { redis, .. } => redis.release(name),
+            Records::Redis { redis, path, .. } => redis.release(&lease_name(path, name)),
         }
     }
 
@@ -192,6 +193,86 @@ impl StateDir {
         };
         let bytes = zeroize::Zeroizing::new(bytes);
         envelope::decode(&path, name, &bytes, self.inner.key.as_deref()).map(Some)
+    }
+
+    /// Reads record `name` with its [`Stamp`], for a later [`StateDir::write_if`].
+    pub fn read_stamped<T: DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<(Option<T>, Stamp), StorageError> {
+        files::validate_name(name)?;
+        let path = self.file(name);
+        let (bytes, stamp) = match &self.inner.records {
+            Records::Files => match std::fs::read(&path) {
+                Ok(bytes) => {
+                    let stamp = file_stamp(&bytes);
+                    (bytes, stamp)
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Ok((None, Stamp::ABSENT));
+                }
+                Err(e) => return Err(StorageError::io(path, e)),
+            },
+            Records::Redis {
+                redis, path: dir, ..
+            } => match redis.get_stamped(&format!("{dir}{name}"))? {
+                Some((bytes, stamp)) => (bytes, Stamp(stamp)),
+                None => return Ok((None, Stamp::ABSENT)),
+            },
+        };
+        let bytes = zeroize::Zeroizing::new(bytes);
+        let value = envelope::decode(&path, name, &bytes, self.inner.key.as_deref())?;
+        Ok((Some(value), stamp))
+    }
+
+    /// Replaces record `name` as [`StateDir::write`] does, but only if it still holds what
+    /// `expected` was read from (compare-and-set: another replica may have written it
+    /// since): the new stamp when written, `None` when it changed and nothing was written.
+    pub fn write_if<T: Serialize>(
+        &self,
+        name: &str,
+        value: &T,
+        expected: &Stamp,
+    ) -> Result<Option<Stamp>, StorageError> {
+        files::validate_name(name)?;
+        let bytes = envelope::encode(
+            &self.file(name),
+            name,
+            value,
+            self.inner.key.as_deref(),
+            Utc::now(),
+        )?;
+        match &self.inner.records {
+            Records::Files => {
+                // One process owns the directory (its lock): serialising its own writers
+                // makes the comparison and the write one step.
+                let _one = FILE_CAS
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let held = match std::fs::read(self.file(name)) {
+                    Ok(held) => file_stamp(&held),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stamp::ABSENT,
+                    Err(e) => return Err(StorageError::io(self.file(name), e)),
+                };
+                if held != *expected {
+                    return Ok(None);
+                }
+                files::write_atomic(self.path(), name, &bytes)?;
+                Ok(Some(file_stamp(&bytes)))
+            }
+            Records::Redis {
+                redis,
+                path,
+                parent,
+                own,
+            } => match redis.put_if(path, name, &bytes, (parent, own), &expected.0)? {
+                PutIf::Written(stamp) => Ok(Some(Stamp(stamp))),
+                PutIf::Changed => Ok(None),
+                PutIf::Removed => Err(StorageError::Removed {
+                    path: self.file(name).display().to_string(),
+                }),
+            },
+        }
     }
 
     /// Removes file `name` durably; nothing to do when it is absent.
@@ -370,6 +451,30 @@ impl fmt::Debug for StateDir {
             .field("shared", &self.is_shared())
             .finish()
     }
+}
+
+/// What a record held when it was read (a digest of its stored bytes, which differ at every
+/// write: a fresh nonce, a new time), for compare-and-set writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp(String);
+
+impl Stamp {
+    /// The stamp of a record that does not exist.
+    pub const ABSENT: Stamp = Stamp(String::new());
+}
+
+/// A lease's name in Redis: `refresher` at the root, `accounts/<id>/calls` in a directory.
+fn lease_name(path: &str, name: &str) -> String {
+    format!("{}{name}", path.trim_start_matches('/'))
+}
+
+/// Serialises compare-and-set writes to files within this process (the only writer).
+static FILE_CAS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn file_stamp(bytes: &[u8]) -> Stamp {
+    Stamp(igfeed_base::secret::hex(&igfeed_base::secret::sha256(
+        bytes,
+    )))
 }
 
 /// Connects to `storage.redis_url`, which needs the key: records shared over the network

@@ -113,6 +113,13 @@ pub enum StorageError {
         /// The record concerned.
         path: String,
     },
+    /// A compare-and-set write found the record changed since it was read (another replica
+    /// wrote it): nothing was written, and the newer value is kept.
+    #[error("{path} was not written: another replica changed it meanwhile, and its value is kept")]
+    Changed {
+        /// The record concerned.
+        path: String,
+    },
     /// A caller asked for a file name the state directory does not allow (a bug, not an
     /// operator error: names are constants in the code).
     #[error("invalid state file name {name:?}: {reason}")]

@@ -16,7 +16,7 @@ mod lock;
 mod redis;
 mod settings;
 
-pub use dir::StateDir;
+pub use dir::{Stamp, StateDir};
 pub use envelope::FORMAT;
 pub use error::StorageError;
 pub use files::write_file_atomically;

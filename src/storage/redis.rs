@@ -19,7 +19,8 @@
 //! (a Redis restart closes them all).
 
 use std::path::Path;
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use redis::{Connection, IntoConnectionInfo as _, RedisResult};
@@ -51,6 +52,26 @@ redis.call('SET', p..'record:'..dir..name, ARGV[3])
 redis.call('SADD', p..'files:'..dir, name)
 redis.call('PUBLISH', p..'changed', by..' '..dir..name)
 return 1";
+
+/// WRITE, only when the record's SHA-1 is still ARGV[7] ("" for absent): {1, new SHA-1}
+/// when written, {0} when the directory was removed, {-1} when the record changed.
+const WRITE_IF: &str = r"
+local p, dir, name, parent, own, by = 'igfeed:', ARGV[1], ARGV[2], ARGV[4], ARGV[5], ARGV[6]
+local held = redis.call('GET', p..'record:'..dir..name)
+local stamp = ''
+if held then stamp = redis.sha1hex(held) end
+if stamp ~= ARGV[7] then return {-1} end
+if own ~= '' and redis.call('SISMEMBER', p..'dirs:'..parent, own) == 0 then return {0} end
+redis.call('SET', p..'record:'..dir..name, ARGV[3])
+redis.call('SADD', p..'files:'..dir, name)
+redis.call('PUBLISH', p..'changed', by..' '..dir..name)
+return {1, redis.sha1hex(ARGV[3])}";
+
+/// GET with the value's SHA-1: {value, sha1}, or {} when absent. ARGV: the record's path.
+const GET_STAMPED: &str = r"
+local held = redis.call('GET', 'igfeed:record:'..ARGV[1])
+if not held then return {} end
+return {held, redis.sha1hex(held)}";
 
 /// DEL a record and its listing, announce it. ARGV: directory, name, origin.
 const REMOVE: &str = r"
@@ -122,6 +143,24 @@ pub struct Redis {
     origin: String,
     /// Other replicas' changes, once someone listens ([`Redis::changes`]).
     changes: OnceLock<broadcast::Sender<Change>>,
+    /// Tells the listener thread to end: set when this storage is dropped.
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What a compare-and-set write did.
+pub enum PutIf {
+    /// Written; the record's new stamp.
+    Written(String),
+    /// Not written: the record changed since it was read.
+    Changed,
+    /// Not written: its directory was removed.
+    Removed,
 }
 
 /// A change another replica made, as [`Redis::changes`] hears it.
@@ -173,6 +212,7 @@ impl Redis {
             idle: Mutex::new(Vec::new()),
             origin: format!("{:016x}", rand::random::<u64>()),
             changes: OnceLock::new(),
+            stop: Arc::new(AtomicBool::new(false)),
         };
         redis.call("connecting", |c| redis::cmd("PING").query::<String>(c))?;
         Ok(redis)
@@ -221,6 +261,56 @@ impl Redis {
             .query(c)
         })?;
         Ok(done == 1)
+    }
+
+    /// The record at `path` with the SHA-1 of its bytes (what [`Redis::put_if`] compares).
+    pub fn get_stamped(&self, path: &str) -> Result<Option<(Vec<u8>, String)>, StorageError> {
+        let reply: Vec<Vec<u8>> =
+            self.call(path, |c| script(GET_STAMPED, &[path.as_bytes()]).query(c))?;
+        let mut reply = reply.into_iter();
+        match (reply.next(), reply.next()) {
+            (Some(bytes), Some(stamp)) => {
+                Ok(Some((bytes, String::from_utf8_lossy(&stamp).into_owned())))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// [`Redis::put`], only when the record's SHA-1 is still `expected` ("" for absent).
+    pub fn put_if(
+        &self,
+        dir: &str,
+        name: &str,
+        bytes: &[u8],
+        (parent, own): (&str, &str),
+        expected: &str,
+    ) -> Result<PutIf, StorageError> {
+        let reply: Vec<redis::Value> = self.call(&format!("{dir}{name}"), |c| {
+            script(
+                WRITE_IF,
+                &[
+                    dir.as_bytes(),
+                    name.as_bytes(),
+                    bytes,
+                    parent.as_bytes(),
+                    own.as_bytes(),
+                    self.origin.as_bytes(),
+                    expected.as_bytes(),
+                ],
+            )
+            .query(c)
+        })?;
+        let code = reply
+            .first()
+            .and_then(|v| redis::from_redis_value_ref::<i64>(v).ok());
+        let stamp = reply
+            .get(1)
+            .and_then(|v| redis::from_redis_value_ref::<String>(v).ok());
+        Ok(match (code, stamp) {
+            (Some(1), Some(stamp)) => PutIf::Written(stamp),
+            (Some(-1), _) => PutIf::Changed,
+            _ => PutIf::Removed,
+        })
     }
 
     /// Removes record `name` from `dir`.
@@ -327,16 +417,16 @@ impl Redis {
 
     /// Other replicas' changes. The first call starts a thread that listens on
     /// [`CHANGES_CHANNEL`] (reconnecting after an outage, then announcing a
-    /// [`Change::Resync`]) and ends when nobody listens any more.
+    /// [`Change::Resync`]) until this storage is dropped.
     pub fn changes(&self) -> broadcast::Receiver<Change> {
         self.changes
             .get_or_init(|| {
                 let (sender, _) = broadcast::channel(256);
                 let (client, origin) = (self.client.clone(), self.origin.clone());
-                let listening = sender.clone();
+                let (listening, stop) = (sender.clone(), Arc::clone(&self.stop));
                 std::thread::Builder::new()
                     .name("igfeed-redis-changes".into())
-                    .spawn(move || listen(&client, &origin, &listening))
+                    .spawn(move || listen(&client, &origin, &listening, &stop))
                     .expect("a thread starts");
                 sender
             })
@@ -401,11 +491,16 @@ const LISTEN_TICK: Duration = Duration::from_millis(500);
 /// drops messages for a subscriber that was briefly away.
 const SAFETY_NET: Duration = Duration::from_secs(30);
 
-/// The listener thread of [`Redis::changes`]: forwards other origins' paths until nobody
-/// listens; after a lost connection, reconnects (every [`LISTEN_TICK`]) and sends a resync.
-fn listen(client: &redis::Client, origin: &str, sender: &broadcast::Sender<Change>) {
+/// The listener thread of [`Redis::changes`]: forwards other origins' paths until `stop`;
+/// after a lost connection, reconnects (every [`LISTEN_TICK`]) and sends a resync.
+fn listen(
+    client: &redis::Client,
+    origin: &str,
+    sender: &broadcast::Sender<Change>,
+    stop: &AtomicBool,
+) {
     let mut first = true;
-    while sender.receiver_count() > 0 {
+    while !stop.load(Ordering::Relaxed) {
         let connection = client.get_connection_with_timeout(TIMEOUT).and_then(|c| {
             c.set_read_timeout(Some(LISTEN_TICK))?;
             c.set_write_timeout(Some(TIMEOUT))?;
@@ -425,7 +520,7 @@ fn listen(client: &redis::Client, origin: &str, sender: &broadcast::Sender<Chang
         }
         first = false;
         let mut last_resync = std::time::Instant::now();
-        while sender.receiver_count() > 0 {
+        while !stop.load(Ordering::Relaxed) {
             if last_resync.elapsed() >= SAFETY_NET {
                 last_resync = std::time::Instant::now();
                 let _ = sender.send(Change::Resync);

@@ -490,3 +490,47 @@ fn redis_survives_a_restart_with_its_append_only_file_and_reconnects() {
     );
     assert_eq!(dir.subdirs().expect("list"), Vec::<String>::new());
 }
+
+#[test]
+fn a_compare_and_set_write_lands_only_on_what_was_read() {
+    for place in Place::each() {
+        let (one, other) = (place.open(Some(KEY)), place.open(Some(KEY)));
+        let (absent, stamp) = one.read_stamped::<Sample>("a.json").expect("read");
+        assert_eq!((absent, &stamp), (None, &Stamp::ABSENT), "{}", place.name());
+        let first = one.write_if("a.json", &sample(), &stamp).expect("write");
+        let first = first.expect("written on what was read");
+        // Another writer (a replica) read nothing too: too late now.
+        let late = other.write_if(
+            "a.json",
+            &Sample {
+                token: "old".into(),
+                count: 0,
+            },
+            &stamp,
+        );
+        assert_eq!(late.expect("no error"), None, "{}", place.name());
+
+        let (read, seen) = other.read_stamped::<Sample>("a.json").expect("read");
+        assert_eq!(read, Some(sample()), "{}", place.name());
+        assert_eq!(seen, first, "{}: both see the same stamp", place.name());
+        let newer = Sample {
+            token: "newer".into(),
+            count: 2,
+        };
+        assert!(
+            other
+                .write_if("a.json", &newer, &seen)
+                .expect("write")
+                .is_some()
+        );
+        // The first writer's stamp is stale: an older token never overwrites a newer one.
+        let stale = one.write_if("a.json", &sample(), &first).expect("no error");
+        assert_eq!(stale, None, "{}", place.name());
+        assert_eq!(
+            one.read::<Sample>("a.json").expect("read"),
+            Some(newer),
+            "{}",
+            place.name()
+        );
+    }
+}

@@ -80,3 +80,51 @@ async fn an_account_connected_on_one_replica_is_served_by_the_other() {
     first.stop().await;
     second.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_replicas_refreshing_one_token_make_one_call_and_keep_one_token() {
+    let mut env = TestEnv::start().await;
+    env.use_redis("1s");
+    // Two days old: Instagram refreshes it, once.
+    let before = env.store_credentials(hours(48));
+    let first = env.spawn_app().await;
+    let (second, _local) = env.spawn_replica().await;
+    for app in [&first, &second] {
+        wait_until("both replicas serve the feed", 10, || async {
+            app.has_feed()
+        })
+        .await;
+    }
+    env.sandbox.reset_stats();
+
+    // The owner presses "Refresh token" on both at once.
+    let (one, other) = (first.account(), second.account());
+    let (a, b) = tokio::join!(one.keeper.refresh(), other.keeper.refresh());
+    let refreshed = [&a, &b].iter().filter(|r| r.is_ok()).count();
+    assert_eq!(
+        refreshed, 1,
+        "one refresh succeeds, the other finds a fresh token: {a:?} {b:?}"
+    );
+    assert_eq!(
+        env.sandbox.stats().calls.refresh,
+        1,
+        "one call to Instagram"
+    );
+
+    let stored = env.stored_credentials().expect("stored");
+    let token = |app: &TestApp| {
+        app.account()
+            .credentials
+            .current()
+            .map(|c| secrecy::ExposeSecret::expose_secret(&c.access_token).to_owned())
+    };
+    let stored = secrecy::ExposeSecret::expose_secret(&stored.access_token).to_owned();
+    assert_ne!(stored, before, "the token was replaced");
+    assert_eq!(token(&first).as_deref(), Some(stored.as_str()));
+    wait_until("the other replica holds the new token too", 10, || async {
+        token(&second).as_deref() == Some(stored.as_str())
+    })
+    .await;
+    first.stop().await;
+    second.stop().await;
+}

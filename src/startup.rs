@@ -22,6 +22,7 @@ use crate::metrics::Metrics;
 use crate::storage::{DirLock, StateDir};
 use crate::tasks::Tasks;
 use crate::tasks::accounts::Loops;
+use crate::tasks::replicas;
 use crate::tasks::supervisor::{TaskHealth, TaskName};
 use crate::tasks::token_import::{self, Import};
 use crate::web::AppState;
@@ -237,15 +238,16 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     let storage = state.accounts.storage().clone();
     // Alone on files, this process holds the lease from the start; a replica waits for it.
     let (leader, is_leader) = tokio::sync::watch::channel(!storage.is_shared());
+    let leader_view = is_leader.clone();
     let ttl = settings.storage.lease_ttl;
     let (lease_storage, lease_leader) = (storage.clone(), leader);
     tasks.spawn(TaskName::RefresherLease, move || {
-        crate::tasks::replicas::hold_lease(lease_storage.clone(), ttl, lease_leader.clone())
+        replicas::hold_lease(lease_storage.clone(), ttl, lease_leader.clone())
     });
     if let Some(changes) = storage.changes() {
         let (accounts, feeds) = (state.accounts.clone(), state.feeds.clone());
         tasks.spawn(TaskName::ReplicaFollow, move || {
-            crate::tasks::replicas::follow(accounts.clone(), feeds.clone(), changes.resubscribe())
+            replicas::follow(accounts.clone(), feeds.clone(), changes.resubscribe())
         });
     }
     let loops = Loops {
@@ -259,15 +261,27 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     tasks.spawn(TaskName::Accounts, move || {
         crate::tasks::accounts::run(loops.clone())
     });
-    let (feeds, hooks) = (state.feeds.clone(), state.hooks.clone());
+    let (feeds, hooks, views_leader) = (
+        state.feeds.clone(),
+        state.hooks.clone(),
+        leader_view.clone(),
+    );
     tasks.spawn(TaskName::FeedViews, move || {
-        crate::tasks::feed_views::run(feeds.clone(), hooks.clone())
+        crate::tasks::feed_views::run(feeds.clone(), hooks.clone(), views_leader.clone())
     });
-    let hooks = state.hooks.clone();
-    tasks.spawn(TaskName::FeedHooks, move || hooks.clone().run());
+    // Work one replica does: the lease holder's.
+    let (hooks, hooks_leader) = (state.hooks.clone(), leader_view.clone());
+    tasks.spawn(TaskName::FeedHooks, move || {
+        let hooks = hooks.clone();
+        replicas::while_leading(hooks_leader.clone(), move || hooks.clone().run())
+    });
     if state.alerts.has_webhook() {
         let (alerts, interval) = (state.alerts.clone(), settings.alerts.check_interval);
-        tasks.spawn(TaskName::Alerts, move || alerts.clone().run(interval));
+        let alerts_leader = leader_view.clone();
+        tasks.spawn(TaskName::Alerts, move || {
+            let alerts = alerts.clone();
+            replicas::while_leading(alerts_leader.clone(), move || alerts.clone().run(interval))
+        });
     }
     tasks
 }

@@ -169,6 +169,22 @@ impl RebuildHooks {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Takes the baselines stored by another replica (which held the refresher lease until
+    /// now) as what was last announced; calls still pending here are dropped, being theirs.
+    pub async fn adopt_stored(&self) {
+        let dir = self.inner.dir.clone();
+        let read = tokio::task::spawn_blocking(move || dir.read::<Baselines>(HOOKS_FILE)).await;
+        match read {
+            Ok(Ok(stored)) => {
+                let mut state = self.state();
+                state.seen = stored.unwrap_or_default().feeds.into_iter().collect();
+                state.pending.clear();
+            }
+            Ok(Err(error)) => tracing::warn!(%error, "could not read the rebuild hooks' baselines"),
+            Err(error) => tracing::warn!(%error, "could not read the rebuild hooks' baselines"),
+        }
+    }
+
     /// Notes each feed's posts as last built; a change opens (or joins) a debounce window.
     /// The first document seen of a feed is where it starts: nothing is sent for it.
     pub fn observe(&self) {

@@ -7,12 +7,18 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use tokio::sync::watch;
+
 use crate::feeds::Feeds;
 use crate::hooks::RebuildHooks;
 
-/// Runs until stopped; after each build, `hooks` learn what the feeds now hold.
-pub async fn run(feeds: Feeds, hooks: RebuildHooks) {
+/// Runs until stopped; after each build, `hooks` learn what the feeds now hold — on the
+/// replica holding the refresher lease (`leader`) only, so one replica calls each hook. A
+/// replica taking the lease over first adopts the baselines its predecessor stored, so what
+/// changed since is announced once.
+pub async fn run(feeds: Feeds, hooks: RebuildHooks, mut leader: watch::Receiver<bool>) {
     let mut accounts_changed = feeds.accounts().changes();
+    let mut was_leading = *leader.borrow();
     loop {
         // Subscribed before building, so a change during the build is not missed.
         let mut snapshots: Vec<_> = feeds
@@ -22,7 +28,14 @@ pub async fn run(feeds: Feeds, hooks: RebuildHooks) {
             .map(|account| account.feed.changes())
             .collect();
         feeds.build_changed().await;
-        hooks.observe();
+        let leading = *leader.borrow_and_update();
+        if leading && !was_leading {
+            hooks.adopt_stored().await;
+        }
+        was_leading = leading;
+        if leading {
+            hooks.observe();
+        }
         let any_snapshot: Pin<Box<dyn Future<Output = ()> + Send + '_>> = if snapshots.is_empty() {
             Box::pin(std::future::pending())
         } else {
@@ -35,6 +48,7 @@ pub async fn run(feeds: Feeds, hooks: RebuildHooks) {
             () = any_snapshot => {}
             _ = accounts_changed.changed() => {}
             () = feeds.definitions_changed() => {}
+            _ = leader.changed() => {}
         }
     }
 }

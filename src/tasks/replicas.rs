@@ -86,3 +86,26 @@ pub async fn hold_lease(storage: StateDir, ttl: Duration, leader: watch::Sender<
         tokio::time::sleep(renew).await;
     }
 }
+
+/// Runs the future `start` makes while this replica holds the refresher lease: dropped when
+/// the lease is lost, started anew when it is taken again. For work only one replica may do
+/// (alerts, rebuild hooks' calls); with the file backend it simply runs.
+pub async fn while_leading<F, Fut>(mut leader: watch::Receiver<bool>, mut start: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    loop {
+        if leader.wait_for(|holds| *holds).await.is_err() {
+            return;
+        }
+        tokio::select! {
+            () = start() => return,
+            lost = leader.wait_for(|holds| !*holds) => {
+                if lost.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

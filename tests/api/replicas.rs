@@ -128,3 +128,56 @@ async fn two_replicas_refreshing_one_token_make_one_call_and_keep_one_token() {
     first.stop().await;
     second.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_seen_by_two_replicas_calls_the_feeds_hook_once() {
+    const TOKEN: &str = "api-token-0123456789abcdef0123456789";
+    let mut env = TestEnv::start().await;
+    env.use_redis("1s");
+    env.set("IGFEED__ADMIN__API_TOKEN", TOKEN);
+    env.set("IGFEED__HOOKS__DEBOUNCE", "100ms");
+    env.store_credentials(hours(1));
+    let first = env.spawn_app().await;
+    let (second, _local) = env.spawn_replica().await;
+    for app in [&first, &second] {
+        wait_until("both replicas serve the feed", 10, || async {
+            app.has_feed()
+        })
+        .await;
+    }
+    let receiver = crate::receiver::Receiver::start(0).await;
+    let name = first.account().feed_name();
+    // Saved on one replica; the hook belongs to the feed on both.
+    let saved = second
+        .http
+        .put(format!("{}/api/v1/feeds/{name}", second.address))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"hooks": [{"url": receiver.url, "secret": "hook-secret-0123456789"}]}))
+        .send()
+        .await
+        .expect("the API answers");
+    assert_eq!(saved.status(), 200);
+
+    let id = env.sandbox.add_post();
+    for app in [&first, &second] {
+        app.account().trigger.refresh_soon();
+    }
+    for app in [&first, &second] {
+        wait_until("both replicas serve the new post", 10, || async {
+            let (_, body) = feed(app, "").await;
+            body["posts"][0]["id"] == id.as_str()
+        })
+        .await;
+    }
+    wait_until("the hook is called", 10, || async {
+        !receiver.received().is_empty()
+    })
+    .await;
+    // Both replicas built the change; the lease holder alone announces it.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let bodies = receiver.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert_eq!(bodies[0]["added"], serde_json::json!([id]));
+    first.stop().await;
+    second.stop().await;
+}

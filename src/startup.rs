@@ -29,6 +29,7 @@ use crate::web::AppState;
 use crate::web::admin::AdminAccess;
 use crate::web::api::ApiAccess;
 use crate::web::limits::enforce_request_limits;
+use crate::web::oauth::pending::PendingAuthorizations;
 use crate::web::request_log::log_requests;
 
 /// A bound, not yet running igfeed server.
@@ -175,7 +176,7 @@ pub async fn open_services(
         hooks,
         metrics,
         task_health,
-        pending_authorizations: Default::default(),
+        pending_authorizations: PendingAuthorizations::new(&dir),
     };
     Ok((state, lock))
 }
@@ -246,8 +247,14 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     });
     if let Some(changes) = storage.changes() {
         let (accounts, feeds) = (state.accounts.clone(), state.feeds.clone());
+        let sessions = state.admin.sessions.clone();
         tasks.spawn(TaskName::ReplicaFollow, move || {
-            replicas::follow(accounts.clone(), feeds.clone(), changes.resubscribe())
+            replicas::follow(
+                accounts.clone(),
+                feeds.clone(),
+                sessions.clone(),
+                changes.resubscribe(),
+            )
         });
     }
     let loops = Loops {

@@ -17,6 +17,12 @@ use igfeed_base::secret::{hex, sha256};
 /// File in the state directory.
 const FILE: &str = "admin-sessions.json";
 
+/// Digest of a session id → its absolute expiry.
+type Sessions = HashMap<String, DateTime<Utc>>;
+
+/// Compare-and-set attempts of one change before it is given up (logged).
+const CHANGE_ATTEMPTS: usize = 8;
+
 /// Live sessions: digest of the id → absolute expiry. Cheap to clone.
 #[derive(Clone)]
 pub struct SessionRegistry {
@@ -58,7 +64,7 @@ impl SessionRegistry {
         let key = digest(sid);
         self.change(move |sessions| {
             sessions.retain(|_, e| now < *e);
-            sessions.insert(key, expires);
+            sessions.insert(key.clone(), expires);
         })
         .await;
     }
@@ -72,17 +78,44 @@ impl SessionRegistry {
         .await;
     }
 
+    /// Reads the sessions again after another replica changed them (a login, a logout):
+    /// a session started there opens this replica's admin too, one ended there no longer
+    /// does.
+    pub fn reload(&self) {
+        let mut sessions = self.lock();
+        match self.dir.read::<Stored>(FILE) {
+            Ok(stored) => *sessions = stored.unwrap_or_default().sessions,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the admin sessions another replica changed")
+            }
+        }
+    }
+
     /// Applies `edit` and persists the result. Memory is the authority: a failed write is
     /// logged (the change then holds until the next restart) instead of refusing a login or
     /// logout over a full disk.
-    async fn change(
-        &self,
-        edit: impl FnOnce(&mut HashMap<String, DateTime<Utc>>) + Send + 'static,
-    ) {
+    ///
+    /// With several replicas, `edit` is applied to what is stored now and written only if
+    /// no other replica wrote in between (tried again if one did), so two logins on two
+    /// replicas at once both hold.
+    async fn change(&self, edit: impl Fn(&mut HashMap<String, DateTime<Utc>>) + Send + 'static) {
         let this = self.clone();
         let written = tokio::task::spawn_blocking(move || {
             // The lock is held across the write so that files land in the order of changes.
             let mut sessions = this.lock();
+            if this.dir.is_shared() {
+                // Memory stays the authority here too when Redis cannot be written.
+                return match this.change_shared(&edit) {
+                    Ok(stored) => {
+                        *sessions = stored;
+                        Ok(())
+                    }
+                    Err(error) => {
+                        edit(&mut sessions);
+                        Err(error)
+                    }
+                };
+            }
             edit(&mut sessions);
             let stored = Stored {
                 sessions: sessions.clone(),
@@ -95,6 +128,26 @@ impl SessionRegistry {
             Ok(Err(error)) => tracing::error!(%error, "could not persist admin sessions"),
             Err(error) => tracing::error!(%error, "admin session update did not finish"),
         }
+    }
+
+    /// Applies `edit` to the stored sessions with compare-and-set writes; the sessions
+    /// stored in the end.
+    fn change_shared(
+        &self,
+        edit: &dyn Fn(&mut Sessions),
+    ) -> Result<Sessions, crate::storage::StorageError> {
+        for _ in 0..CHANGE_ATTEMPTS {
+            let (stored, stamp) = self.dir.read_stamped::<Stored>(FILE)?;
+            let mut sessions = stored.unwrap_or_default().sessions;
+            edit(&mut sessions);
+            let next = Stored { sessions };
+            if self.dir.write_if(FILE, &next, &stamp)?.is_some() {
+                return Ok(next.sessions);
+            }
+        }
+        Err(crate::storage::StorageError::Changed {
+            path: FILE.to_owned(),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, DateTime<Utc>>> {

@@ -1,10 +1,12 @@
 //! [`StateDir`]: named, versioned, optionally encrypted files written atomically.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::fs::DirBuilder;
 use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use secrecy::ExposeSecret as _;
@@ -33,7 +35,12 @@ struct Inner {
     /// Shared by the directory and its subdirectories ([`StateDir::subdir`]).
     key: Option<Arc<EncryptionKey>>,
     records: Records,
+    /// Short-lived values of the file backend (with Redis they are keys there).
+    scratch: Arc<Mutex<Scratch>>,
 }
+
+/// The file backend's short-lived values: key → (value, expiry).
+type Scratch = HashMap<String, (Vec<u8>, Instant)>;
 
 /// Where this directory's records live.
 enum Records {
@@ -80,7 +87,12 @@ impl StateDir {
             .map_err(|e| StorageError::io(&dir, e))?;
         warn_if_shared(&dir);
         let state = Self {
-            inner: Arc::new(Inner { dir, key, records }),
+            inner: Arc::new(Inner {
+                dir,
+                key,
+                records,
+                scratch: Arc::default(),
+            }),
         };
         match state.lock() {
             Ok(_lock) => {
@@ -119,11 +131,50 @@ impl StateDir {
         }
     }
 
+    /// Keeps the short-lived `value` under `key` for `ttl` (an OAuth state in flight): with
+    /// Redis every replica can take it, with files this process. Not a record: not sealed,
+    /// not announced, gone after `ttl` or when taken; callers store digests, not secrets.
+    pub fn put_scratch(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StorageError> {
+        match &self.inner.records {
+            Records::Redis { redis, .. } => redis.put_scratch(key, value, ttl),
+            Records::Files => {
+                let now = Instant::now();
+                let mut scratch = self
+                    .inner
+                    .scratch
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                scratch.retain(|_, (_, until)| *until > now);
+                scratch.insert(key.to_owned(), (value.to_vec(), now + ttl));
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes what [`StateDir::put_scratch`] keeps under `key`, if it has not expired: once,
+    /// whichever replica asks first.
+    pub fn take_scratch(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        match &self.inner.records {
+            Records::Redis { redis, .. } => redis.take_scratch(key),
+            Records::Files => {
+                let mut scratch = self
+                    .inner
+                    .scratch
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                Ok(scratch
+                    .remove(key)
+                    .filter(|(_, until)| *until > Instant::now())
+                    .map(|(value, _)| value))
+            }
+        }
+    }
+
     /// Takes or keeps lease `name` of this directory for `ttl` (the replicas' refresher
     /// lease at the root; an account's token calls in its directory): its fencing token
     /// while this process holds it, `None` while another replica does. With the file
     /// backend this process is alone and always holds it.
-    pub fn lease(&self, name: &str, ttl: std::time::Duration) -> Result<Option<u64>, StorageError> {
+    pub fn lease(&self, name: &str, ttl: Duration) -> Result<Option<u64>, StorageError> {
         match &self.inner.records {
             Records::Files => Ok(Some(1)),
             Records::Redis { redis, path, .. } => redis.lease(&lease_name(path, name), ttl),
@@ -246,9 +297,7 @@ impl StateDir {
             Records::Files => {
                 // One process owns the directory (its lock): serialising its own writers
                 // makes the comparison and the write one step.
-                let _one = FILE_CAS
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let _one = FILE_CAS.lock().unwrap_or_else(PoisonError::into_inner);
                 let held = match std::fs::read(self.file(name)) {
                     Ok(held) => file_stamp(&held),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Stamp::ABSENT,
@@ -313,6 +362,7 @@ impl StateDir {
                 dir,
                 key: self.inner.key.clone(),
                 records,
+                scratch: Arc::clone(&self.inner.scratch),
             }),
         })
     }
@@ -349,6 +399,7 @@ impl StateDir {
                 dir,
                 key: self.inner.key.clone(),
                 records,
+                scratch: Arc::clone(&self.inner.scratch),
             }),
         }))
     }
@@ -469,7 +520,7 @@ fn lease_name(path: &str, name: &str) -> String {
 }
 
 /// Serialises compare-and-set writes to files within this process (the only writer).
-static FILE_CAS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static FILE_CAS: Mutex<()> = Mutex::new(());
 
 fn file_stamp(bytes: &[u8]) -> Stamp {
     Stamp(igfeed_base::secret::hex(&igfeed_base::secret::sha256(

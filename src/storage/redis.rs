@@ -384,6 +384,28 @@ impl Redis {
         Ok(moved == 1)
     }
 
+    /// Keeps `value` under scratch key `key` for `ttl`.
+    pub fn put_scratch(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StorageError> {
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.call(key, |c| {
+            redis::cmd("SET")
+                .arg(format!("{PREFIX}scratch:{key}"))
+                .arg(value)
+                .arg("PX")
+                .arg(ms)
+                .query::<()>(c)
+        })
+    }
+
+    /// Takes scratch key `key` (GETDEL: one taker wins).
+    pub fn take_scratch(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        self.call(key, |c| {
+            redis::cmd("GETDEL")
+                .arg(format!("{PREFIX}scratch:{key}"))
+                .query(c)
+        })
+    }
+
     /// Takes or keeps lease `name` for `ttl`: its fencing token while this process holds
     /// it, `None` while another does.
     pub fn lease(&self, name: &str, ttl: Duration) -> Result<Option<u64>, StorageError> {

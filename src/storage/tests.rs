@@ -534,3 +534,35 @@ fn a_compare_and_set_write_lands_only_on_what_was_read() {
         );
     }
 }
+
+#[test]
+fn a_scratch_value_is_taken_once_by_whoever_asks_first_until_it_expires() {
+    for place in Place::each() {
+        let (one, other) = (place.open(Some(KEY)), place.open(Some(KEY)));
+        one.put_scratch("oauth-abc", b"value", std::time::Duration::from_secs(60))
+            .expect("put");
+        // With Redis another replica takes it; with files, the one process does.
+        let taker = if place.redis.is_some() { &other } else { &one };
+        assert_eq!(
+            taker.take_scratch("oauth-abc").expect("take").as_deref(),
+            Some(&b"value"[..])
+        );
+        assert_eq!(
+            one.take_scratch("oauth-abc").expect("again"),
+            None,
+            "{}",
+            place.name()
+        );
+
+        one.put_scratch("short", b"v", std::time::Duration::from_millis(50))
+            .expect("put");
+        // Real time on both backends (Redis's PX): waiting out the TTL is the condition.
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        assert_eq!(
+            one.take_scratch("short").expect("take"),
+            None,
+            "{}: expired",
+            place.name()
+        );
+    }
+}

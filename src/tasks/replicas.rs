@@ -4,7 +4,8 @@
 //!
 //! - [`follow`] hears every record another replica writes or removes (and a resync after
 //!   an outage or every 30 s) and reads what it holds in memory again: the accounts (with
-//!   their tokens and snapshots) and the feed definitions.
+//!   their tokens and snapshots), the feed definitions and the admin sessions (a login on
+//!   one replica opens the others, a logout closes them).
 //! - [`hold_lease`] takes the lease and renews it every third of `storage.lease_ttl`; only
 //!   its holder runs the accounts' refreshers and token keepers ([`super::accounts`]).
 //!   When the holder dies, the lease expires and another replica takes it within a ttl and
@@ -15,6 +16,7 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
 use crate::accounts::AccountRegistry;
+use crate::auth::SessionRegistry;
 use crate::feeds::Feeds;
 use crate::storage::{Change, StateDir};
 
@@ -25,6 +27,7 @@ pub const REFRESHER_LEASE: &str = "refresher";
 pub async fn follow(
     accounts: AccountRegistry,
     feeds: Feeds,
+    sessions: SessionRegistry,
     mut changes: broadcast::Receiver<Change>,
 ) {
     loop {
@@ -47,6 +50,10 @@ pub async fn follow(
             && let Err(error) = accounts.follow_stored().await
         {
             tracing::warn!(%error, "could not read the accounts another replica changed; retrying at the next change");
+        }
+        if touches("/admin-sessions.json") {
+            let sessions = sessions.clone();
+            let _ = tokio::task::spawn_blocking(move || sessions.reload()).await;
         }
         if touches("/feeds.json")
             && let Err(error) = feeds.follow_stored().await

@@ -181,3 +181,85 @@ async fn a_change_seen_by_two_replicas_calls_the_feeds_hook_once() {
     first.stop().await;
     second.stop().await;
 }
+
+/// Whether the cookie header `cookies` opens the admin page of the replica at `base`.
+async fn opens_admin(base: &str, cookies: &str) -> bool {
+    let response = reqwest::Client::new()
+        .get(format!("{base}/admin"))
+        .header(reqwest::header::COOKIE, cookies)
+        .send()
+        .await
+        .expect("admin answers");
+    response.status() == 200
+        && response
+            .text()
+            .await
+            .is_ok_and(|page| page.contains("csrf_token"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_and_a_connect_split_across_replicas_work_as_on_one() {
+    use reqwest::cookie::CookieStore as _;
+
+    let mut env = TestEnv::start().await;
+    env.use_redis("1s");
+    env.set("IGFEED__ADMIN__PASSWORD", crate::connect::PASSWORD);
+    let first = env.spawn_app().await;
+    let (second, _local) = env.spawn_replica().await;
+
+    // A browser logged in on the first replica, the same cookies sent to the second.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let http = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = http
+        .post(format!("{}/admin/login", first.address))
+        .form(&[("password", crate::connect::PASSWORD)])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 303);
+    let origin = url::Url::parse(&first.address).expect("url");
+    let cookies = jar.cookies(&origin).expect("a session cookie");
+    let cookies = cookies.to_str().expect("ascii").to_owned();
+    wait_until("the login opens the other replica", 5, || async {
+        opens_admin(&second.address, &cookies).await
+    })
+    .await;
+
+    // Connect clicked on the first; Instagram's redirect lands on the second.
+    let on_first = crate::connect::Admin {
+        http: http.clone(),
+        base: first.address.clone(),
+    };
+    let on_second = crate::connect::Admin {
+        http,
+        base: second.address.clone(),
+    };
+    let authorize = on_first.click_connect().await;
+    let redirect = crate::consent::decide(&authorize, "Allow").await;
+    let done = on_second.follow_callback(&redirect).await;
+    assert_eq!(done.status(), 303, "{:?}", done.text().await);
+    for app in [&first, &second] {
+        wait_until("both replicas serve the connected feed", 10, || async {
+            let (status, body) = feed(app, "").await;
+            status == 200 && posts(&body) > 0
+        })
+        .await;
+    }
+
+    // Logged out on the second: the first refuses the same cookies from then on.
+    assert!(opens_admin(&first.address, &cookies).await);
+    let csrf = on_second.csrf().await;
+    let out = on_second.post("/admin/logout", &csrf).await;
+    assert_eq!(out.status(), 303);
+    assert!(!opens_admin(&second.address, &cookies).await);
+    wait_until("the logout closes the other replica", 5, || async {
+        !opens_admin(&first.address, &cookies).await
+    })
+    .await;
+    first.stop().await;
+    second.stop().await;
+}

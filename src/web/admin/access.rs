@@ -210,7 +210,24 @@ fn load_or_create_key(dir: &StateDir) -> anyhow::Result<Key> {
     let stored = StoredKey {
         key: STANDARD.encode(bytes.as_slice()),
     };
-    dir.write(KEY_FILE, &stored)
-        .context("cannot store the admin session key")?;
+    if dir.is_shared() {
+        // Replicas starting together: the first key stored is everyone's, or a session
+        // signed on one replica would be refused by the others.
+        let written = dir
+            .write_if(KEY_FILE, &stored, &crate::storage::Stamp::ABSENT)
+            .context("cannot store the admin session key")?;
+        if written.is_none()
+            && let Some(theirs) = dir
+                .read::<StoredKey>(KEY_FILE)
+                .context("cannot read the admin session key")?
+            && let Ok(decoded) = STANDARD.decode(theirs.key.as_bytes())
+        {
+            return Key::try_from(decoded.as_slice())
+                .context("cannot derive the admin session key");
+        }
+    } else {
+        dir.write(KEY_FILE, &stored)
+            .context("cannot store the admin session key")?;
+    }
     Key::try_from(bytes.as_slice()).context("cannot derive the admin session key")
 }

@@ -28,11 +28,10 @@ pub(super) async fn callback(
     let Some(session) = session else {
         return pages::failure(&state, Failure::NoSession);
     };
-    let redeemed = state.pending_authorizations.redeem(
-        query.state.as_deref(),
-        &session.sid,
-        state.clock.now(),
-    );
+    let redeemed = state
+        .pending_authorizations
+        .finish(query.state.as_deref(), &session.sid, state.clock.now())
+        .await;
     if let Err(problem) = redeemed {
         return pages::failure(&state, Failure::State(problem));
     }

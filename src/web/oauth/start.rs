@@ -25,7 +25,9 @@ pub(super) async fn connect(
     session.check_csrf(&form.csrf_token)?;
     let oauth_state = state
         .pending_authorizations
-        .issue(&session.sid, state.clock.now());
+        .start(&session.sid, state.clock.now())
+        .await
+        .map_err(|e| WebError::Unexpected(e.into()))?;
     match state.instagram.authorize_url(&oauth_state) {
         Ok(url) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url.to_string()))

@@ -177,6 +177,8 @@ pub async fn open_services(
         metrics,
         task_health,
         pending_authorizations: PendingAuthorizations::new(&dir),
+        // Alone on files, this process holds the lease from the start; a replica waits.
+        refresher_lease: tokio::sync::watch::channel(!dir.is_shared()).0,
     };
     Ok((state, lock))
 }
@@ -237,8 +239,10 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
         tracing::info!("an account is already connected; instagram.access_token is ignored");
     }
     let storage = state.accounts.storage().clone();
-    // Alone on files, this process holds the lease from the start; a replica waits for it.
-    let (leader, is_leader) = tokio::sync::watch::channel(!storage.is_shared());
+    let (leader, is_leader) = (
+        state.refresher_lease.clone(),
+        state.refresher_lease.subscribe(),
+    );
     let leader_view = is_leader.clone();
     let ttl = settings.storage.lease_ttl;
     let (lease_storage, lease_leader) = (storage.clone(), leader);

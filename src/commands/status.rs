@@ -213,6 +213,21 @@ fn details_lines(out: &mut String, d: &Details) {
             account_lines(out, a);
         }
     }
+    if let Some(storage) = d.storage.as_ref().filter(|s| s.backend != "file") {
+        let role = if storage.refresher {
+            "this replica refreshes"
+        } else {
+            "another replica refreshes"
+        };
+        let _ = match &storage.problem {
+            Some(problem) => writeln!(
+                out,
+                "storage:    {} DEGRADED ({problem}): serving what it holds; {role}",
+                storage.backend
+            ),
+            None => writeln!(out, "storage:    {}, reachable; {role}", storage.backend),
+        };
+    }
     if !d.tasks.is_empty() {
         out.push('\n');
     }

@@ -122,6 +122,15 @@ impl StateDir {
         matches!(self.inner.records, Records::Redis { .. })
     }
 
+    /// Why the shared records cannot be reached right now (Redis down or unreachable at the
+    /// latest call); `None` when they can, and always with files.
+    pub fn trouble(&self) -> Option<String> {
+        match &self.inner.records {
+            Records::Files => None,
+            Records::Redis { redis, .. } => redis.trouble(),
+        }
+    }
+
     /// Other replicas' changes to records (see [`Change`]); `None` with the file backend,
     /// where this process is the only writer.
     pub fn changes(&self) -> Option<tokio::sync::broadcast::Receiver<Change>> {

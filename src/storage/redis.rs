@@ -145,6 +145,9 @@ pub struct Redis {
     changes: OnceLock<broadcast::Sender<Change>>,
     /// Tells the listener thread to end: set when this storage is dropped.
     stop: Arc<AtomicBool>,
+    /// What went wrong with the latest call that failed for want of Redis, until one works
+    /// again (`/readyz` says `degraded` meanwhile).
+    trouble: Mutex<Option<String>>,
 }
 
 impl Drop for Redis {
@@ -213,6 +216,7 @@ impl Redis {
             origin: format!("{:016x}", rand::random::<u64>()),
             changes: OnceLock::new(),
             stop: Arc::new(AtomicBool::new(false)),
+            trouble: Mutex::new(None),
         };
         redis.call("connecting", |c| redis::cmd("PING").query::<String>(c))?;
         Ok(redis)
@@ -482,8 +486,17 @@ impl Redis {
         }
     }
 
+    /// Why Redis could not be reached by the latest call, if it could not.
+    pub fn trouble(&self) -> Option<String> {
+        self.trouble
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Puts `connection` back in the pool (when there is room) and passes `value` on.
     fn reuse<T>(&self, connection: Connection, value: T) -> T {
+        *self.trouble.lock().unwrap_or_else(PoisonError::into_inner) = None;
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < POOL {
             idle.push(connection);
@@ -499,6 +512,9 @@ impl Redis {
     }
 
     fn failed(&self, what: &str, error: redis::RedisError) -> StorageError {
+        if is_transport(&error) {
+            *self.trouble.lock().unwrap_or_else(PoisonError::into_inner) = Some(describe(&error));
+        }
         StorageError::Redis {
             address: self.address.clone(),
             what: what.to_owned(),

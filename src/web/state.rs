@@ -47,6 +47,9 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Panics of the background tasks, for `/readyz` details.
     pub task_health: TaskHealth,
+    /// Whether this replica holds the refresher lease (always, with the file backend): the
+    /// lease task sets it, the refreshers, hooks and alerts follow it, `/readyz` shows it.
+    pub refresher_lease: tokio::sync::watch::Sender<bool>,
 }
 
 /// The state, for extractors (handlers take `web::Data<AppState>` instead). Missing only if

@@ -263,3 +263,76 @@ async fn a_login_and_a_connect_split_across_replicas_work_as_on_one() {
     first.stop().await;
     second.stop().await;
 }
+
+/// `/readyz`'s storage details.
+async fn storage_state(app: &TestApp) -> Value {
+    let body: Value = app.get("/readyz").await.json().await.expect("JSON");
+    body["storage"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redis_outage_leaves_serving_alone_says_degraded_and_is_caught_up_after() {
+    const TOKEN: &str = "api-token-0123456789abcdef0123456789";
+    let mut env = TestEnv::start().await;
+    env.use_redis("900ms");
+    env.set("IGFEED__ADMIN__API_TOKEN", TOKEN);
+    env.store_credentials(hours(1));
+    let first = env.spawn_app().await;
+    let (second, _local) = env.spawn_replica().await;
+    for app in [&first, &second] {
+        wait_until("both replicas serve the feed", 10, || async {
+            app.has_feed()
+        })
+        .await;
+        let storage = storage_state(app).await;
+        assert_eq!(
+            (storage["backend"].as_str(), storage["state"].as_str()),
+            (Some("redis"), Some("ok"))
+        );
+    }
+    let holders = [&first, &second]
+        .iter()
+        .filter(|app| storage_state_sync(app))
+        .count();
+    assert_eq!(holders, 1, "one replica says it holds the refresher lease");
+
+    env.redis.as_mut().expect("redis").kill();
+    for app in [&first, &second] {
+        wait_until("readyz says degraded", 10, || async {
+            storage_state(app).await["state"] == "degraded"
+        })
+        .await;
+        let (status, body) = feed(app, "").await;
+        assert_eq!(status, 200, "served from memory during the outage");
+        assert!(posts(&body) > 0);
+    }
+
+    env.redis.as_mut().expect("redis").restart();
+    for app in [&first, &second] {
+        wait_until("readyz says ok again", 10, || async {
+            storage_state(app).await["state"] == "ok"
+        })
+        .await;
+    }
+    // A change made after the outage reaches the other replica (its subscription is back).
+    let saved = first
+        .http
+        .put(format!("{}/api/v1/feeds/after-outage", first.address))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"accounts": [first.account().feed_name()]}))
+        .send()
+        .await
+        .expect("the API answers");
+    assert_eq!(saved.status(), 201);
+    wait_until("the other replica serves the new feed", 10, || async {
+        feed(&second, "?feed=after-outage").await.0 == 200
+    })
+    .await;
+    first.stop().await;
+    second.stop().await;
+}
+
+/// Whether `app` says it holds the refresher lease.
+fn storage_state_sync(app: &TestApp) -> bool {
+    *app.state.refresher_lease.borrow()
+}

@@ -83,6 +83,7 @@ fn an_imported_token_says_its_age_is_unknown() {
                 ..Feed::default()
             },
             tasks: Vec::new(),
+            storage: None,
         }),
     };
     let text = render(&url("http://127.0.0.1:8080/readyz"), &readiness);
@@ -400,4 +401,37 @@ fn a_server_from_before_several_accounts_is_shown_from_its_top_level_fields() {
     );
     let message = trouble(&url("http://127.0.0.1:8080/readyz"), &readiness).expect("trouble");
     assert!(message.contains("@sandbox.studio"), "{message}");
+}
+
+#[test]
+fn a_replica_on_redis_says_whether_it_refreshes_and_whether_redis_is_reachable() {
+    use crate::web::ops::details::StorageState;
+    let readiness = |state: &str, problem: Option<&str>, refresher: bool| Readiness {
+        status: READY.into(),
+        details: Some(Details {
+            storage: Some(StorageState {
+                backend: "redis".into(),
+                state: state.into(),
+                problem: problem.map(str::to_owned),
+                refresher,
+            }),
+            ..Details::default()
+        }),
+    };
+    let ok = render(
+        &url("http://127.0.0.1:8080/readyz"),
+        &readiness("ok", None, true),
+    );
+    assert!(
+        ok.contains("storage:    redis, reachable; this replica refreshes"),
+        "{ok}"
+    );
+    let down = render(
+        &url("http://127.0.0.1:8080/readyz"),
+        &readiness("degraded", Some("Connection refused"), false),
+    );
+    assert!(
+        down.contains("storage:    redis DEGRADED (Connection refused): serving what it holds; another replica refreshes"),
+        "{down}"
+    );
 }

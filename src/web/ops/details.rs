@@ -45,6 +45,24 @@ pub struct Details {
     /// is well. Older servers leave it out.
     #[serde(default)]
     pub tasks: Vec<TaskTrouble>,
+    /// Where the records are and whether they can be reached. Older servers leave it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageState>,
+}
+
+/// `storage` in [`Details`].
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StorageState {
+    /// `file` or `redis`.
+    pub backend: String,
+    /// `ok`, or `degraded` while Redis cannot be reached: this replica serves what it holds
+    /// and catches up when Redis returns.
+    pub state: String,
+    /// What went wrong; only when `degraded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    /// Whether this replica holds the refresher lease (polls Instagram, refreshes tokens).
+    pub refresher: bool,
 }
 
 /// One account: which it is, its feed's name, and its state as in [`Details`].
@@ -199,6 +217,14 @@ pub(crate) async fn gather(state: &AppState) -> Readiness {
             last_panic_at: Some(t.last_panic_at),
         })
         .collect();
+    let storage = state.accounts.storage();
+    let problem = storage.trouble();
+    details.storage = Some(StorageState {
+        backend: if storage.is_shared() { "redis" } else { "file" }.into(),
+        state: if problem.is_some() { "degraded" } else { "ok" }.into(),
+        problem,
+        refresher: *state.refresher_lease.borrow(),
+    });
     Readiness {
         status: if ready { READY } else { NOT_READY }.into(),
         details: Some(details),
@@ -276,6 +302,7 @@ fn connected(
         reconnect,
         tasks: Vec::new(),
         accounts: Vec::new(),
+        storage: None,
         token: Some(Token {
             source: match c.source {
                 TokenSource::Imported => "imported",

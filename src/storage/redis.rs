@@ -329,18 +329,22 @@ impl Redis {
     /// [`CHANGES_CHANNEL`] (reconnecting after an outage, then announcing a
     /// [`Change::Resync`]) and ends when nobody listens any more.
     pub fn changes(&self) -> broadcast::Receiver<Change> {
-        self.changes
-            .get_or_init(|| {
-                let (sender, _) = broadcast::channel(256);
-                let (client, origin) = (self.client.clone(), self.origin.clone());
-                let listening = sender.clone();
-                std::thread::Builder::new()
-                    .name("igfeed-redis-changes".into())
-                    .spawn(move || listen(&client, &origin, &listening))
-                    .expect("a thread starts");
-                sender
-            })
-            .subscribe()
+        // The first listener exists before the thread starts: the thread ends as soon as it
+        // sees nobody listening, so subscribing only after the spawn let it end at once now
+        // and then (a replica that never heard another's change).
+        let mut first = None;
+        let sender = self.changes.get_or_init(|| {
+            let (sender, receiver) = broadcast::channel(256);
+            first = Some(receiver);
+            let (client, origin) = (self.client.clone(), self.origin.clone());
+            let listening = sender.clone();
+            std::thread::Builder::new()
+                .name("igfeed-redis-changes".into())
+                .spawn(move || listen(&client, &origin, &listening))
+                .expect("a thread starts");
+            sender
+        });
+        first.unwrap_or_else(|| sender.subscribe())
     }
 
     /// Runs `f` on a pooled connection, or on a fresh one when the pooled one has gone

@@ -120,8 +120,26 @@ impl DeletionLog {
     /// Adds `record`, dropping the oldest beyond [`MAX_RECORDS`], and writes the file. The
     /// record is kept in memory even if the write fails, so its status page still works
     /// until the next restart.
+    ///
+    /// With several replicas the record is added to the stored log (compare-and-set, so
+    /// two replicas recording at once both land), which every replica reads.
     pub async fn record(&self, record: DeletionRecord) -> Result<(), StorageError> {
         let mut records = self.inner.records.lock().await;
+        if self.inner.dir.is_shared() {
+            let (dir, limit, added) = (self.inner.dir.clone(), self.inner.limit, record.clone());
+            let stored = crate::storage::run_blocking(DELETIONS_FILE, move || {
+                append_shared(&dir, added, limit)
+            })
+            .await;
+            match stored {
+                Ok(stored) => *records = stored,
+                Err(error) => {
+                    records.push(record);
+                    return Err(error);
+                }
+            }
+            return Ok(());
+        }
         records.push(record);
         let excess = records.len().saturating_sub(self.inner.limit);
         records.drain(..excess);
@@ -130,9 +148,23 @@ impl DeletionLog {
         crate::storage::run_blocking(DELETIONS_FILE, move || dir.write(DELETIONS_FILE, &copy)).await
     }
 
-    /// The record for `code`, if igfeed gave it out (and still remembers it).
+    /// The record for `code`, if igfeed gave it out (and still remembers it): with several
+    /// replicas from the stored log (Meta may send the person to any replica).
     pub async fn find(&self, code: &ConfirmationCode) -> Option<DeletionRecord> {
-        let records = self.inner.records.lock().await;
+        let mut records = self.inner.records.lock().await;
+        if self.inner.dir.is_shared() {
+            let dir = self.inner.dir.clone();
+            let stored = crate::storage::run_blocking(DELETIONS_FILE, move || {
+                dir.read::<Vec<DeletionRecord>>(DELETIONS_FILE)
+            })
+            .await;
+            match stored {
+                Ok(stored) => *records = stored.unwrap_or_default(),
+                Err(error) => {
+                    tracing::warn!(%error, "could not read the data-deletion log; answering from memory")
+                }
+            }
+        }
         records.iter().rev().find(|r| &r.code == code).cloned()
     }
 
@@ -145,6 +177,29 @@ impl DeletionLog {
     pub async fn is_empty(&self) -> bool {
         self.len().await == 0
     }
+}
+
+/// Adds `record` to the log `dir` stores, keeping the newest `limit`, written only over what
+/// was read (another replica may record at the same moment); returns the log stored.
+fn append_shared(
+    dir: &StateDir,
+    record: DeletionRecord,
+    limit: usize,
+) -> Result<Vec<DeletionRecord>, StorageError> {
+    const ATTEMPTS: usize = 8;
+    for _ in 0..ATTEMPTS {
+        let (stored, stamp) = dir.read_stamped::<Vec<DeletionRecord>>(DELETIONS_FILE)?;
+        let mut records = stored.unwrap_or_default();
+        records.push(record.clone());
+        let excess = records.len().saturating_sub(limit);
+        records.drain(..excess);
+        if dir.write_if(DELETIONS_FILE, &records, &stamp)?.is_some() {
+            return Ok(records);
+        }
+    }
+    Err(StorageError::Changed {
+        path: DELETIONS_FILE.to_owned(),
+    })
 }
 
 #[cfg(test)]

@@ -134,6 +134,26 @@ impl ReplayGuard {
     }
 }
 
+/// What names request `signed_request` to `callback` among every replica's (a digest, as
+/// [`ReplayGuard`] keeps it), and how long it must be remembered from `now`.
+pub fn shared_mark(
+    callback: Callback,
+    signed_request: &str,
+    payload: &Payload,
+    now: DateTime<Utc>,
+) -> (String, std::time::Duration) {
+    let key = format!(
+        "meta-replay:{callback:?}:{}",
+        igfeed_base::secret::hex(&digest(signed_request))
+    );
+    let left = payload
+        .issued_at
+        .saturating_add(MAX_AGE_SECS)
+        .saturating_sub(now.timestamp())
+        .clamp(1, MAX_AGE_SECS);
+    (key, std::time::Duration::from_secs(left.unsigned_abs()))
+}
+
 /// The digest that identifies a request: of its payload part exactly as sent. That is the
 /// string Meta signed, so nobody without the app secret can make a second one carrying the
 /// same request; the signature part is not included because it can be re-encoded (with or

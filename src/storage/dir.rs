@@ -160,6 +160,28 @@ impl StateDir {
         }
     }
 
+    /// Keeps a mark under `key` for `ttl` unless one is there: whether this call set it
+    /// (one replica wins; a Meta callback acted on once). [`StateDir::take_scratch`] lifts it.
+    pub fn claim_scratch(&self, key: &str, ttl: Duration) -> Result<bool, StorageError> {
+        match &self.inner.records {
+            Records::Redis { redis, .. } => redis.claim_scratch(key, ttl),
+            Records::Files => {
+                let now = Instant::now();
+                let mut scratch = self
+                    .inner
+                    .scratch
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                scratch.retain(|_, (_, until)| *until > now);
+                if scratch.contains_key(key) {
+                    return Ok(false);
+                }
+                scratch.insert(key.to_owned(), (Vec::new(), now + ttl));
+                Ok(true)
+            }
+        }
+    }
+
     /// Takes what [`StateDir::put_scratch`] keeps under `key`, if it has not expired: once,
     /// whichever replica asks first.
     pub fn take_scratch(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {

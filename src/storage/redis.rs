@@ -401,6 +401,21 @@ impl Redis {
         })
     }
 
+    /// Sets scratch key `key` for `ttl` unless it exists (SET NX): whether this call set it.
+    pub fn claim_scratch(&self, key: &str, ttl: Duration) -> Result<bool, StorageError> {
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let set: Option<String> = self.call(key, |c| {
+            redis::cmd("SET")
+                .arg(format!("{PREFIX}scratch:{key}"))
+                .arg(1)
+                .arg("NX")
+                .arg("PX")
+                .arg(ms)
+                .query(c)
+        })?;
+        Ok(set.is_some())
+    }
+
     /// Takes scratch key `key` (GETDEL: one taker wins).
     pub fn take_scratch(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
         self.call(key, |c| {

@@ -85,27 +85,81 @@ fn verified(state: &AppState, form: &CallbackForm) -> Result<Payload, WebError> 
     })
 }
 
-/// Verifies the request and reserves it against replays, or explains why not. The claim is
-/// kept by the caller once the request was acted on.
-fn verified_once<'a>(
+/// Verifies the request and reserves it against replays, or explains why not — in this
+/// process and, with several replicas, on all of them (a mark in Redis: Meta's retry may land
+/// on another replica). The reservation is kept by the caller once the request was acted on.
+async fn verified_once<'a>(
     state: &'a AppState,
     form: &CallbackForm,
     callback: Callback,
-) -> Result<(Payload, Claim<'a>), WebError> {
+) -> Result<(Payload, Once<'a>), WebError> {
     let payload = verified(state, form)?;
+    let now = state.clock.now();
     let claim = state
         .meta_replays
-        .claim(callback, &form.signed_request, &payload, state.clock.now())
-        .map_err(|refused| {
-            tracing::warn!(error = %refused, ?callback, "refused a signed Meta callback");
-            let (status, code) = match refused {
-                Refused::Stale => (StatusCode::BAD_REQUEST, meta_codes::STALE),
-                Refused::FromTheFuture => (StatusCode::BAD_REQUEST, meta_codes::FUTURE),
-                Refused::Replayed => (StatusCode::CONFLICT, meta_codes::REPLAYED),
-            };
-            WebError::client(status, code, refused.to_string())
-        })?;
-    Ok((payload, claim))
+        .claim(callback, &form.signed_request, &payload, now)
+        .map_err(|refused| refuse(callback, refused))?;
+    let storage = state.accounts.storage();
+    let mut shared = None;
+    if storage.is_shared() {
+        let (key, ttl) =
+            meta_callbacks::replay::shared_mark(callback, &form.signed_request, &payload, now);
+        let (dir, mark) = (storage.clone(), key.clone());
+        let claimed =
+            crate::storage::run_blocking("a Meta callback", move || dir.claim_scratch(&mark, ttl))
+                .await;
+        match claimed {
+            Ok(true) => shared = Some((storage.clone(), key)),
+            // Acted on (or being acted on) by another replica; the local claim is dropped.
+            Ok(false) => return Err(refuse(callback, Refused::Replayed)),
+            Err(error) => {
+                tracing::warn!(%error, "cannot reach Redis to check a Meta callback for replays; this replica's memory decides");
+            }
+        }
+    }
+    Ok((
+        payload,
+        Once {
+            claim: Some(claim),
+            shared,
+        },
+    ))
+}
+
+/// The 4xx answer for a refused request (logged).
+fn refuse(callback: Callback, refused: Refused) -> WebError {
+    tracing::warn!(error = %refused, ?callback, "refused a signed Meta callback");
+    let (status, code) = match refused {
+        Refused::Stale => (StatusCode::BAD_REQUEST, meta_codes::STALE),
+        Refused::FromTheFuture => (StatusCode::BAD_REQUEST, meta_codes::FUTURE),
+        Refused::Replayed => (StatusCode::CONFLICT, meta_codes::REPLAYED),
+    };
+    WebError::client(status, code, refused.to_string())
+}
+
+/// A request reserved here and (with replicas) in Redis; both let go on drop unless kept.
+struct Once<'a> {
+    claim: Option<Claim<'a>>,
+    shared: Option<(crate::storage::StateDir, String)>,
+}
+
+impl Once<'_> {
+    /// The request was acted on: remember it everywhere for the rest of its window.
+    fn keep(mut self) {
+        if let Some(claim) = self.claim.take() {
+            claim.keep();
+        }
+        self.shared = None;
+    }
+}
+
+impl Drop for Once<'_> {
+    fn drop(&mut self) {
+        if let Some((dir, key)) = self.shared.take() {
+            // Meta retries a request that failed; the mark must not refuse the retry.
+            drop(tokio::task::spawn_blocking(move || dir.take_scratch(&key)));
+        }
+    }
 }
 
 /// Forgets the connected account the request names, if there is one; returns whether it
@@ -128,7 +182,7 @@ async fn deauthorize(
     state: web::Data<AppState>,
     form: web::Form<CallbackForm>,
 ) -> Result<HttpResponse, WebError> {
-    let (payload, claim) = verified_once(&state, &form, Callback::Deauthorize)?;
+    let (payload, claim) = verified_once(&state, &form, Callback::Deauthorize).await?;
     let status = if forget_if_connected(&state, &payload).await? {
         tracing::warn!("Instagram access was removed by the account owner; igfeed disconnected");
         "disconnected"
@@ -146,7 +200,7 @@ async fn data_deletion(
     state: web::Data<AppState>,
     form: web::Form<CallbackForm>,
 ) -> Result<HttpResponse, WebError> {
-    let (payload, claim) = verified_once(&state, &form, Callback::DataDeletion)?;
+    let (payload, claim) = verified_once(&state, &form, Callback::DataDeletion).await?;
     let requested_at = state.clock.now();
     let outcome = if forget_if_connected(&state, &payload).await? {
         tracing::warn!("data deletion requested: the connected account's data was deleted");

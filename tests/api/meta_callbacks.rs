@@ -50,7 +50,7 @@ fn media_dir(env: &TestEnv) -> PathBuf {
 }
 
 /// A `signed_request` as Meta builds it (unpadded base64url), with `secret`.
-fn sign_with(secret: &str, json: &str) -> String {
+pub(super) fn sign_with(secret: &str, json: &str) -> String {
     let payload = URL_SAFE_NO_PAD.encode(json);
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
     mac.update(payload.as_bytes());
@@ -59,7 +59,7 @@ fn sign_with(secret: &str, json: &str) -> String {
 }
 
 /// The payload Meta sends about `user_id`, issued at `issued_at` (Unix seconds).
-fn payload_at(user_id: &str, issued_at: i64) -> String {
+pub(super) fn payload_at(user_id: &str, issued_at: i64) -> String {
     format!(r#"{{"user_id":"{user_id}","algorithm":"HMAC-SHA256","issued_at":{issued_at}}}"#)
 }
 
@@ -72,7 +72,7 @@ fn signed(env: &TestEnv, user_id: &str) -> String {
     sign_with(&env.config.app_secret, &payload(env, user_id))
 }
 
-async fn post(app: &TestApp, path: &str, signed_request: &str) -> reqwest::Response {
+pub(super) async fn post(app: &TestApp, path: &str, signed_request: &str) -> reqwest::Response {
     app.http
         .post(format!("{}{path}", app.address))
         .form(&[("signed_request", signed_request)])

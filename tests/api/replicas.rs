@@ -336,3 +336,54 @@ async fn a_redis_outage_leaves_serving_alone_says_degraded_and_is_caught_up_afte
 fn storage_state_sync(app: &TestApp) -> bool {
     *app.state.refresher_lease.borrow()
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_meta_callback_is_acted_on_once_whichever_replica_receives_it() {
+    use crate::meta_callbacks::{payload_at, post, sign_with};
+    use igfeed::clock::Clock as _;
+
+    let mut env = TestEnv::start().await;
+    env.use_redis("1s");
+    let first = env.spawn_app().await;
+    let (second, _local) = env.spawn_replica().await;
+    let now = env.clock.now().timestamp();
+    let request = |user: &str, at: i64| sign_with(&env.config.app_secret, &payload_at(user, at));
+    let code = |body: Value| {
+        body["confirmation_code"]
+            .as_str()
+            .expect("a code")
+            .to_owned()
+    };
+
+    // The same request delivered to both replicas (Meta retrying elsewhere) is acted on once.
+    let once = request("17841400000000091", now);
+    let acted = post(&first, "/instagram/data-deletion", &once).await;
+    assert_eq!(acted.status(), 200);
+    let first_code = code(acted.json().await.expect("JSON"));
+    let again = post(&second, "/instagram/data-deletion", &once).await;
+    assert_eq!(again.status(), 409, "{:?}", again.text().await);
+
+    // Two requests recorded on two replicas at once both land in the shared log, and each
+    // status page works on either replica.
+    let (one, other) = (
+        request("17841400000000092", now - 1),
+        request("17841400000000093", now - 2),
+    );
+    let (a, b) = tokio::join!(
+        post(&first, "/instagram/data-deletion", &one),
+        post(&second, "/instagram/data-deletion", &other),
+    );
+    let codes = [
+        first_code,
+        code(a.json().await.expect("JSON")),
+        code(b.json().await.expect("JSON")),
+    ];
+    for app in [&first, &second] {
+        for code in &codes {
+            let page = app.get(&format!("/instagram/data-deletion/{code}")).await;
+            assert_eq!(page.status(), 200, "{code} on {}", app.address);
+        }
+    }
+    first.stop().await;
+    second.stop().await;
+}

@@ -22,6 +22,13 @@ const PURPOSE: &[u8] = b"igfeed known-device v1\0";
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DeviceId(String);
 
+impl DeviceId {
+    /// The id as its cookie carries it (random, signed): throttling counts per device.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Issues and checks device cookies with a key kept in the state directory.
 pub struct DeviceCookies {
     key: Vec<u8>,

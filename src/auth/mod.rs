@@ -16,4 +16,4 @@ pub use bearer::bearer_matches;
 pub use device::{DeviceCookies, DeviceId};
 pub use registry::SessionRegistry;
 pub use secret::{AdminSecret, password_hash_problem, random_hex};
-pub use throttle::{GLOBAL_FAILURES_PER_MINUTE, LoginThrottle};
+pub use throttle::{GLOBAL_FAILURES_PER_MINUTE, LoginThrottle, shared as shared_throttle};

@@ -359,3 +359,78 @@ mod tests {
         assert!(throttle.admit(ip("2001:db8:1:3::1"), now).is_ok());
     }
 }
+
+/// The failed-login limit across replicas sharing Redis: each process's [`LoginThrottle`]
+/// only sees the attempts sent to it, so an attacker spreading guesses over N replicas would
+/// get N times the limit. Attempts are also counted in one-minute windows in shared storage.
+pub mod shared {
+    use std::net::IpAddr;
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+    use igfeed_base::secret::{hex, sha256};
+
+    use super::{ClientKey, DeviceId, GLOBAL_FAILURES_PER_MINUTE, Throttled};
+    use crate::storage::{StateDir, StorageError};
+
+    /// Who an attempt counts against: a digest of the known device, else of the client's
+    /// address (an IPv6 /64 as one), grouped as the per-process throttle groups them.
+    pub fn subject(client: Option<IpAddr>, device: Option<&DeviceId>) -> String {
+        let who = match device {
+            Some(device) => format!("device:{}", device.as_str()),
+            None => format!("ip:{}", ClientKey::of(client).0),
+        };
+        hex(&sha256(who.as_bytes()))
+    }
+
+    /// Counts an attempt by `subject` in the current minute on every replica; refused once
+    /// it passes `per_client` (or, for clients without a known device, once all such
+    /// attempts pass [`GLOBAL_FAILURES_PER_MINUTE`]).
+    pub fn admit(
+        storage: &StateDir,
+        subject: &str,
+        known_device: bool,
+        per_client: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Result<(), Throttled>, StorageError> {
+        let (minute, left) = window(now);
+        let count = storage.count_scratch(&key(subject, minute), KEEP)?;
+        if count > u64::from(per_client.max(1)) {
+            return Ok(Err(Throttled { retry_after: left }));
+        }
+        if !known_device {
+            let all = storage.count_scratch(&key("all", minute), KEEP)?;
+            let limit = u64::try_from(GLOBAL_FAILURES_PER_MINUTE).unwrap_or(u64::MAX);
+            if all > limit.max(u64::from(per_client)) {
+                return Ok(Err(Throttled { retry_after: left }));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// The right password: `subject`'s attempts of this minute no longer count.
+    pub fn forgive(
+        storage: &StateDir,
+        subject: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        storage.take_scratch(&key(subject, window(now).0)).map(drop)
+    }
+
+    /// How long a window's count is kept: past its minute, for clocks a little apart.
+    const KEEP: Duration = Duration::from_secs(120);
+
+    /// The minute `now` is in, and the time left in it.
+    fn window(now: DateTime<Utc>) -> (i64, Duration) {
+        let second = now.timestamp();
+        let left = 60 - second.rem_euclid(60);
+        (
+            second.div_euclid(60),
+            Duration::from_secs(left.unsigned_abs()),
+        )
+    }
+
+    fn key(subject: &str, minute: i64) -> String {
+        format!("login-attempts:{subject}:{minute}")
+    }
+}

@@ -182,6 +182,33 @@ impl StateDir {
         }
     }
 
+    /// Counts one more under `key` (a failed login in this minute, on every replica): the
+    /// count now, the first starting a `ttl` after which it is gone.
+    pub fn count_scratch(&self, key: &str, ttl: Duration) -> Result<u64, StorageError> {
+        match &self.inner.records {
+            Records::Redis { redis, .. } => redis.count_scratch(key, ttl),
+            Records::Files => {
+                let now = Instant::now();
+                let mut scratch = self
+                    .inner
+                    .scratch
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner);
+                scratch.retain(|_, (_, until)| *until > now);
+                let (value, _) = scratch
+                    .entry(key.to_owned())
+                    .or_insert_with(|| (0u64.to_le_bytes().to_vec(), now + ttl));
+                let count = value
+                    .as_slice()
+                    .try_into()
+                    .map_or(0, u64::from_le_bytes)
+                    .saturating_add(1);
+                *value = count.to_le_bytes().to_vec();
+                Ok(count)
+            }
+        }
+    }
+
     /// Takes what [`StateDir::put_scratch`] keeps under `key`, if it has not expired: once,
     /// whichever replica asks first.
     pub fn take_scratch(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {

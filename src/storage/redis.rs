@@ -127,6 +127,12 @@ if holder == ARGV[1] then
 end
 return 0";
 
+/// INCR KEYS[1], starting its expiry (ARGV[1] ms) at the first count.
+const COUNT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n";
+
 /// Lets lease KEYS[1] go if ARGV[1] holds it.
 const RELEASE: &str = r"
 local held = redis.call('GET', KEYS[1])
@@ -414,6 +420,19 @@ impl Redis {
                 .query(c)
         })?;
         Ok(set.is_some())
+    }
+
+    /// Counts one more under scratch key `key` (INCR; the first count starts its `ttl`).
+    pub fn count_scratch(&self, key: &str, ttl: Duration) -> Result<u64, StorageError> {
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.call(key, |c| {
+            redis::cmd("EVAL")
+                .arg(COUNT)
+                .arg(1)
+                .arg(format!("{PREFIX}scratch:{key}"))
+                .arg(ms)
+                .query(c)
+        })
     }
 
     /// Takes scratch key `key` (GETDEL: one taker wins).

@@ -387,3 +387,41 @@ async fn a_meta_callback_is_acted_on_once_whichever_replica_receives_it() {
     first.stop().await;
     second.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wrong_passwords_spread_over_replicas_meet_one_limit() {
+    use igfeed::clock::Clock as _;
+
+    let mut env = TestEnv::start().await;
+    env.use_redis("1s");
+    env.set("IGFEED__ADMIN__PASSWORD", crate::connect::PASSWORD);
+    env.set("IGFEED__ADMIN__LOGIN_ATTEMPTS_PER_MINUTE", "3");
+    // Attempts are counted per minute: start well inside one.
+    let second_of_minute = env.clock.now().timestamp().rem_euclid(60);
+    if second_of_minute > 40 {
+        env.advance(Duration::from_secs((61 - second_of_minute).unsigned_abs()));
+    }
+    let first = env.spawn_app().await;
+    let (second, _local) = env.spawn_replica().await;
+    let attempt = |app: &TestApp, password: &str| {
+        app.http
+            .post(format!("{}/admin/login", app.address))
+            .form(&[("password", password)])
+            .send()
+    };
+    // Three wrong guesses, alternating: each replica alone has seen fewer than its limit.
+    for (i, app) in [&first, &second, &first].into_iter().enumerate() {
+        let response = attempt(app, "wrong guess").await.expect("answers");
+        assert_eq!(response.status(), 401, "guess {i}");
+    }
+    // The fourth is refused wherever it lands, even with the right password.
+    for app in [&second, &first] {
+        let response = attempt(app, crate::connect::PASSWORD)
+            .await
+            .expect("answers");
+        assert_eq!(response.status(), 429, "refused on {}", app.address);
+        assert!(response.headers().contains_key("retry-after"));
+    }
+    first.stop().await;
+    second.stop().await;
+}

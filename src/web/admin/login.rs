@@ -10,6 +10,8 @@ use super::access::DEVICE_COOKIE_NAME;
 use super::pages;
 use super::session::AdminSession;
 use super::{HOME_PATH, LOGIN_PATH};
+use crate::auth::shared_throttle;
+use crate::storage::run_blocking;
 use crate::web::AppState;
 use crate::web::WebError;
 use crate::web::client_ip::client_ip;
@@ -64,6 +66,31 @@ pub(crate) async fn submit(
             return Ok(pages::throttled(throttled.retry_after));
         }
     };
+    // With several replicas, the same limit over all of them.
+    let storage = state.accounts.storage().clone();
+    let subject = shared_throttle::subject(client, device.as_ref().map(|(id, _)| id));
+    if storage.is_shared() {
+        let (dir, who, limit) = (
+            storage.clone(),
+            subject.clone(),
+            state.settings.admin.login_attempts_per_minute,
+        );
+        let known = device.is_some();
+        let shared = run_blocking("the login throttle", move || {
+            shared_throttle::admit(&dir, &who, known, limit, now)
+        })
+        .await;
+        match shared {
+            Ok(Ok(())) => {}
+            Ok(Err(throttled)) => {
+                tracing::warn!(client = ?client, known_device = device.is_some(), "admin login throttled (all replicas)");
+                return Ok(pages::throttled(throttled.retry_after));
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot count the login attempt in Redis; this replica's throttle decides")
+            }
+        }
+    }
     let candidate = form
         .into_inner()
         .password
@@ -76,6 +103,15 @@ pub(crate) async fn submit(
         ));
     }
     state.admin.throttle.forgive(attempt);
+    if storage.is_shared() {
+        let forgiven = run_blocking("the login throttle", move || {
+            shared_throttle::forgive(&storage, &subject, now)
+        })
+        .await;
+        if let Err(error) = forgiven {
+            tracing::warn!(%error, "could not clear the failed logins counted in Redis");
+        }
+    }
     AdminSession::start(&session, &state).await?;
     tracing::info!(client = ?client, known_device = device.is_some(), "admin logged in");
     let known = device.map(|(_, cookie)| cookie.value().to_owned());

@@ -346,8 +346,14 @@ impl AccountRegistry {
                 continue;
             };
             if let Some(known) = listing.accounts.iter().find(|a| a.id() == id) {
+                let before = known.credentials.current();
                 let store = known.credentials.clone();
                 run_blocking(crate::credentials::CREDENTIALS_FILE, move || store.reload()).await?;
+                if token_replaced(before.as_ref(), known.credentials.current().as_ref()) {
+                    // Reconnected on another replica: refresh now (on the lease holder;
+                    // elsewhere the trigger goes unheard).
+                    known.trigger.refresh_soon();
+                }
                 known.feed.follow_stored().await;
                 accounts.push(known.clone());
                 continue;
@@ -371,7 +377,8 @@ impl AccountRegistry {
             .filter(|a| !accounts.iter().any(|kept| kept.id() == a.id()))
         {
             changed = true;
-            gone.feed.purge().await?;
+            // Memory only: the records are the disconnecting replica's to remove.
+            gone.feed.forget();
             gone.media.purge().await;
             tracing::info!(account = %gone.id(), "an account disconnected on another replica is gone here too");
         }
@@ -431,6 +438,21 @@ impl Drop for Importing {
     }
 }
 
+/// Whether the stored token changed from `before` to `after` (a reconnect, or a dead
+/// token made usable again), which calls for a refresh at once.
+fn token_replaced(before: Option<&Credentials>, after: Option<&Credentials>) -> bool {
+    use secrecy::ExposeSecret as _;
+    match (before, after) {
+        (Some(before), Some(after)) => {
+            after.is_active()
+                && (before.access_token.expose_secret() != after.access_token.expose_secret()
+                    || !before.is_active())
+        }
+        (None, Some(after)) => after.is_active(),
+        _ => false,
+    }
+}
+
 /// The index and the account directories that hold credentials, read without changing
 /// anything (another replica may be in the middle of a connect or a disconnect).
 #[allow(clippy::type_complexity)]
@@ -441,7 +463,7 @@ fn stored_accounts(
     let mut present = Vec::new();
     for name in dirs.subdirs()? {
         if let Some(dir) = dirs.existing_subdir(&name)?
-            && dir.contains(crate::credentials::CREDENTIALS_FILE)
+            && dir.try_contains(crate::credentials::CREDENTIALS_FILE)?
         {
             present.push((name, dir));
         }
@@ -469,13 +491,15 @@ fn prepare(
     for name in dirs.subdirs()? {
         let dir = dirs.subdir(&name)?;
         dir.remove_stale_temps()?;
-        if dir.contains(crate::credentials::CREDENTIALS_FILE) {
+        if dir.try_contains(crate::credentials::CREDENTIALS_FILE)? {
             let store = CredentialStore::open(dir.clone())?;
             present.push((name, dir, store));
-        } else {
+        } else if !root.is_shared() {
             tracing::info!(account = %name, "removing what an interrupted disconnect left");
             dirs.remove_subdir(&name)?;
         }
+        // With replicas, a directory without credentials may be another replica's connect
+        // in progress: it is left alone (and not served).
     }
     let names: Vec<String> = present.iter().map(|(name, _, _)| name.clone()).collect();
     let stored: Index = root.read(INDEX_FILE)?.unwrap_or_default();

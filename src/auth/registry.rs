@@ -5,7 +5,7 @@
 //! keeping the list in the state directory keeps the owner logged in across a restart. Ids
 //! are stored as SHA-256 digests, so the file alone opens no session.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -27,7 +27,13 @@ const CHANGE_ATTEMPTS: usize = 8;
 #[derive(Clone)]
 pub struct SessionRegistry {
     dir: StateDir,
-    sessions: Arc<Mutex<HashMap<String, DateTime<Utc>>>>,
+    /// Read on every admin request: held only for a lookup or a swap, never across I/O.
+    sessions: Arc<Mutex<Sessions>>,
+    /// Orders the writers (held across the write, so files land in the order of changes).
+    writer: Arc<Mutex<()>>,
+    /// Sessions ended here while Redis could not be written: kept ended when the stored
+    /// sessions are read again, and removed there at the next write that works.
+    ended: Arc<Mutex<HashSet<String>>>,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -49,6 +55,8 @@ impl SessionRegistry {
         Self {
             dir,
             sessions: Arc::new(Mutex::new(sessions)),
+            writer: Arc::default(),
+            ended: Arc::default(),
         }
     }
 
@@ -82,9 +90,13 @@ impl SessionRegistry {
     /// a session started there opens this replica's admin too, one ended there no longer
     /// does.
     pub fn reload(&self) {
-        let mut sessions = self.lock();
+        let _writer = lock(&self.writer);
         match self.dir.read::<Stored>(FILE) {
-            Ok(stored) => *sessions = stored.unwrap_or_default().sessions,
+            Ok(stored) => {
+                let mut stored = stored.unwrap_or_default().sessions;
+                stored.retain(|key, _| !lock(&self.ended).contains(key));
+                *self.lock() = stored;
+            }
             Err(error) => {
                 tracing::warn!(%error, "could not read the admin sessions another replica changed")
             }
@@ -101,24 +113,31 @@ impl SessionRegistry {
     async fn change(&self, edit: impl Fn(&mut HashMap<String, DateTime<Utc>>) + Send + 'static) {
         let this = self.clone();
         let written = tokio::task::spawn_blocking(move || {
-            // The lock is held across the write so that files land in the order of changes.
-            let mut sessions = this.lock();
+            let _writer = lock(&this.writer);
             if this.dir.is_shared() {
-                // Memory stays the authority here too when Redis cannot be written.
                 return match this.change_shared(&edit) {
                     Ok(stored) => {
-                        *sessions = stored;
+                        *this.lock() = stored;
                         Ok(())
                     }
                     Err(error) => {
+                        // Memory stays the authority when Redis cannot be written; a session
+                        // ended now stays ended when the stored ones are read again.
+                        let mut sessions = this.lock();
+                        let before: HashSet<String> = sessions.keys().cloned().collect();
                         edit(&mut sessions);
+                        lock(&this.ended)
+                            .extend(before.into_iter().filter(|k| !sessions.contains_key(k)));
                         Err(error)
                     }
                 };
             }
-            edit(&mut sessions);
-            let stored = Stored {
-                sessions: sessions.clone(),
+            let stored = {
+                let mut sessions = this.lock();
+                edit(&mut sessions);
+                Stored {
+                    sessions: sessions.clone(),
+                }
             };
             this.dir.write(FILE, &stored)
         })
@@ -140,8 +159,11 @@ impl SessionRegistry {
             let (stored, stamp) = self.dir.read_stamped::<Stored>(FILE)?;
             let mut sessions = stored.unwrap_or_default().sessions;
             edit(&mut sessions);
+            let ended = lock(&self.ended).clone();
+            sessions.retain(|key, _| !ended.contains(key));
             let next = Stored { sessions };
             if self.dir.write_if(FILE, &next, &stamp)?.is_some() {
+                lock(&self.ended).retain(|key| !ended.contains(key));
                 return Ok(next.sessions);
             }
         }
@@ -153,6 +175,11 @@ impl SessionRegistry {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, DateTime<Utc>>> {
         self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Takes `mutex`, whatever panicked while holding it (the values stay whole).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 fn digest(sid: &str) -> String {

@@ -24,21 +24,25 @@ const CALLS_WAIT: Duration = Duration::from_secs(150);
 const CALLS_POLL: Duration = Duration::from_millis(50);
 
 /// Held by a call that may change the token ([`CredentialStore::lock_calls`]).
-pub struct CallsGuard<'a> {
-    _local: tokio::sync::MutexGuard<'a, ()>,
+pub struct CallsGuard {
+    local: Option<tokio::sync::OwnedMutexGuard<()>>,
     /// With Redis: the directory whose lease to let go.
     shared: Option<StateDir>,
 }
 
-impl Drop for CallsGuard<'_> {
+impl Drop for CallsGuard {
     fn drop(&mut self) {
+        let local = self.local.take();
         let Some(dir) = self.shared.take() else {
             return;
         };
+        // The local lock goes only after the lease: the lease belongs to the process, so a
+        // next call here taking (renewing) it first would have it let go under its feet.
         let release = move || {
             if let Err(error) = dir.release(CALLS_LEASE) {
                 tracing::warn!(%error, "could not let the token's lease go; it expires by itself");
             }
+            drop(local);
         };
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => drop(runtime.spawn_blocking(release)),
@@ -66,7 +70,7 @@ struct Inner {
     /// Held by each use of the token that may end in changing it (a feed fetch, which marks
     /// a rejected token dead; a refresh, which replaces it): one at a time per account, so
     /// a fetch never judges a token the keeper is replacing at that moment.
-    calls: tokio::sync::Mutex<()>,
+    calls: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl CredentialStore {
@@ -79,7 +83,7 @@ impl CredentialStore {
                 dir,
                 writer: Mutex::new(()),
                 current: RwLock::new(current),
-                calls: tokio::sync::Mutex::new(()),
+                calls: Arc::new(tokio::sync::Mutex::new(())),
             }),
         })
     }
@@ -119,11 +123,11 @@ impl CredentialStore {
     /// this process, and with Redis on every replica (a lease in the account's directory),
     /// then reads the credentials again, since another replica may have changed them while
     /// this one waited. Two replicas never both call Instagram to refresh one token.
-    pub async fn lock_calls(&self) -> CallsGuard<'_> {
-        let local = self.inner.calls.lock().await;
+    pub async fn lock_calls(&self) -> CallsGuard {
+        let local = Some(Arc::clone(&self.inner.calls).lock_owned().await);
         if !self.inner.dir.is_shared() {
             return CallsGuard {
-                _local: local,
+                local,
                 shared: None,
             };
         }
@@ -140,7 +144,7 @@ impl CredentialStore {
                 // the compare-and-set writes still keep the newest token.
                 Ok(Ok(None)) | Ok(Err(_)) | Err(_) => {
                     return CallsGuard {
-                        _local: local,
+                        local,
                         shared: None,
                     };
                 }
@@ -152,7 +156,7 @@ impl CredentialStore {
             tracing::warn!("could not read the credentials again before a call to Instagram");
         }
         CallsGuard {
-            _local: local,
+            local,
             shared: Some(self.inner.dir.clone()),
         }
     }

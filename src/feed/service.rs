@@ -157,17 +157,33 @@ impl FeedService {
                 return false;
             }
         };
-        let same = self.peek().is_some_and(|current| {
-            current.snapshot.fetched_at == snapshot.fetched_at
-                && current.snapshot.sources == snapshot.sources
+        let _guard = self.lock_loads().await;
+        // Never back in time: a snapshot older than the one served (this replica's own,
+        // when its write failed) stays unserved; the same one with renewed image URLs is new.
+        let stale = self.peek().is_some_and(|current| {
+            current.snapshot.fetched_at > snapshot.fetched_at
+                || (current.snapshot.fetched_at == snapshot.fetched_at
+                    && current.snapshot.sources == snapshot.sources)
         });
-        if same {
+        if stale {
             return false;
         }
         self.inner.links.restore(&mut snapshot);
         self.serve(self.wrap(snapshot));
-        self.settle();
         true
+    }
+
+    /// Lets go of the snapshot served and the refresher's status, in memory only: another
+    /// replica disconnected the account and removes its records itself.
+    pub fn forget(&self) {
+        *self.slot_mut() = None;
+        self.update_status(|s| {
+            *s = RefreshStatus {
+                refreshes: s.refreshes,
+                ..RefreshStatus::default()
+            }
+        });
+        self.settle();
     }
 
     /// The feed to serve. Visitors never call Instagram, so the calls igfeed makes depend on

@@ -136,8 +136,9 @@ impl DefinitionStore {
         if let Err(invalid) = keep_hook_secrets(&mut definition, stored) {
             return Ok(Err(invalid));
         }
-        self.change_locked(|all| {
-            all.insert(definition.name.clone(), Arc::new(definition))
+        let definition = Arc::new(definition);
+        self.change_locked(move |all| {
+            all.insert(definition.name.clone(), Arc::clone(&definition))
                 .is_none()
         })
         .await
@@ -147,15 +148,31 @@ impl DefinitionStore {
     /// Forgets the definition called `name`; `true` when there was one.
     pub(super) async fn remove(&self, name: &str) -> Result<bool, StorageError> {
         let _writer = self.writer.lock().await;
-        self.change_locked(|all| all.remove(name).is_some()).await
+        let name = name.to_owned();
+        self.change_locked(move |all| all.remove(&name).is_some())
+            .await
     }
 
     /// Applies `edit` to a copy, writes the copy, then serves it: a failed write changes
-    /// nothing. The caller holds the writer's lock.
+    /// nothing. The caller holds the writer's lock. With several replicas the copy is of what
+    /// is stored now, written only if no other replica wrote in between (tried again if one
+    /// did), so two feeds saved on two replicas at once both stay.
     async fn change_locked(
         &self,
-        edit: impl FnOnce(&mut BTreeMap<String, Arc<FeedDefinition>>) -> bool,
+        edit: impl Fn(&mut BTreeMap<String, Arc<FeedDefinition>>) -> bool + Send + 'static,
     ) -> Result<bool, StorageError> {
+        if self.dir.is_shared() {
+            let dir = self.dir.clone();
+            let (changed, next) =
+                run_blocking(FEEDS_FILE, move || change_shared(&dir, &edit)).await?;
+            *self
+                .definitions
+                .write()
+                .unwrap_or_else(PoisonError::into_inner) = Arc::new(next);
+            self.version
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+            return Ok(changed);
+        }
         let mut next = (*self.all()).clone();
         let changed = edit(&mut next);
         let stored = Stored::new(&next);
@@ -171,10 +188,39 @@ impl DefinitionStore {
     }
 }
 
+/// Applies `edit` to the definitions `dir` stores with compare-and-set writes; whether it
+/// changed anything, and the definitions stored in the end.
+#[allow(clippy::type_complexity)]
+fn change_shared(
+    dir: &StateDir,
+    edit: &dyn Fn(&mut BTreeMap<String, Arc<FeedDefinition>>) -> bool,
+) -> Result<(bool, BTreeMap<String, Arc<FeedDefinition>>), StorageError> {
+    const ATTEMPTS: usize = 8;
+    for _ in 0..ATTEMPTS {
+        let (stored, stamp) = dir.read_stamped::<Stored>(FEEDS_FILE)?;
+        let mut definitions = checked(stored.unwrap_or_default());
+        let changed = edit(&mut definitions);
+        if dir
+            .write_if(FEEDS_FILE, &Stored::new(&definitions), &stamp)?
+            .is_some()
+        {
+            return Ok((changed, definitions));
+        }
+    }
+    Err(StorageError::Changed {
+        path: FEEDS_FILE.to_owned(),
+    })
+}
+
 /// The definitions `dir` stores; one that breaks today's rules (edited by hand, or written
 /// by a later release) is left out with an error in the log.
 fn read_definitions(dir: &StateDir) -> Result<BTreeMap<String, Arc<FeedDefinition>>, StorageError> {
     let stored: Stored = dir.read(FEEDS_FILE)?.unwrap_or_default();
+    Ok(checked(stored))
+}
+
+/// The definitions of `stored` that pass today's rules (the others logged and left out).
+fn checked(stored: Stored) -> BTreeMap<String, Arc<FeedDefinition>> {
     let mut definitions = BTreeMap::new();
     for feed in stored.into_definitions() {
         match definition::check_stored(&feed) {
@@ -186,7 +232,7 @@ fn read_definitions(dir: &StateDir) -> Result<BTreeMap<String, Arc<FeedDefinitio
             }
         }
     }
-    Ok(definitions)
+    definitions
 }
 
 /// Fills the secret of each hook of `definition` sent without one from `stored` (the same

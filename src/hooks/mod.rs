@@ -169,6 +169,12 @@ impl RebuildHooks {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Drops the calls waiting for their debounce window: this replica lost the refresher
+    /// lease, and the next holder announces the change from the stored baselines.
+    pub fn forget_pending(&self) {
+        self.state().pending.clear();
+    }
+
     /// Takes the baselines stored by another replica (which held the refresher lease until
     /// now) as what was last announced; calls still pending here are dropped, being theirs.
     pub async fn adopt_stored(&self) {

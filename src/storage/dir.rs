@@ -492,16 +492,18 @@ impl StateDir {
     }
 
     /// Whether record or directory `name` exists here (with Redis: is stored there; a
-    /// failure to ask counts as absent).
+    /// failure to ask counts as absent — where that matters, use [`StateDir::try_contains`]).
     pub fn contains(&self, name: &str) -> bool {
-        if files::validate_name(name).is_err() {
-            return false;
-        }
+        self.try_contains(name).unwrap_or(false)
+    }
+
+    /// Whether record or directory `name` exists here, or why that cannot be told.
+    pub fn try_contains(&self, name: &str) -> Result<bool, StorageError> {
+        files::validate_name(name)?;
         match &self.inner.records {
-            Records::Files => self.inner.dir.join(name).exists(),
+            Records::Files => Ok(self.inner.dir.join(name).exists()),
             Records::Redis { redis, path, .. } => {
-                redis.exists(&format!("{path}{name}")).unwrap_or(false)
-                    || redis.has_dir(path, name).unwrap_or(false)
+                Ok(redis.exists(&format!("{path}{name}"))? || redis.has_dir(path, name)?)
             }
         }
     }

@@ -508,8 +508,10 @@ impl Redis {
         if let Some(mut connection) = pooled {
             match f(&mut connection) {
                 Ok(value) => return Ok(self.reuse(connection, value)),
-                // Redis answered with an error: a fresh connection would get the same.
-                Err(e) if !is_transport(&e) => return Err(self.failed(what, e)),
+                // Only a connection found dead is worth a second try: after a timeout the
+                // command may have run (a GETDEL taken, a write made), and after Redis's
+                // own error a fresh connection would get the same.
+                Err(e) if !is_transport(&e) || e.is_timeout() => return Err(self.failed(what, e)),
                 Err(_) => {}
             }
         }
@@ -546,9 +548,9 @@ impl Redis {
     }
 
     fn failed(&self, what: &str, error: redis::RedisError) -> StorageError {
-        if is_transport(&error) {
-            *self.trouble.lock().unwrap_or_else(PoisonError::into_inner) = Some(describe(&error));
-        }
+        // Unreachable, or refusing (READONLY, LOADING, MISCONF, OOM, NOAUTH): degraded
+        // either way until a call works again.
+        *self.trouble.lock().unwrap_or_else(PoisonError::into_inner) = Some(describe(&error));
         StorageError::Redis {
             address: self.address.clone(),
             what: what.to_owned(),
@@ -571,7 +573,6 @@ fn listen(
     sender: &broadcast::Sender<Change>,
     stop: &AtomicBool,
 ) {
-    let mut first = true;
     while !stop.load(Ordering::Relaxed) {
         let connection = client.get_connection_with_timeout(TIMEOUT).and_then(|c| {
             c.set_read_timeout(Some(LISTEN_TICK))?;
@@ -587,10 +588,9 @@ fn listen(
             std::thread::sleep(LISTEN_TICK);
             continue;
         }
-        if !first {
-            let _ = sender.send(Change::Resync);
-        }
-        first = false;
+        // Also after the first subscription: what changed between reading the records and
+        // subscribing would be missed until the safety net.
+        let _ = sender.send(Change::Resync);
         let mut last_resync = std::time::Instant::now();
         while !stop.load(Ordering::Relaxed) {
             if last_resync.elapsed() >= SAFETY_NET {

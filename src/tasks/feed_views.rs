@@ -31,6 +31,8 @@ pub async fn run(feeds: Feeds, hooks: RebuildHooks, mut leader: watch::Receiver<
         let leading = *leader.borrow_and_update();
         if leading && !was_leading {
             hooks.adopt_stored().await;
+        } else if was_leading && !leading {
+            hooks.forget_pending();
         }
         was_leading = leading;
         if leading {

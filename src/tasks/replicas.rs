@@ -69,14 +69,26 @@ pub async fn hold_lease(storage: StateDir, ttl: Duration, leader: watch::Sender<
     let renew = ttl / 3;
     loop {
         let dir = storage.clone();
-        let held = tokio::task::spawn_blocking(move || dir.lease(REFRESHER_LEASE, ttl)).await;
-        let holds = match held {
-            Ok(Ok(fence)) => fence.is_some(),
-            Ok(Err(error)) => {
-                tracing::warn!(%error, "cannot renew the refresher lease; not refreshing until it is back");
+        let asked = tokio::task::spawn_blocking(move || dir.lease(REFRESHER_LEASE, ttl));
+        // An answer later than a third of the ttl may come after the lease expired in
+        // Redis and another replica took it: not holding it is the safe assumption.
+        let holds = match tokio::time::timeout(renew, asked).await {
+            Ok(Ok(Ok(fence))) => fence.is_some(),
+            Ok(Ok(Err(error))) => {
+                if *leader.borrow() {
+                    tracing::warn!(%error, "cannot renew the refresher lease; not refreshing until it is back");
+                }
                 false
             }
-            Err(_) => false,
+            Ok(Err(_)) => false,
+            Err(_) => {
+                if *leader.borrow() {
+                    tracing::warn!(
+                        "renewing the refresher lease took too long; not refreshing until it answers in time"
+                    );
+                }
+                false
+            }
         };
         leader.send_if_modified(|was| {
             if *was == holds {

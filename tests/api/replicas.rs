@@ -54,14 +54,7 @@ async fn an_account_connected_on_one_replica_is_served_by_the_other() {
     // Exactly one replica holds the refresher lease.
     let holders = [&first, &second]
         .iter()
-        .filter(|app| {
-            app.state
-                .accounts
-                .storage()
-                .lease("refresher", Duration::from_secs(1))
-                .expect("lease")
-                .is_some()
-        })
+        .filter(|app| *app.state.refresher_lease.borrow())
         .count();
     assert_eq!(holders, 1, "one lease holder");
 
@@ -421,6 +414,55 @@ async fn wrong_passwords_spread_over_replicas_meet_one_limit() {
             .expect("answers");
         assert_eq!(response.status(), 429, "refused on {}", app.address);
         assert!(response.headers().contains_key("retry-after"));
+    }
+    first.stop().await;
+    second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn feeds_saved_on_two_replicas_at_once_both_stay() {
+    const TOKEN: &str = "api-token-0123456789abcdef0123456789";
+    let mut env = TestEnv::start().await;
+    env.use_redis("1s");
+    env.set("IGFEED__ADMIN__API_TOKEN", TOKEN);
+    env.store_credentials(hours(1));
+    let first = env.spawn_app().await;
+    let (second, _local) = env.spawn_replica().await;
+    for app in [&first, &second] {
+        wait_until("both replicas serve the feed", 10, || async {
+            app.has_feed()
+        })
+        .await;
+    }
+    let account = first.account().feed_name();
+    let put = |app: &TestApp, name: String| {
+        app.http
+            .put(format!("{}/api/v1/feeds/{name}", app.address))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({"accounts": [account.clone()]}))
+            .send()
+    };
+    // Several rounds: each pair lands on the two replicas at the same moment.
+    for round in 0..5 {
+        let (a, b) = tokio::join!(
+            put(&first, format!("a{round}")),
+            put(&second, format!("b{round}"))
+        );
+        assert_eq!(a.expect("answers").status(), 201);
+        assert_eq!(b.expect("answers").status(), 201);
+    }
+    for app in [&first, &second] {
+        wait_until(
+            "every feed saved on either replica is there",
+            10,
+            || async {
+                (0..5).all(|round| {
+                    let names = app.state.feeds.names();
+                    names.contains(&format!("a{round}")) && names.contains(&format!("b{round}"))
+                })
+            },
+        )
+        .await;
     }
     first.stop().await;
     second.stop().await;

@@ -14,6 +14,48 @@ async fn feed(app: &TestApp, query: &str) -> (u16, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// The admin API's token in these tests.
+const TOKEN: &str = "api-token-0123456789abcdef0123456789";
+
+/// Two replicas on one Redis (refresher lease `lease_ttl`) with the admin API on, `settings`
+/// set, and an account connected with a token issued `age` ago, both serving its feed; the
+/// second replica's local directory is the last value.
+async fn two_serving(
+    lease_ttl: &str,
+    age: Duration,
+    settings: &[(&str, &str)],
+) -> (TestEnv, TestApp, TestApp, tempfile::TempDir) {
+    let mut env = TestEnv::start().await;
+    env.use_redis(lease_ttl);
+    env.set("IGFEED__ADMIN__API_TOKEN", TOKEN);
+    for (key, value) in settings {
+        env.set(key, value);
+    }
+    env.store_credentials(age);
+    let first = env.spawn_app().await;
+    let (second, local) = env.spawn_replica().await;
+    for app in [&first, &second] {
+        wait_until("both replicas serve the feed", 10, || async {
+            app.has_feed()
+        })
+        .await;
+    }
+    (env, first, second, local)
+}
+
+/// `PUT /api/v1/feeds/{name}` with `body` on `app`; the status.
+async fn put_feed(app: &TestApp, name: &str, body: Value) -> u16 {
+    app.http
+        .put(format!("{}/api/v1/feeds/{name}", app.address))
+        .bearer_auth(TOKEN)
+        .json(&body)
+        .send()
+        .await
+        .expect("the API answers")
+        .status()
+        .as_u16()
+}
+
 fn posts(feed: &Value) -> usize {
     feed["posts"].as_array().map_or(0, Vec::len)
 }
@@ -76,18 +118,12 @@ async fn an_account_connected_on_one_replica_is_served_by_the_other() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_replicas_refreshing_one_token_make_one_call_and_keep_one_token() {
-    let mut env = TestEnv::start().await;
-    env.use_redis("1s");
     // Two days old: Instagram refreshes it, once.
-    let before = env.store_credentials(hours(48));
-    let first = env.spawn_app().await;
-    let (second, _local) = env.spawn_replica().await;
-    for app in [&first, &second] {
-        wait_until("both replicas serve the feed", 10, || async {
-            app.has_feed()
-        })
-        .await;
-    }
+    let (env, first, second, _local) = two_serving("1s", hours(48), &[]).await;
+    let before = env
+        .stored_credentials()
+        .map(|c| secrecy::ExposeSecret::expose_secret(&c.access_token).to_owned())
+        .expect("stored");
     env.sandbox.reset_stats();
 
     // The owner presses "Refresh token" on both at once.
@@ -124,32 +160,14 @@ async fn two_replicas_refreshing_one_token_make_one_call_and_keep_one_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_change_seen_by_two_replicas_calls_the_feeds_hook_once() {
-    const TOKEN: &str = "api-token-0123456789abcdef0123456789";
-    let mut env = TestEnv::start().await;
-    env.use_redis("1s");
-    env.set("IGFEED__ADMIN__API_TOKEN", TOKEN);
-    env.set("IGFEED__HOOKS__DEBOUNCE", "100ms");
-    env.store_credentials(hours(1));
-    let first = env.spawn_app().await;
-    let (second, _local) = env.spawn_replica().await;
-    for app in [&first, &second] {
-        wait_until("both replicas serve the feed", 10, || async {
-            app.has_feed()
-        })
-        .await;
-    }
+    let (env, first, second, _local) =
+        two_serving("1s", hours(1), &[("IGFEED__HOOKS__DEBOUNCE", "100ms")]).await;
     let receiver = crate::receiver::Receiver::start(0).await;
     let name = first.account().feed_name();
     // Saved on one replica; the hook belongs to the feed on both.
-    let saved = second
-        .http
-        .put(format!("{}/api/v1/feeds/{name}", second.address))
-        .bearer_auth(TOKEN)
-        .json(&serde_json::json!({"hooks": [{"url": receiver.url, "secret": "hook-secret-0123456789"}]}))
-        .send()
-        .await
-        .expect("the API answers");
-    assert_eq!(saved.status(), 200);
+    let hook =
+        serde_json::json!({"hooks": [{"url": receiver.url, "secret": "hook-secret-0123456789"}]});
+    assert_eq!(put_feed(&second, &name, hook).await, 200);
 
     let id = env.sandbox.add_post();
     for app in [&first, &second] {
@@ -265,18 +283,8 @@ async fn storage_state(app: &TestApp) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redis_outage_leaves_serving_alone_says_degraded_and_is_caught_up_after() {
-    const TOKEN: &str = "api-token-0123456789abcdef0123456789";
-    let mut env = TestEnv::start().await;
-    env.use_redis("900ms");
-    env.set("IGFEED__ADMIN__API_TOKEN", TOKEN);
-    env.store_credentials(hours(1));
-    let first = env.spawn_app().await;
-    let (second, _local) = env.spawn_replica().await;
+    let (mut env, first, second, _local) = two_serving("900ms", hours(1), &[]).await;
     for app in [&first, &second] {
-        wait_until("both replicas serve the feed", 10, || async {
-            app.has_feed()
-        })
-        .await;
         let storage = storage_state(app).await;
         assert_eq!(
             (storage["backend"].as_str(), storage["state"].as_str()),
@@ -308,15 +316,8 @@ async fn a_redis_outage_leaves_serving_alone_says_degraded_and_is_caught_up_afte
         .await;
     }
     // A change made after the outage reaches the other replica (its subscription is back).
-    let saved = first
-        .http
-        .put(format!("{}/api/v1/feeds/after-outage", first.address))
-        .bearer_auth(TOKEN)
-        .json(&serde_json::json!({"accounts": [first.account().feed_name()]}))
-        .send()
-        .await
-        .expect("the API answers");
-    assert_eq!(saved.status(), 201);
+    let body = serde_json::json!({"accounts": [first.account().feed_name()]});
+    assert_eq!(put_feed(&first, "after-outage", body).await, 201);
     wait_until("the other replica serves the new feed", 10, || async {
         feed(&second, "?feed=after-outage").await.0 == 200
     })
@@ -421,35 +422,16 @@ async fn wrong_passwords_spread_over_replicas_meet_one_limit() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn feeds_saved_on_two_replicas_at_once_both_stay() {
-    const TOKEN: &str = "api-token-0123456789abcdef0123456789";
-    let mut env = TestEnv::start().await;
-    env.use_redis("1s");
-    env.set("IGFEED__ADMIN__API_TOKEN", TOKEN);
-    env.store_credentials(hours(1));
-    let first = env.spawn_app().await;
-    let (second, _local) = env.spawn_replica().await;
-    for app in [&first, &second] {
-        wait_until("both replicas serve the feed", 10, || async {
-            app.has_feed()
-        })
-        .await;
-    }
-    let account = first.account().feed_name();
-    let put = |app: &TestApp, name: String| {
-        app.http
-            .put(format!("{}/api/v1/feeds/{name}", app.address))
-            .bearer_auth(TOKEN)
-            .json(&serde_json::json!({"accounts": [account.clone()]}))
-            .send()
-    };
+    let (_env, first, second, _local) = two_serving("1s", hours(1), &[]).await;
+    let body = serde_json::json!({"accounts": [first.account().feed_name()]});
     // Several rounds: each pair lands on the two replicas at the same moment.
     for round in 0..5 {
-        let (a, b) = tokio::join!(
-            put(&first, format!("a{round}")),
-            put(&second, format!("b{round}"))
+        let (a, b) = (format!("a{round}"), format!("b{round}"));
+        let statuses = tokio::join!(
+            put_feed(&first, &a, body.clone()),
+            put_feed(&second, &b, body.clone())
         );
-        assert_eq!(a.expect("answers").status(), 201);
-        assert_eq!(b.expect("answers").status(), 201);
+        assert_eq!(statuses, (201, 201));
     }
     for app in [&first, &second] {
         wait_until(

@@ -27,13 +27,39 @@ pub const MAX_BREAKPOINT: u16 = 9999;
 
 /// Columns: one number, or one per viewport width (`{"0":2,"600":3,"1000":4}`: two columns
 /// below 600 CSS pixels, three from 600, four from 1000).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub enum Columns {
     /// The same at every width.
     Fixed(u8),
     /// From each width up (the lowest applies below it too); always starts at `0`.
     PerWidth(BTreeMap<u16, u8>),
+}
+
+/// Read back as written: a number, or an object whose keys are widths. (A derived untagged
+/// enum buffers the object first and then cannot read its string keys as numbers, so a
+/// stored feed with per-width columns was refused as damaged.)
+impl<'de> Deserialize<'de> for Columns {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Fixed(u8),
+            PerWidth(BTreeMap<String, u8>),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Fixed(n) => Ok(Self::Fixed(n)),
+            Written::PerWidth(points) => points
+                .into_iter()
+                .map(|(width, n)| {
+                    width.parse::<u16>().map(|width| (width, n)).map_err(|_| {
+                        serde::de::Error::custom(format!("width {width:?} is not a number"))
+                    })
+                })
+                .collect::<Result<BTreeMap<u16, u8>, D::Error>>()
+                .map(Self::PerWidth),
+        }
+    }
 }
 
 impl Default for Columns {

@@ -67,6 +67,9 @@ pub async fn follow(
 /// replica holds it.
 pub async fn hold_lease(storage: StateDir, ttl: Duration, leader: watch::Sender<bool>) {
     let renew = ttl / 3;
+    // Dropped with this task when igfeed stops: the lease is handed over at once rather
+    // than after its ttl.
+    let _handover = Handover(storage.clone());
     loop {
         let dir = storage.clone();
         let asked = tokio::task::spawn_blocking(move || dir.lease(REFRESHER_LEASE, ttl));
@@ -103,6 +106,19 @@ pub async fn hold_lease(storage: StateDir, ttl: Duration, leader: watch::Sender<
             true
         });
         tokio::time::sleep(renew).await;
+    }
+}
+
+/// Lets the refresher lease go, if this process holds it, when dropped.
+struct Handover(StateDir);
+
+impl Drop for Handover {
+    fn drop(&mut self) {
+        if self.0.is_shared()
+            && let Err(error) = self.0.release(REFRESHER_LEASE)
+        {
+            tracing::warn!(%error, "could not hand the refresher lease over; it expires by itself");
+        }
     }
 }
 

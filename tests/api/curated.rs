@@ -350,9 +350,12 @@ async fn definitions_survive_a_restart_and_are_sealed_with_the_key() {
     );
     let (app, _) = env.spawn_connected().await;
     let posts = ids(&feed(&app, "").await);
-    let body = json!({"hidden": [posts[0]], "links": {posts[1].clone(): "https://shop.example/secret-sale"}});
+    // Columns per width too: a derived reader refused them as damaged at the next start.
+    let body = json!({"hidden": [posts[0]], "links": {posts[1].clone(): "https://shop.example/secret-sale"},
+                      "display": {"columns": {"0": 2, "600": 3}}});
     let (status, saved) = call(&app, "PUT", "/feeds/shop", Some(body)).await;
     assert_eq!(status, 201);
+    assert_eq!(saved["display"]["columns"], json!({"0": 2, "600": 3}));
     app.stop().await;
     let file = env.stored_bytes("feeds.json").expect("stored");
     assert!(

@@ -251,14 +251,19 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     });
     if let Some(changes) = storage.changes() {
         let (accounts, feeds) = (state.accounts.clone(), state.feeds.clone());
-        let sessions = state.admin.sessions.clone();
+        let (sessions, follow_leader) = (state.admin.sessions.clone(), leader_view.clone());
         tasks.spawn(TaskName::ReplicaFollow, move || {
             replicas::follow(
                 accounts.clone(),
                 feeds.clone(),
                 sessions.clone(),
+                follow_leader.clone(),
                 changes.resubscribe(),
             )
+        });
+        let (accounts, renew_leader) = (state.accounts.clone(), leader_view.clone());
+        tasks.spawn(TaskName::RenewalForwarding, move || {
+            replicas::forward_renewals(accounts.clone(), renew_leader.clone())
         });
     }
     let loops = Loops {

@@ -354,7 +354,10 @@ impl AccountRegistry {
                     // elsewhere the trigger goes unheard).
                     known.trigger.refresh_soon();
                 }
-                known.feed.follow_stored().await;
+                if known.feed.follow_stored().await {
+                    // Perhaps with URLs renewed for this replica's visitors.
+                    known.media.renewed_elsewhere();
+                }
                 accounts.push(known.clone());
                 continue;
             }

@@ -20,6 +20,31 @@ impl MediaService {
         self.republish_if_dirty(feed).await;
     }
 
+    /// On a replica without the refresher lease: takes the CDN URL renewals its visitors
+    /// are waiting for, to hand them to the lease holder (who alone calls Instagram). The
+    /// visitors wait on until [`MediaService::renewed_elsewhere`].
+    pub fn take_renewals(&self) -> Vec<String> {
+        self.inner.heal.take(self.inner.clock.now())
+    }
+
+    /// On the lease holder: queues renewals another replica's visitors need (`ids`), for
+    /// the refresher's next media chores (woken now).
+    pub fn renew_for_another(&self, ids: &[String]) {
+        for id in ids {
+            self.queue_heal(id);
+        }
+    }
+
+    /// A snapshot the lease holder renewed is served here: the visitors waiting for a
+    /// renewal look again, and URLs found dead before are tried afresh.
+    pub fn renewed_elsewhere(&self) {
+        self.inner.heal.finished();
+        if let Ok(mut dead) = self.inner.dead.lock() {
+            dead.clear();
+        }
+        self.inner.healed.notify_waiters();
+    }
+
     /// After a successful refresh: renewals, then the images of new posts, then pruning.
     pub async fn after_refresh(&self, feed: &FeedService) {
         self.renew(feed).await;

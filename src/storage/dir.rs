@@ -228,6 +228,15 @@ impl StateDir {
         }
     }
 
+    /// Tells the other replicas `path` (from the root: `/renew/<account>/<ids>`) without
+    /// storing anything; they hear it as a [`Change::Record`]. Nothing to tell with files.
+    pub fn announce(&self, path: &str) -> Result<(), StorageError> {
+        match &self.inner.records {
+            Records::Files => Ok(()),
+            Records::Redis { redis, .. } => redis.announce(path),
+        }
+    }
+
     /// Takes or keeps lease `name` of this directory for `ttl` (the replicas' refresher
     /// lease at the root; an account's token calls in its directory): its fencing token
     /// while this process holds it, `None` while another replica does. With the file

@@ -444,6 +444,18 @@ impl Redis {
         })
     }
 
+    /// Announces `path` on the changes channel without a record behind it (a request to
+    /// the lease holder, such as CDN URLs to renew).
+    pub fn announce(&self, path: &str) -> Result<(), StorageError> {
+        self.call(path, |c| {
+            redis::cmd("PUBLISH")
+                .arg(CHANGES_CHANNEL)
+                .arg(format!("{} {path}", self.origin))
+                .query::<i64>(c)
+        })
+        .map(drop)
+    }
+
     /// Takes or keeps lease `name` for `ttl`: its fencing token while this process holds
     /// it, `None` while another does.
     pub fn lease(&self, name: &str, ttl: Duration) -> Result<Option<u64>, StorageError> {

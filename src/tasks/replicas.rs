@@ -28,6 +28,7 @@ pub async fn follow(
     accounts: AccountRegistry,
     feeds: Feeds,
     sessions: SessionRegistry,
+    leader: watch::Receiver<bool>,
     mut changes: broadcast::Receiver<Change>,
 ) {
     loop {
@@ -39,6 +40,9 @@ pub async fn follow(
         // A burst (a disconnect removes several records) is read once.
         while let Ok(change) = changes.try_recv() {
             batch.push(change);
+        }
+        if *leader.borrow() {
+            renew_for_others(&accounts, &batch);
         }
         let touches = |prefix: &str| {
             batch.iter().any(|change| match change {
@@ -59,6 +63,71 @@ pub async fn follow(
             && let Err(error) = feeds.follow_stored().await
         {
             tracing::warn!(%error, "could not read the feed definitions another replica changed");
+        }
+    }
+}
+
+/// Where a replica without the lease asks for CDN URLs to be renewed:
+/// `/renew/<account id>/<media id>,<media id>…`.
+const RENEW_PREFIX: &str = "/renew/";
+
+/// On the lease holder: queues the renewals other replicas asked for in `batch`.
+fn renew_for_others(accounts: &AccountRegistry, batch: &[Change]) {
+    for change in batch {
+        let Change::Record(path) = change else {
+            continue;
+        };
+        let Some((account, ids)) = path
+            .strip_prefix(RENEW_PREFIX)
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            continue;
+        };
+        if let Some(account) = accounts.by_id(account) {
+            let ids: Vec<String> = ids.split(',').map(str::to_owned).collect();
+            account.media.renew_for_another(&ids);
+        }
+    }
+}
+
+/// Runs forever on a replica without the lease: hands the CDN URL renewals its visitors
+/// wait for to the lease holder, which renews them and stores the snapshot; it comes back
+/// here like any other change (and the visitors waiting look again).
+pub async fn forward_renewals(accounts: AccountRegistry, mut leader: watch::Receiver<bool>) {
+    let mut accounts_changed = accounts.changes();
+    loop {
+        // The holder's refreshers wait on the same wakes: leave them to them.
+        if leader.wait_for(|holds| !*holds).await.is_err() {
+            return;
+        }
+        let current = accounts.accounts();
+        let wakes = current
+            .iter()
+            .map(|account| Box::pin(account.media.woken()));
+        let any_wake: std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>> =
+            if current.is_empty() {
+                Box::pin(std::future::pending())
+            } else {
+                Box::pin(async move {
+                    let _ = futures_util::future::select_all(wakes).await;
+                })
+            };
+        tokio::select! {
+            () = any_wake => {}
+            _ = accounts_changed.changed() => continue,
+            _ = leader.changed() => continue,
+        }
+        for account in &current {
+            let ids = account.media.take_renewals();
+            if ids.is_empty() {
+                continue;
+            }
+            let path = format!("{RENEW_PREFIX}{}/{}", account.id(), ids.join(","));
+            let storage = accounts.storage().clone();
+            let asked = tokio::task::spawn_blocking(move || storage.announce(&path)).await;
+            if !matches!(asked, Ok(Ok(()))) {
+                tracing::warn!(account = %account.id(), "could not ask the lease holder to renew CDN URLs");
+            }
         }
     }
 }

@@ -60,6 +60,8 @@ pub enum TaskName {
     RefresherLease,
     /// `replica_follow`: reads again what other replicas changed.
     ReplicaFollow,
+    /// `renewal_forwarding`: hands a replica's CDN URL renewals to the lease holder.
+    RenewalForwarding,
 }
 
 impl TaskName {
@@ -75,6 +77,7 @@ impl TaskName {
             Self::FeedHooks => "feed_hooks",
             Self::RefresherLease => "refresher_lease",
             Self::ReplicaFollow => "replica_follow",
+            Self::RenewalForwarding => "renewal_forwarding",
         }
     }
 }

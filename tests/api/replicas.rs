@@ -449,3 +449,37 @@ async fn feeds_saved_on_two_replicas_at_once_both_stay() {
     first.stop().await;
     second.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_whose_cdn_url_expired_loads_from_a_replica_without_the_lease() {
+    // No refresh due within the week: the URLs must be renewed one by one, by the holder.
+    let (env, first, second, _local) = two_serving(
+        "1s",
+        hours(1),
+        &[
+            ("IGFEED__FEED__MAX_POSTS", "4"),
+            ("IGFEED__FEED__REFRESH_INTERVAL", "30d"),
+        ],
+    )
+    .await;
+    let holder_is_first = *first.state.refresher_lease.borrow();
+    let (holder, other) = if holder_is_first {
+        (&first, &second)
+    } else {
+        (&second, &first)
+    };
+    assert!(*holder.state.refresher_lease.borrow() && !*other.state.refresher_lease.borrow());
+    env.advance(Duration::from_secs(7 * 24 * 3600));
+    env.sandbox.reset_stats();
+    let urls = crate::media::image_urls(other).await;
+    assert!(!urls.is_empty());
+    for url in &urls {
+        let (status, kind, _) = crate::media::load(other, url).await;
+        assert_eq!((status, kind.as_str()), (200, "image/jpeg"), "{url}");
+    }
+    let calls = env.sandbox.stats().calls;
+    assert_eq!(calls.media_list, 0, "no feed refresh was needed");
+    assert!(calls.media_item > 0, "the holder renewed the URLs");
+    first.stop().await;
+    second.stop().await;
+}

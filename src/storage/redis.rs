@@ -21,7 +21,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::{Connection, IntoConnectionInfo as _, RedisResult};
 use secrecy::{ExposeSecret as _, SecretString};
@@ -573,6 +573,8 @@ impl Redis {
 
 /// How long the listener waits for a message before checking that someone still listens.
 const LISTEN_TICK: Duration = Duration::from_millis(500);
+/// How often the listener checks that its connection is alive.
+const LISTEN_PING: Duration = Duration::from_secs(5);
 /// How often the listener sends a resync anyway: the safety net under pub/sub, which
 /// drops messages for a subscriber that was briefly away.
 const SAFETY_NET: Duration = Duration::from_secs(30);
@@ -603,11 +605,19 @@ fn listen(
         // Also after the first subscription: what changed between reading the records and
         // subscribing would be missed until the safety net.
         let _ = sender.send(Change::Resync);
-        let mut last_resync = std::time::Instant::now();
+        let (mut last_resync, mut last_ping) = (Instant::now(), Instant::now());
         while !stop.load(Ordering::Relaxed) {
             if last_resync.elapsed() >= SAFETY_NET {
-                last_resync = std::time::Instant::now();
+                last_resync = Instant::now();
                 let _ = sender.send(Change::Resync);
+            }
+            // A connection the network dropped without a word looks like a quiet channel:
+            // asking proves it alive (messages arriving meanwhile are kept).
+            if last_ping.elapsed() >= LISTEN_PING {
+                last_ping = Instant::now();
+                if pubsub.ping::<redis::Value>().is_err() {
+                    break;
+                }
             }
             match pubsub.get_message() {
                 Ok(message) => {

@@ -50,11 +50,7 @@ pub async fn follow(
                 Change::Record(path) => path.starts_with(prefix),
             })
         };
-        if touches("/accounts")
-            && let Err(error) = accounts.follow_stored().await
-        {
-            tracing::warn!(%error, "could not read the accounts another replica changed; retrying at the next change");
-        }
+        // Quickest first: the accounts may wait for a refresh in progress here.
         if touches("/admin-sessions.json") {
             let sessions = sessions.clone();
             let _ = tokio::task::spawn_blocking(move || sessions.reload()).await;
@@ -63,6 +59,11 @@ pub async fn follow(
             && let Err(error) = feeds.follow_stored().await
         {
             tracing::warn!(%error, "could not read the feed definitions another replica changed");
+        }
+        if touches("/accounts")
+            && let Err(error) = accounts.follow_stored().await
+        {
+            tracing::warn!(%error, "could not read the accounts another replica changed; retrying at the next change");
         }
     }
 }

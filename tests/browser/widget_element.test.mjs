@@ -265,7 +265,10 @@ test('two elements with different feeds, the script-tag form, and a second igfee
      <section id="other"><script src="${second}/widget.js" data-limit="5" async></script></section>
      <div id="slot"><a href="https://www.instagram.com/">Our Instagram</a></div>`,
     {},
-    HEAD() + world.tag({ target: '#slot', limit: 1, header: 'false' }),
+    // Not async: this widget.js surely defines the element first. With both async, the other
+    // origin's may run first and define it (which is what a page gets in that order).
+    `<script src="${demo.origin}/widget.js"></script>` +
+      world.tag({ target: '#slot', limit: 1, header: 'false' }),
   );
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   const seen = await watch(page);

@@ -147,13 +147,7 @@ impl StateDir {
         match &self.inner.records {
             Records::Redis { redis, .. } => redis.put_scratch(key, value, ttl),
             Records::Files => {
-                let now = Instant::now();
-                let mut scratch = self
-                    .inner
-                    .scratch
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                scratch.retain(|_, (_, until)| *until > now);
+                let (now, mut scratch) = self.live_scratch();
                 scratch.insert(key.to_owned(), (value.to_vec(), now + ttl));
                 Ok(())
             }
@@ -166,13 +160,7 @@ impl StateDir {
         match &self.inner.records {
             Records::Redis { redis, .. } => redis.claim_scratch(key, ttl),
             Records::Files => {
-                let now = Instant::now();
-                let mut scratch = self
-                    .inner
-                    .scratch
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                scratch.retain(|_, (_, until)| *until > now);
+                let (now, mut scratch) = self.live_scratch();
                 if scratch.contains_key(key) {
                     return Ok(false);
                 }
@@ -188,13 +176,7 @@ impl StateDir {
         match &self.inner.records {
             Records::Redis { redis, .. } => redis.count_scratch(key, ttl),
             Records::Files => {
-                let now = Instant::now();
-                let mut scratch = self
-                    .inner
-                    .scratch
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                scratch.retain(|_, (_, until)| *until > now);
+                let (now, mut scratch) = self.live_scratch();
                 let (value, _) = scratch
                     .entry(key.to_owned())
                     .or_insert_with(|| (0u64.to_le_bytes().to_vec(), now + ttl));
@@ -209,21 +191,26 @@ impl StateDir {
         }
     }
 
+    /// The file backend's short-lived values, those past their time dropped, and now.
+    fn live_scratch(&self) -> (Instant, std::sync::MutexGuard<'_, Scratch>) {
+        let now = Instant::now();
+        let mut scratch = self
+            .inner
+            .scratch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        scratch.retain(|_, (_, until)| *until > now);
+        (now, scratch)
+    }
+
     /// Takes what [`StateDir::put_scratch`] keeps under `key`, if it has not expired: once,
     /// whichever replica asks first.
     pub fn take_scratch(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError> {
         match &self.inner.records {
             Records::Redis { redis, .. } => redis.take_scratch(key),
             Records::Files => {
-                let mut scratch = self
-                    .inner
-                    .scratch
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner);
-                Ok(scratch
-                    .remove(key)
-                    .filter(|(_, until)| *until > Instant::now())
-                    .map(|(value, _)| value))
+                let (_, mut scratch) = self.live_scratch();
+                Ok(scratch.remove(key).map(|(value, _)| value))
             }
         }
     }

@@ -396,7 +396,7 @@ impl Redis {
 
     /// Keeps `value` under scratch key `key` for `ttl`.
     pub fn put_scratch(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), StorageError> {
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let ms = millis(ttl);
         self.call(key, |c| {
             redis::cmd("SET")
                 .arg(format!("{PREFIX}scratch:{key}"))
@@ -409,7 +409,7 @@ impl Redis {
 
     /// Sets scratch key `key` for `ttl` unless it exists (SET NX): whether this call set it.
     pub fn claim_scratch(&self, key: &str, ttl: Duration) -> Result<bool, StorageError> {
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let ms = millis(ttl);
         let set: Option<String> = self.call(key, |c| {
             redis::cmd("SET")
                 .arg(format!("{PREFIX}scratch:{key}"))
@@ -424,7 +424,7 @@ impl Redis {
 
     /// Counts one more under scratch key `key` (INCR; the first count starts its `ttl`).
     pub fn count_scratch(&self, key: &str, ttl: Duration) -> Result<u64, StorageError> {
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let ms = millis(ttl);
         self.call(key, |c| {
             redis::cmd("EVAL")
                 .arg(COUNT)
@@ -460,7 +460,7 @@ impl Redis {
     /// it, `None` while another does.
     pub fn lease(&self, name: &str, ttl: Duration) -> Result<Option<u64>, StorageError> {
         let key = format!("{PREFIX}lease:{name}");
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        let ms = millis(ttl);
         let fence: u64 = self.call(&format!("the {name} lease"), |c| {
             redis::cmd("EVAL")
                 .arg(LEASE)
@@ -638,6 +638,11 @@ fn listen(
 /// Whether `error` is the connection's fault rather than Redis's answer.
 fn is_transport(error: &redis::RedisError) -> bool {
     error.is_io_error() || error.is_connection_dropped() || error.is_timeout()
+}
+
+/// `ttl` in whole milliseconds, at least one (Redis refuses a zero expiry).
+fn millis(ttl: Duration) -> u64 {
+    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1)
 }
 
 /// An EVAL of `source` with no declared keys and `args`.

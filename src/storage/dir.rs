@@ -249,18 +249,28 @@ impl StateDir {
         try_lock(self.path())
     }
 
-    /// Replaces file `name` with `value`, atomically and durably, readable only by igfeed's
-    /// user (0600), encrypted when a key is configured.
-    pub fn write<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StorageError> {
-        files::validate_name(name)?;
-        // written_at is for a human inspecting the file, so the real clock is the right one.
-        let bytes = envelope::encode(
+    /// The stored bytes of record `name` holding `value`: its envelope, sealed when a key is
+    /// configured.
+    fn seal<T: Serialize>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, StorageError> {
+        // written_at is for a human inspecting the record, so the real clock is the right one.
+        envelope::encode(
             &self.file(name),
             name,
             value,
             self.inner.key.as_deref(),
             Utc::now(),
-        )?;
+        )
+    }
+
+    /// Replaces file `name` with `value`, atomically and durably, readable only by igfeed's
+    /// user (0600), encrypted when a key is configured.
+    pub fn write<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StorageError> {
+        files::validate_name(name)?;
+        let bytes = self.seal(name, value)?;
         match &self.inner.records {
             Records::Files => files::write_atomic(self.path(), name, &bytes),
             Records::Redis {
@@ -340,13 +350,7 @@ impl StateDir {
         expected: &Stamp,
     ) -> Result<Option<Stamp>, StorageError> {
         files::validate_name(name)?;
-        let bytes = envelope::encode(
-            &self.file(name),
-            name,
-            value,
-            self.inner.key.as_deref(),
-            Utc::now(),
-        )?;
+        let bytes = self.seal(name, value)?;
         match &self.inner.records {
             Records::Files => {
                 // One process owns the directory (its lock): serialising its own writers

@@ -252,11 +252,13 @@ fn start_tasks(state: &web::Data<AppState>) -> Tasks {
     if let Some(changes) = storage.changes() {
         let (accounts, feeds) = (state.accounts.clone(), state.feeds.clone());
         let (sessions, follow_leader) = (state.admin.sessions.clone(), leader_view.clone());
+        let hooks = state.hooks.clone();
         tasks.spawn(TaskName::ReplicaFollow, move || {
             replicas::follow(
                 accounts.clone(),
                 feeds.clone(),
                 sessions.clone(),
+                hooks.clone(),
                 follow_leader.clone(),
                 changes.resubscribe(),
             )

@@ -8,7 +8,9 @@
 //! [`RebuildHooks::observe`] runs after the `feed_views` task built the documents: it
 //! compares each feed's posts with the last seen; the first change opens a window of
 //! `hooks.debounce`, and [`RebuildHooks::run`] sends what changed across the window as one
-//! call, retried with backoff. The last deliveries of each feed are kept for `/admin`.
+//! call, retried with backoff. The last deliveries of each feed are kept for `/admin`, in
+//! [`DELIVERIES_FILE`] too, so they outlive a restart and every replica lists the calls the
+//! lease holder made.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -35,6 +37,9 @@ use crate::storage::StateDir;
 /// after a restart.
 pub const HOOKS_FILE: &str = "hooks.json";
 
+/// The last deliveries of each feed (`{"feeds": {name: [delivery, …]}}`, oldest first).
+pub const DELIVERIES_FILE: &str = "hook-deliveries.json";
+
 /// Attempts per call, the first included.
 const ATTEMPTS: u32 = 5;
 /// No wait between retries is longer.
@@ -60,12 +65,21 @@ struct Inner {
     retry: RetryPolicy,
     state: Mutex<State>,
     wake: Notify,
+    /// Held while the delivery log is written, so a later log is never overwritten by an
+    /// earlier one.
+    saving_log: tokio::sync::Mutex<()>,
 }
 
 /// `hooks.json`.
 #[derive(Default, Serialize, Deserialize)]
 struct Baselines {
     feeds: BTreeMap<String, Posts>,
+}
+
+/// [`DELIVERIES_FILE`].
+#[derive(Default, Serialize, Deserialize)]
+struct Deliveries {
+    feeds: HashMap<String, VecDeque<Delivery>>,
 }
 
 #[derive(Default)]
@@ -79,7 +93,7 @@ struct State {
 }
 
 /// One attempt to call one hook, as `/admin` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delivery {
     /// When the attempt ended.
     pub at: DateTime<Utc>,
@@ -132,6 +146,7 @@ impl RebuildHooks {
         settings: &HookSettings,
     ) -> anyhow::Result<Self> {
         let baselines: Baselines = dir.read(HOOKS_FILE)?.unwrap_or_default();
+        let deliveries = read_deliveries(&dir);
         // Short timeouts, and no redirects: a redirect could carry the signed body to a host
         // the owner never named.
         let client = reqwest::Client::builder()
@@ -155,9 +170,11 @@ impl RebuildHooks {
                 },
                 state: Mutex::new(State {
                     seen: baselines.feeds.into_iter().collect(),
+                    log: deliveries.feeds,
                     ..State::default()
                 }),
                 wake: Notify::new(),
+                saving_log: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -352,7 +369,8 @@ impl RebuildHooks {
                     outcome: text.clone(),
                     delivered,
                 },
-            );
+            )
+            .await;
             if !again || attempt == self.inner.retry.attempts {
                 if !delivered {
                     // The host only: a build hook's path is often its secret.
@@ -390,13 +408,34 @@ impl RebuildHooks {
         }
     }
 
-    fn record(&self, feed: &str, delivery: Delivery) {
-        let mut state = self.state();
-        let log = state.log.entry(feed.to_owned()).or_default();
-        if log.len() == LOG_ENTRIES {
-            log.pop_front();
+    /// Adds `delivery` to the log of `feed` and stores the log. A failed write costs the
+    /// other replicas (and the next start) a line of the list, nothing else.
+    async fn record(&self, feed: &str, delivery: Delivery) {
+        {
+            let mut state = self.state();
+            let log = state.log.entry(feed.to_owned()).or_default();
+            if log.len() == LOG_ENTRIES {
+                log.pop_front();
+            }
+            log.push_back(delivery);
         }
-        log.push_back(delivery);
+        let _saving = self.inner.saving_log.lock().await;
+        // Taken under the lock: whichever write comes last holds every line.
+        let deliveries = Deliveries {
+            feeds: self.state().log.clone(),
+        };
+        let dir = self.inner.dir.clone();
+        let written =
+            tokio::task::spawn_blocking(move || dir.write(DELIVERIES_FILE, &deliveries)).await;
+        if !matches!(written, Ok(Ok(()))) {
+            tracing::warn!(feed, "could not store the rebuild hooks' last calls");
+        }
+    }
+
+    /// Reads the delivery log again, as the lease holder stored it (on the other replicas).
+    pub fn reload_log(&self) {
+        let stored = read_deliveries(&self.inner.dir);
+        self.state().log = stored.feeds;
     }
 
     /// The last deliveries of `feed`, newest first.
@@ -407,6 +446,16 @@ impl RebuildHooks {
             .map(|log| log.iter().rev().cloned().collect())
             .unwrap_or_default()
     }
+}
+
+/// The stored delivery log; an unreadable one is only a log, and starts empty.
+fn read_deliveries(dir: &StateDir) -> Deliveries {
+    dir.read(DELIVERIES_FILE)
+        .unwrap_or_else(|error| {
+            tracing::warn!(%error, "could not read the rebuild hooks' last calls; the list starts empty");
+            None
+        })
+        .unwrap_or_default()
 }
 
 /// Each post's id and a fingerprint of what a site shows of it: caption, type, link,

@@ -4,8 +4,8 @@
 //!
 //! - [`follow`] hears every record another replica writes or removes (and a resync after
 //!   an outage or every 30 s) and reads what it holds in memory again: the accounts (with
-//!   their tokens and snapshots), the feed definitions and the admin sessions (a login on
-//!   one replica opens the others, a logout closes them).
+//!   their tokens and snapshots), the feed definitions, the admin sessions (a login on
+//!   one replica opens the others, a logout closes them) and the rebuild hooks' last calls.
 //! - [`hold_lease`] takes the lease and renews it every third of `storage.lease_ttl`; only
 //!   its holder runs the accounts' refreshers and token keepers ([`super::accounts`]).
 //!   When the holder dies, the lease expires and another replica takes it within a ttl and
@@ -18,6 +18,7 @@ use tokio::sync::{broadcast, watch};
 use crate::accounts::AccountRegistry;
 use crate::auth::SessionRegistry;
 use crate::feeds::Feeds;
+use crate::hooks::{DELIVERIES_FILE, RebuildHooks};
 use crate::storage::{Change, StateDir};
 
 /// The lease's name in storage.
@@ -28,6 +29,7 @@ pub async fn follow(
     accounts: AccountRegistry,
     feeds: Feeds,
     sessions: SessionRegistry,
+    hooks: RebuildHooks,
     leader: watch::Receiver<bool>,
     mut changes: broadcast::Receiver<Change>,
 ) {
@@ -41,7 +43,8 @@ pub async fn follow(
         while let Ok(change) = changes.try_recv() {
             batch.push(change);
         }
-        if *leader.borrow() {
+        let leading = *leader.borrow();
+        if leading {
             renew_for_others(&accounts, &batch);
         }
         let touches = |prefix: &str| {
@@ -54,6 +57,11 @@ pub async fn follow(
         if touches("/admin-sessions.json") {
             let sessions = sessions.clone();
             let _ = tokio::task::spawn_blocking(move || sessions.reload()).await;
+        }
+        // The holder makes the calls: its own list is the newest.
+        if !leading && touches(&format!("/{DELIVERIES_FILE}")) {
+            let hooks = hooks.clone();
+            let _ = tokio::task::spawn_blocking(move || hooks.reload_log()).await;
         }
         if touches("/feeds.json")
             && let Err(error) = feeds.follow_stored().await

@@ -493,5 +493,12 @@ async fn the_editor_adds_a_hook_keeps_it_across_saves_and_lists_its_calls() {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.expect("html");
     assert!(page.contains(r#"id="new-hook-secret" value="" maxlength="256" autocomplete="off" aria-invalid="true""#), "named at its input");
+
+    // The calls are stored: still listed after a restart.
+    app.stop().await;
+    let app = env.spawn_app().await;
+    let owner = Owner::login(&env, &app).await;
+    let page = owner.text(&format!("/admin/feeds/{account}")).await;
+    assert!(page.contains("204 No Content"), "the log after a restart");
     app.stop().await;
 }

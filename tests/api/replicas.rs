@@ -160,8 +160,15 @@ async fn two_replicas_refreshing_one_token_make_one_call_and_keep_one_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_change_seen_by_two_replicas_calls_the_feeds_hook_once() {
-    let (env, first, second, _local) =
-        two_serving("1s", hours(1), &[("IGFEED__HOOKS__DEBOUNCE", "100ms")]).await;
+    let (env, first, second, _local) = two_serving(
+        "1s",
+        hours(1),
+        &[
+            ("IGFEED__HOOKS__DEBOUNCE", "100ms"),
+            ("IGFEED__ADMIN__PASSWORD", crate::connect::PASSWORD),
+        ],
+    )
+    .await;
     let receiver = crate::receiver::Receiver::start(0).await;
     let name = first.account().feed_name();
     // Saved on one replica; the hook belongs to the feed on both.
@@ -189,6 +196,23 @@ async fn a_change_seen_by_two_replicas_calls_the_feeds_hook_once() {
     let bodies = receiver.bodies();
     assert_eq!(bodies.len(), 1, "{bodies:?}");
     assert_eq!(bodies[0]["added"], serde_json::json!([id]));
+    // The call is listed in the feed's editor on both replicas, not only on the holder.
+    for app in [&first, &second] {
+        let owner = crate::connect::Admin::login(&env, app).await;
+        wait_until("the call listed on both replicas", 10, || async {
+            let page = owner
+                .http
+                .get(format!("{}/admin/feeds/{name}", owner.base))
+                .send()
+                .await
+                .expect("igfeed answers")
+                .text()
+                .await
+                .unwrap_or_default();
+            page.contains("Last calls") && page.contains("204 No Content")
+        })
+        .await;
+    }
     first.stop().await;
     second.stop().await;
 }

@@ -188,6 +188,11 @@ async fn no_secret_reaches_any_log_line_at_trace_level() {
         }
     }
     app.stop().await;
+
+    // Records in a Redis that wants a password (in the URL): neither it nor the storage key
+    // reaches a line or an answer, through an outage, its end and a refused password.
+    redis_phase(&mut secrets, &mut exposed).await;
+
     for secret in &secrets {
         assert!(
             !exposed.contains(secret.as_str()),
@@ -215,4 +220,68 @@ async fn no_secret_reaches_any_log_line_at_trace_level() {
             panic!("a secret reached the log: {line}");
         }
     }
+}
+
+/// Runs igfeed on a Redis requiring a password: serves, loses Redis (`/readyz` says why),
+/// gets it back; then opens the storage with a wrong password. The secrets involved go in
+/// `secrets`, every answer in `exposed`.
+async fn redis_phase(secrets: &mut Vec<String>, exposed: &mut String) {
+    let password = "redis-password-6c1f0e9a2b7d";
+    let mut redis = redis_server::RedisServer::start_with(Some(password));
+    let mut env = TestEnv::start().await;
+    env.use_files();
+    for (key, value) in helpers::redis_settings(&redis) {
+        env.set(&key, &value);
+    }
+    let url = format!("redis://:{password}@127.0.0.1:{}/0", redis.port());
+    env.set("IGFEED__STORAGE__REDIS_URL", &url);
+    secrets.push(password.to_owned());
+    secrets.push(helpers::redis_settings(&redis)[2].1.clone());
+    secrets.push(env.store_credentials(hours(1)));
+    let app = env.spawn_app().await;
+    helpers::wait_until("the first feed from Redis", 10, || async { app.has_feed() }).await;
+    redis.kill();
+    let mut degraded = String::new();
+    for _ in 0..200 {
+        degraded = app.get("/readyz").await.text().await.unwrap_or_default();
+        exposed.push_str(&degraded);
+        if degraded.contains("degraded") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(degraded.contains("degraded"), "{degraded}");
+    assert!(
+        degraded.contains(r#""problem":""#),
+        "the problem is named: {degraded}"
+    );
+    redis.restart();
+    helpers::wait_until("Redis is back", 20, || async {
+        app.get("/readyz")
+            .await
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains(r#""state":"ok""#)
+    })
+    .await;
+    app.stop().await;
+
+    // A wrong password, from a file: refused, and said so without it.
+    let wrong = "wrong-redis-password-93ad";
+    secrets.push(wrong.to_owned());
+    let file = tempfile::NamedTempFile::new().expect("password file");
+    std::fs::write(file.path(), wrong).expect("password written");
+    env.set("IGFEED__STORAGE__REDIS_URL", &redis.url());
+    env.set(
+        "IGFEED__STORAGE__REDIS_PASSWORD_FILE",
+        file.path().to_str().expect("utf-8 path"),
+    );
+    let refused = igfeed::storage::StateDir::open(&env.settings().storage)
+        .err()
+        .expect("a wrong password is refused");
+    let said = format!("{refused:#} {refused:?}");
+    assert!(said.contains("check the password"), "{said}");
+    tracing::error!(error = %said, "the refusal, logged as igfeed would");
+    exposed.push_str(&said);
 }

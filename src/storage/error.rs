@@ -85,9 +85,7 @@ pub enum StorageError {
         reason: String,
     },
     /// Redis (`storage.backend = "redis"`) could not be reached or refused a command.
-    #[error(
-        "Redis at {address} (storage.redis_url) failed while {what}: {reason}; check that it runs and igfeed may reach it"
-    )]
+    #[error("Redis at {address} (storage.redis_url) failed while {what}: {reason}; {advice}")]
     Redis {
         /// `host:port`, never the URL (it may hold the password).
         address: String,
@@ -95,6 +93,8 @@ pub enum StorageError {
         what: String,
         /// What Redis or the connection said.
         reason: String,
+        /// What to check.
+        advice: &'static str,
     },
     /// A storage setting cannot be used (the check needs the network or a file, so it
     /// happens when storage opens rather than when settings load).

@@ -563,10 +563,17 @@ impl Redis {
         // Unreachable, or refusing (READONLY, LOADING, MISCONF, OOM, NOAUTH): degraded
         // either way until a call works again.
         *self.trouble.lock().unwrap_or_else(PoisonError::into_inner) = Some(describe(&error));
+        let refused_password = error.kind() == redis::ErrorKind::AuthenticationFailed
+            || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"));
         StorageError::Redis {
             address: self.address.clone(),
             what: what.to_owned(),
             reason: describe(&error),
+            advice: if refused_password {
+                "check the password (in storage.redis_url or storage.redis_password_file)"
+            } else {
+                "check that it runs and igfeed may reach it"
+            },
         }
     }
 }

@@ -277,9 +277,9 @@ async fn redis_phase(secrets: &mut Vec<String>, exposed: &mut String) {
         "IGFEED__STORAGE__REDIS_PASSWORD_FILE",
         file.path().to_str().expect("utf-8 path"),
     );
-    let refused = igfeed::storage::StateDir::open(&env.settings().storage)
-        .err()
-        .expect("a wrong password is refused");
+    let Err(refused) = igfeed::storage::StateDir::open(&env.settings().storage) else {
+        panic!("a wrong password is refused");
+    };
     let said = format!("{refused:#} {refused:?}");
     assert!(said.contains("check the password"), "{said}");
     tracing::error!(error = %said, "the refusal, logged as igfeed would");

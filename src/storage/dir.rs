@@ -13,6 +13,7 @@ use secrecy::ExposeSecret as _;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::copy::{COPY_DIR, LocalCopy};
 use super::lock::{DirLock, try_lock};
 use super::redis::{Change, PutIf, Redis};
 use super::settings::Backend;
@@ -70,6 +71,13 @@ impl StateDir {
             )),
             None => None,
         };
+        let dir = settings.dir.clone();
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| StorageError::io(&dir, e))?;
+        warn_if_shared(&dir);
         let records = match settings.backend {
             Backend::File => Records::Files,
             Backend::Redis => Records::Redis {
@@ -79,13 +87,6 @@ impl StateDir {
                 own: String::new(),
             },
         };
-        let dir = settings.dir.clone();
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(|e| StorageError::io(&dir, e))?;
-        warn_if_shared(&dir);
         let state = Self {
             inner: Arc::new(Inner {
                 dir,
@@ -604,7 +605,8 @@ fn open_redis(settings: &StorageSettings, has_key: bool) -> Result<Redis, Storag
             setting: "storage.redis_url",
             reason: "is required with storage.backend = \"redis\"".into(),
         })?;
-    Redis::connect(url, settings.redis_password_file.as_deref())
+    let copy = LocalCopy::new(settings.dir.join(COPY_DIR));
+    Redis::connect(url, settings.redis_password_file.as_deref(), copy)
 }
 
 /// Files are 0600 anyway, but a directory others can list or write deserves a word: the

@@ -85,7 +85,14 @@ pub enum StorageError {
         reason: String,
     },
     /// Redis (`storage.backend = "redis"`) could not be reached or refused a command.
-    #[error("Redis at {address} (storage.redis_url) failed while {what}: {reason}; {advice}")]
+    #[error(
+        "Redis at {address} (storage.redis_url) failed while {what}: {reason}; {}",
+        if *.password_refused {
+            "check the password (in storage.redis_url or storage.redis_password_file)"
+        } else {
+            "check that it runs and igfeed may reach it"
+        }
+    )]
     Redis {
         /// `host:port`, never the URL (it may hold the password).
         address: String,
@@ -93,8 +100,8 @@ pub enum StorageError {
         what: String,
         /// What Redis or the connection said.
         reason: String,
-        /// What to check.
-        advice: &'static str,
+        /// Whether Redis refused the password (a setting to fix, not an outage to wait out).
+        password_refused: bool,
     },
     /// A storage setting cannot be used (the check needs the network or a file, so it
     /// happens when storage opens rather than when settings load).

@@ -7,6 +7,7 @@
 //! killed at any instant leaves the old or the new file, never a broken one; a file that is
 //! broken anyway (disk trouble, a hand edit) is reported, never silently replaced.
 
+mod copy;
 mod dir;
 mod envelope;
 mod error;

@@ -14,6 +14,9 @@
 //! instead of bringing the account's records back. Scripts touch keys they compute, which
 //! standalone Redis (and Sentinel) allow; Redis Cluster does not, and is not supported.
 //!
+//! Every record read or written also goes to this replica's local copy (copy.rs); while
+//! Redis cannot answer, reads are answered from it (and a replica may start on it).
+//!
 //! The client is the blocking one: every storage call already runs on a blocking thread.
 //! Connections are pooled; one that fails is dropped and the call retried once on a new one
 //! (a Redis restart closes them all).
@@ -28,6 +31,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::broadcast;
 
 use super::StorageError;
+use super::copy::LocalCopy;
 
 /// Every key igfeed writes starts with this.
 pub(crate) const PREFIX: &str = "igfeed:";
@@ -154,6 +158,8 @@ pub struct Redis {
     /// What went wrong with the latest call that failed for want of Redis, until one works
     /// again (`/readyz` says `degraded` meanwhile).
     trouble: Mutex<Option<String>>,
+    /// What this replica last read or wrote, answering reads while Redis cannot.
+    copy: LocalCopy,
 }
 
 impl Drop for Redis {
@@ -184,8 +190,13 @@ pub enum Change {
 
 impl Redis {
     /// Parses `storage.redis_url` (the password from `password_file` when the URL has
-    /// none) and checks that the server answers. Errors never repeat the URL.
-    pub fn connect(url: &SecretString, password_file: Option<&Path>) -> Result<Self, StorageError> {
+    /// none) and checks that the server answers — or, when it does not, that `copy` holds
+    /// what this replica last knew, to serve from until it does. Errors never repeat the URL.
+    pub fn connect(
+        url: &SecretString,
+        password_file: Option<&Path>,
+        copy: LocalCopy,
+    ) -> Result<Self, StorageError> {
         let bad_url = |reason: String| StorageError::BadSetting {
             setting: "storage.redis_url",
             reason,
@@ -223,27 +234,58 @@ impl Redis {
             changes: OnceLock::new(),
             stop: Arc::new(AtomicBool::new(false)),
             trouble: Mutex::new(None),
+            copy,
         };
-        redis.call("connecting", |c| redis::cmd("PING").query::<String>(c))?;
-        Ok(redis)
+        match redis.call("connecting", |c| redis::cmd("PING").query::<String>(c)) {
+            Ok(_) => Ok(redis),
+            // A refused password is a setting to fix: said at once, not served around.
+            Err(
+                error @ StorageError::Redis {
+                    password_refused: false,
+                    ..
+                },
+            ) if redis.copy.exists() => {
+                tracing::warn!(%error, "starting from the local copy of the shared records; catching up when Redis answers");
+                Ok(redis)
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// `result`, or when Redis could not answer and the local copy exists, what `copy`
+    /// finds there.
+    fn or_copy<T>(
+        &self,
+        result: Result<T, StorageError>,
+        copy: impl FnOnce(&LocalCopy) -> T,
+    ) -> Result<T, StorageError> {
+        match result {
+            Err(StorageError::Redis { .. }) if self.copy.exists() => Ok(copy(&self.copy)),
+            other => other,
+        }
     }
 
     /// The record at `path` (a directory's path and a name), if any.
     pub fn get(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        self.call(path, |c| {
+        let held: Result<Option<Vec<u8>>, _> = self.call(path, |c| {
             redis::cmd("GET")
                 .arg(format!("{PREFIX}record:{path}"))
                 .query(c)
-        })
+        });
+        if let Ok(held) = &held {
+            self.copy.keep(path, held.as_deref());
+        }
+        self.or_copy(held, |copy| copy.get(path))
     }
 
     /// Whether record `path` exists.
     pub fn exists(&self, path: &str) -> Result<bool, StorageError> {
-        self.call(path, |c| {
+        let exists = self.call(path, |c| {
             redis::cmd("EXISTS")
                 .arg(format!("{PREFIX}record:{path}"))
                 .query(c)
-        })
+        });
+        self.or_copy(exists, |copy| copy.has(path))
     }
 
     /// Writes record `name` in `dir` (`/`-terminated), which is `own` in `parent`; `false`
@@ -270,20 +312,36 @@ impl Redis {
             )
             .query(c)
         })?;
+        if done == 1 {
+            self.copy.keep(&format!("{dir}{name}"), Some(bytes));
+        }
         Ok(done == 1)
     }
 
     /// The record at `path` with the SHA-1 of its bytes (what [`Redis::put_if`] compares).
+    /// From the local copy, the stamp is one no record has: a write based on it is refused
+    /// as a change, and its writer reads again.
     pub fn get_stamped(&self, path: &str) -> Result<Option<(Vec<u8>, String)>, StorageError> {
-        let reply: Vec<Vec<u8>> =
-            self.call(path, |c| script(GET_STAMPED, &[path.as_bytes()]).query(c))?;
-        let mut reply = reply.into_iter();
-        match (reply.next(), reply.next()) {
-            (Some(bytes), Some(stamp)) => {
-                Ok(Some((bytes, String::from_utf8_lossy(&stamp).into_owned())))
-            }
-            _ => Ok(None),
+        let reply = self
+            .call(path, |c| {
+                script(GET_STAMPED, &[path.as_bytes()]).query::<Vec<Vec<u8>>>(c)
+            })
+            .map(|reply| {
+                let mut reply = reply.into_iter();
+                match (reply.next(), reply.next()) {
+                    (Some(bytes), Some(stamp)) => {
+                        Some((bytes, String::from_utf8_lossy(&stamp).into_owned()))
+                    }
+                    _ => None,
+                }
+            });
+        if let Ok(held) = &reply {
+            self.copy
+                .keep(path, held.as_ref().map(|(bytes, _)| bytes.as_slice()));
         }
+        self.or_copy(reply, |copy| {
+            copy.get(path).map(|bytes| (bytes, "local-copy".to_owned()))
+        })
     }
 
     /// [`Redis::put`], only when the record's SHA-1 is still `expected` ("" for absent).
@@ -317,7 +375,10 @@ impl Redis {
             .get(1)
             .and_then(|v| redis::from_redis_value_ref::<String>(v).ok());
         Ok(match (code, stamp) {
-            (Some(1), Some(stamp)) => PutIf::Written(stamp),
+            (Some(1), Some(stamp)) => {
+                self.copy.keep(&format!("{dir}{name}"), Some(bytes));
+                PutIf::Written(stamp)
+            }
             (Some(-1), _) => PutIf::Changed,
             _ => PutIf::Removed,
         })
@@ -331,38 +392,56 @@ impl Redis {
                 &[dir.as_bytes(), name.as_bytes(), self.origin.as_bytes()],
             )
             .query::<i64>(c)
-        })
-        .map(drop)
+        })?;
+        self.copy.keep(&format!("{dir}{name}"), None);
+        Ok(())
     }
 
-    /// Lists directory `name` in `dir`.
+    /// Lists directory `name` in `dir`. While Redis cannot answer, one the local copy holds
+    /// counts as listed (its records can be read, not written).
     pub fn add_dir(&self, dir: &str, name: &str) -> Result<(), StorageError> {
-        self.call(&format!("{dir}{name}/"), |c| {
+        let added = self.call(&format!("{dir}{name}/"), |c| {
             redis::cmd("SADD")
                 .arg(format!("{PREFIX}dirs:{dir}"))
                 .arg(name)
                 .query::<i64>(c)
-        })
-        .map(drop)
+        });
+        match added {
+            Ok(_) => {
+                self.copy.add_dir(dir, name);
+                Ok(())
+            }
+            Err(StorageError::Redis { .. })
+                if self.copy.exists() && self.copy.has_dir(dir, name) =>
+            {
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// Whether directory `name` is listed in `dir`.
     pub fn has_dir(&self, dir: &str, name: &str) -> Result<bool, StorageError> {
-        self.call(&format!("{dir}{name}/"), |c| {
+        let listed = self.call(&format!("{dir}{name}/"), |c| {
             redis::cmd("SISMEMBER")
                 .arg(format!("{PREFIX}dirs:{dir}"))
                 .arg(name)
                 .query(c)
-        })
+        });
+        self.or_copy(listed, |copy| copy.has_dir(dir, name))
     }
 
-    /// The subdirectories listed in `dir`.
+    /// The subdirectories listed in `dir` (the local copy forgets the others).
     pub fn dirs(&self, dir: &str) -> Result<Vec<String>, StorageError> {
-        self.call(dir, |c| {
+        let listed: Result<Vec<String>, _> = self.call(dir, |c| {
             redis::cmd("SMEMBERS")
                 .arg(format!("{PREFIX}dirs:{dir}"))
                 .query(c)
-        })
+        });
+        if let Ok(listed) = &listed {
+            self.copy.prune_dirs(dir, listed);
+        }
+        self.or_copy(listed, |copy| copy.dirs(dir))
     }
 
     /// Removes directory `name` of `dir` and everything under it.
@@ -373,8 +452,9 @@ impl Redis {
                 &[dir.as_bytes(), name.as_bytes(), self.origin.as_bytes()],
             )
             .query::<i64>(c)
-        })
-        .map(drop)
+        })?;
+        self.copy.remove_dir(dir, name);
+        Ok(())
     }
 
     /// Moves record `name` from `from` to `to` unless `to` has one; whether it moved.
@@ -391,6 +471,9 @@ impl Redis {
             )
             .query(c)
         })?;
+        if moved == 1 {
+            self.copy.rename(from, name, to);
+        }
         Ok(moved == 1)
     }
 
@@ -563,17 +646,12 @@ impl Redis {
         // Unreachable, or refusing (READONLY, LOADING, MISCONF, OOM, NOAUTH): degraded
         // either way until a call works again.
         *self.trouble.lock().unwrap_or_else(PoisonError::into_inner) = Some(describe(&error));
-        let refused_password = error.kind() == redis::ErrorKind::AuthenticationFailed
-            || matches!(error.code(), Some("NOAUTH" | "WRONGPASS"));
         StorageError::Redis {
             address: self.address.clone(),
             what: what.to_owned(),
             reason: describe(&error),
-            advice: if refused_password {
-                "check the password (in storage.redis_url or storage.redis_password_file)"
-            } else {
-                "check that it runs and igfeed may reach it"
-            },
+            password_refused: error.kind() == redis::ErrorKind::AuthenticationFailed
+                || matches!(error.code(), Some("NOAUTH" | "WRONGPASS")),
         }
     }
 }

@@ -480,7 +480,9 @@ fn redis_survives_a_restart_with_its_append_only_file_and_reconnects() {
     dir.write("a.json", &sample()).expect("write");
     let redis = place.redis.as_mut().expect("redis");
     redis.kill();
-    let down = dir.read::<Sample>("a.json");
+    // Read from the local copy meanwhile; a write needs Redis.
+    assert_eq!(dir.read::<Sample>("a.json").expect("copy"), Some(sample()));
+    let down = dir.write("a.json", &sample());
     assert!(matches!(down, Err(StorageError::Redis { .. })), "{down:?}");
     redis.restart();
     // The pooled connection died with the server: the next call takes a new one.
@@ -565,4 +567,92 @@ fn a_scratch_value_is_taken_once_by_whoever_asks_first_until_it_expires() {
             place.name()
         );
     }
+}
+
+/// A replica's local copy: reads answered from it while Redis is down — also by a replica
+/// started during the outage — and never taken for the truth once Redis answers.
+#[test]
+fn the_local_copy_answers_reads_while_redis_is_down_and_only_then() {
+    let mut place = Place::redis();
+    let root = place.open(Some(KEY));
+    root.write("index.json", &sample()).expect("write");
+    let accounts = root.subdir("accounts").expect("accounts");
+    for id in ["1", "2"] {
+        accounts
+            .subdir(id)
+            .expect("account")
+            .write("credentials.json", &sample())
+            .expect("write");
+    }
+    // Another replica (its own local directory) disconnects account 2; this one sees the
+    // listing once, which is enough for its copy to forget it.
+    let other_local = tempfile::tempdir().expect("tempdir");
+    let mut other = place.settings(Some(KEY));
+    other.dir = other_local.path().to_owned();
+    let other = StateDir::open(&other).expect("other replica");
+    other
+        .subdir("accounts")
+        .expect("accounts")
+        .remove_subdir("2")
+        .expect("disconnect");
+    assert_eq!(accounts.subdirs().expect("list"), ["1"]);
+    // A record removed elsewhere is forgotten when read as absent.
+    other.remove("index.json").expect("remove");
+    assert_eq!(root.read::<Sample>("index.json").expect("read"), None);
+    other.write("index.json", &sample()).expect("write again");
+    let copy = place.local.path().join("redis-copy");
+    let mode = fs::metadata(copy.join("accounts/1/credentials.json"))
+        .expect("kept")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    place.redis.as_mut().expect("redis").kill();
+    // A replica started now opens on its copy; one that never ran has none and refuses.
+    let restarted = place.open(Some(KEY));
+    assert!(restarted.trouble().is_some(), "degraded from the start");
+    let accounts = restarted.subdir("accounts").expect("listed in the copy");
+    assert_eq!(accounts.subdirs().expect("from the copy"), ["1"]);
+    let one = accounts.existing_subdir("1").expect("ask").expect("kept");
+    assert!(one.try_contains("credentials.json").expect("ask"));
+    assert_eq!(
+        one.read::<Sample>("credentials.json").expect("copy"),
+        Some(sample())
+    );
+    assert_eq!(
+        accounts.existing_subdir("2").expect("ask").map(|_| ()),
+        None
+    );
+    assert_eq!(
+        restarted.read::<Sample>("index.json").expect("copy"),
+        None,
+        "removed when last read; the write elsewhere was never read here"
+    );
+    let (held, stamp) = one
+        .read_stamped::<Sample>("credentials.json")
+        .expect("copy");
+    assert_eq!(held, Some(sample()));
+    assert!(matches!(
+        one.write("credentials.json", &sample()),
+        Err(StorageError::Redis { .. })
+    ));
+    assert!(matches!(
+        StateDir::open(&StorageSettings {
+            dir: other_local.path().join("never-ran"),
+            ..place.settings(Some(KEY))
+        }),
+        Err(StorageError::Redis { .. })
+    ));
+
+    place.redis.as_mut().expect("redis").restart();
+    // Redis is the truth again: a write based on the copy's stamp is refused as a change.
+    assert_eq!(
+        one.write_if("credentials.json", &sample(), &stamp)
+            .expect("no error"),
+        None
+    );
+    assert_eq!(
+        restarted.read::<Sample>("index.json").expect("from Redis"),
+        Some(sample())
+    );
 }

@@ -507,3 +507,46 @@ async fn an_image_whose_cdn_url_expired_loads_from_a_replica_without_the_lease()
     first.stop().await;
     second.stop().await;
 }
+
+/// A replica (re)started while Redis is down serves what it last knew from its local copy,
+/// says `degraded`, and catches up (taking the lease, refreshing) once Redis is back.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replica_started_during_a_redis_outage_serves_its_local_copy_and_catches_up() {
+    let mut env = TestEnv::start().await;
+    env.use_redis("900ms");
+    env.store_credentials(hours(1));
+    let app = env.spawn_app().await;
+    wait_until("the feed served", 10, || async { app.has_feed() }).await;
+    let (_, before) = feed(&app, "").await;
+    app.stop().await;
+
+    env.redis.as_mut().expect("redis").kill();
+    let app = env.spawn_app().await;
+    let (status, body) = feed(&app, "").await;
+    assert_eq!(status, 200, "served from the local copy: {body}");
+    let ids = |feed: &Value| -> Vec<String> {
+        feed["posts"]
+            .as_array()
+            .map(|posts| posts.iter().map(|p| p["id"].to_string()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(ids(&body), ids(&before), "the same posts");
+    assert!(!ids(&before).is_empty());
+    let storage = storage_state(&app).await;
+    assert_eq!(storage["state"], "degraded", "{storage}");
+    assert_eq!(storage["refresher"], false, "no lease without Redis");
+
+    env.redis.as_mut().expect("redis").restart();
+    wait_until("the lease taken once Redis is back", 10, || async {
+        storage_state(&app).await["refresher"] == true
+    })
+    .await;
+    let id = env.sandbox.add_post();
+    app.account().trigger.refresh_soon();
+    wait_until("the new post served", 10, || async {
+        feed(&app, "").await.1["posts"][0]["id"] == id.as_str()
+    })
+    .await;
+    assert_eq!(storage_state(&app).await["state"], "ok");
+    app.stop().await;
+}

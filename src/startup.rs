@@ -117,7 +117,7 @@ pub async fn open_services(
     port: u16,
 ) -> anyhow::Result<(AppState, DirLock)> {
     let public_url = settings.public_url(port);
-    let dir = StateDir::open(&settings.storage)?;
+    let dir = StateDir::open_serving(&settings.storage)?;
     let lock = dir.lock()?;
     let admin = AdminAccess::open(&settings, &public_url, dir.clone())?;
     let trusted_proxies = crate::net::parse_trusted_proxies(&settings.server.trusted_proxies)

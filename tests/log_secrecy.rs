@@ -265,6 +265,19 @@ async fn redis_phase(secrets: &mut Vec<String>, exposed: &mut String) {
             .contains(r#""state":"ok""#)
     })
     .await;
+    let copy = env.settings().storage.dir.join("redis-copy/.copy-of");
+    helpers::wait_until("a whole local copy", 10, || async { copy.is_file() }).await;
+    app.stop().await;
+
+    // Started during an outage, on the local copy.
+    redis.kill();
+    let app = env.spawn_app().await;
+    for path in ["/readyz", "/feed.json"] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path} on the copy");
+        exposed.push_str(&response.text().await.unwrap_or_default());
+    }
+    redis.restart();
     app.stop().await;
 
     // A wrong password, from a file: refused, and said so without it.

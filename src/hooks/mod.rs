@@ -30,7 +30,7 @@ use crate::feed::definition::{Hook, signature};
 use crate::feed::domain::Post;
 use crate::feeds::Feeds;
 use crate::instagram::RetryPolicy;
-use crate::storage::StateDir;
+use crate::storage::{StateDir, StorageError};
 
 /// Each feed's posts as last announced (or first seen), in the state directory, so a change
 /// made while igfeed was down (or within a debounce window when it stopped) is announced
@@ -420,22 +420,69 @@ impl RebuildHooks {
             log.push_back(delivery);
         }
         let _saving = self.inner.saving_log.lock().await;
-        // Taken under the lock: whichever write comes last holds every line.
-        let deliveries = Deliveries {
-            feeds: self.state().log.clone(),
-        };
-        let dir = self.inner.dir.clone();
-        let written =
-            tokio::task::spawn_blocking(move || dir.write(DELIVERIES_FILE, &deliveries)).await;
-        if !matches!(written, Ok(Ok(()))) {
+        let hooks = self.clone();
+        let stored = tokio::task::spawn_blocking(move || hooks.store_log()).await;
+        if !matches!(stored, Ok(Ok(true))) {
             tracing::warn!(feed, "could not store the rebuild hooks' last calls");
         }
     }
 
-    /// Reads the delivery log again, as the lease holder stored it (on the other replicas).
+    /// Stores the log merged with the stored one, compare-and-set: calls another replica
+    /// stored meanwhile (a holder's retries outliving its lease) are kept, not overwritten.
+    /// A damaged stored log is replaced (it is only a log). Whether it was stored.
+    fn store_log(&self) -> Result<bool, StorageError> {
+        let dir = &self.inner.dir;
+        for _ in 0..5 {
+            let (stored, stamp) = match dir.read_stamped::<Deliveries>(DELIVERIES_FILE) {
+                Ok(read) => read,
+                Err(error @ StorageError::Redis { .. }) => return Err(error),
+                Err(error) => {
+                    tracing::warn!(%error, "replacing the rebuild hooks' unreadable last calls");
+                    let feeds = self.state().log.clone();
+                    return dir
+                        .write(DELIVERIES_FILE, &Deliveries { feeds })
+                        .map(|()| true);
+                }
+            };
+            let merged = self.merge_log(stored.unwrap_or_default());
+            if dir
+                .write_if(DELIVERIES_FILE, &Deliveries { feeds: merged }, &stamp)?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Adds the calls in `stored` to this replica's log; the merged log.
+    fn merge_log(&self, stored: Deliveries) -> HashMap<String, VecDeque<Delivery>> {
+        let names = self.inner.feeds.names();
+        let mut state = self.state();
+        for (feed, calls) in stored.feeds {
+            if !names.contains(&feed) {
+                continue;
+            }
+            let log = state.log.entry(feed).or_default();
+            let mut all: Vec<Delivery> = log.drain(..).chain(calls).collect();
+            all.sort_by(|a, b| (a.at, &a.url, a.attempt).cmp(&(b.at, &b.url, b.attempt)));
+            all.dedup();
+            let skip = all.len().saturating_sub(LOG_ENTRIES);
+            log.extend(all.into_iter().skip(skip));
+        }
+        state.log.clone()
+    }
+
+    /// Adds the calls another replica stored to this one's log (a damaged or unreachable
+    /// stored log changes nothing).
     pub fn reload_log(&self) {
-        let stored = read_deliveries(&self.inner.dir);
-        self.state().log = stored.feeds;
+        match self.inner.dir.read::<Deliveries>(DELIVERIES_FILE) {
+            Ok(Some(stored)) => {
+                self.merge_log(stored);
+            }
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not read the rebuild hooks' last calls"),
+        }
     }
 
     /// The last deliveries of `feed`, newest first.

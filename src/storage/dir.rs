@@ -13,7 +13,7 @@ use secrecy::ExposeSecret as _;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::copy::{COPY_DIR, LocalCopy};
+use super::copy::COPY_DIR;
 use super::lock::{DirLock, try_lock};
 use super::redis::{Change, PutIf, Redis};
 use super::settings::Backend;
@@ -64,6 +64,21 @@ impl StateDir {
     /// holds the lock: a live igfeed's temp file may be a write in progress.
     /// With Redis, the key is required and the server must answer.
     pub fn open(settings: &StorageSettings) -> Result<Self, StorageError> {
+        Self::open_with(settings, false)
+    }
+
+    /// [`StateDir::open`] for `igfeed serve`: with Redis, it keeps a local copy of every
+    /// record in `storage.dir` (once it listens for [`StateDir::changes`]), and when Redis
+    /// cannot be reached at the start but a whole copy of it is there, it starts on that copy
+    /// — reads answered from it, writes refused — until Redis answers.
+    pub fn open_serving(settings: &StorageSettings) -> Result<Self, StorageError> {
+        Self::open_with(settings, true)
+    }
+
+    fn open_with(
+        settings: &StorageSettings,
+        may_start_on_copy: bool,
+    ) -> Result<Self, StorageError> {
         let key = match &settings.encryption_key {
             Some(raw) => Some(Arc::new(
                 EncryptionKey::parse(raw.expose_secret())
@@ -81,7 +96,7 @@ impl StateDir {
         let records = match settings.backend {
             Backend::File => Records::Files,
             Backend::Redis => Records::Redis {
-                redis: Arc::new(open_redis(settings, key.is_some())?),
+                redis: Arc::new(open_redis(settings, key.is_some(), may_start_on_copy)?),
                 path: "/".into(),
                 parent: String::new(),
                 own: String::new(),
@@ -591,7 +606,11 @@ fn file_stamp(bytes: &[u8]) -> Stamp {
 
 /// Connects to `storage.redis_url`, which needs the key: records shared over the network
 /// are sealed, whatever Redis's own access rules.
-fn open_redis(settings: &StorageSettings, has_key: bool) -> Result<Redis, StorageError> {
+fn open_redis(
+    settings: &StorageSettings,
+    has_key: bool,
+    may_start_on_copy: bool,
+) -> Result<Redis, StorageError> {
     if !has_key {
         return Err(StorageError::BadSetting {
             setting: "storage.encryption_key",
@@ -605,8 +624,12 @@ fn open_redis(settings: &StorageSettings, has_key: bool) -> Result<Redis, Storag
             setting: "storage.redis_url",
             reason: "is required with storage.backend = \"redis\"".into(),
         })?;
-    let copy = LocalCopy::new(settings.dir.join(COPY_DIR));
-    Redis::connect(url, settings.redis_password_file.as_deref(), copy)
+    Redis::connect(
+        url,
+        settings.redis_password_file.as_deref(),
+        &settings.dir.join(COPY_DIR),
+        may_start_on_copy,
+    )
 }
 
 /// Files are 0600 anyway, but a directory others can list or write deserves a word: the

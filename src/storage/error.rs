@@ -102,6 +102,8 @@ pub enum StorageError {
         reason: String,
         /// Whether Redis refused the password (a setting to fix, not an outage to wait out).
         password_refused: bool,
+        /// Whether Redis could not be reached or is not ready (an outage to wait out).
+        unreachable: bool,
     },
     /// A storage setting cannot be used (the check needs the network or a file, so it
     /// happens when storage opens rather than when settings load).

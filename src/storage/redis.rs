@@ -14,8 +14,8 @@
 //! instead of bringing the account's records back. Scripts touch keys they compute, which
 //! standalone Redis (and Sentinel) allow; Redis Cluster does not, and is not supported.
 //!
-//! Every record read or written also goes to this replica's local copy (copy.rs); while
-//! Redis cannot answer, reads are answered from it (and a replica may start on it).
+//! A serving replica's change listener also keeps a local copy of every record (copy.rs),
+//! which a replica started while Redis cannot be reached serves from until Redis answers.
 //!
 //! The client is the blocking one: every storage call already runs on a blocking thread.
 //! Connections are pooled; one that fails is dropped and the call retried once on a new one
@@ -158,8 +158,10 @@ pub struct Redis {
     /// What went wrong with the latest call that failed for want of Redis, until one works
     /// again (`/readyz` says `degraded` meanwhile).
     trouble: Mutex<Option<String>>,
-    /// What this replica last read or wrote, answering reads while Redis cannot.
-    copy: LocalCopy,
+    /// Every record as the change listener last saw it (kept by serving replicas).
+    copy: Arc<LocalCopy>,
+    /// Started on the copy, Redis not having answered since: reads are answered from it.
+    offline: AtomicBool,
 }
 
 impl Drop for Redis {
@@ -190,12 +192,14 @@ pub enum Change {
 
 impl Redis {
     /// Parses `storage.redis_url` (the password from `password_file` when the URL has
-    /// none) and checks that the server answers — or, when it does not, that `copy` holds
-    /// what this replica last knew, to serve from until it does. Errors never repeat the URL.
+    /// none) and checks that the server answers — or, when `may_start_on_copy` (a serving
+    /// replica, whose listener keeps a copy in `copy_dir`), that it cannot be reached but a
+    /// whole copy of it is there, to serve from until it answers. Errors never repeat the URL.
     pub fn connect(
         url: &SecretString,
         password_file: Option<&Path>,
-        copy: LocalCopy,
+        copy_dir: &Path,
+        may_start_on_copy: bool,
     ) -> Result<Self, StorageError> {
         let bad_url = |reason: String| StorageError::BadSetting {
             setting: "storage.redis_url",
@@ -225,6 +229,7 @@ impl Redis {
             info = info.set_redis_settings(settings);
         }
         let address = info.addr().to_string();
+        let source = format!("{address}/{}", info.redis_settings().db());
         let client = redis::Client::open(info).map_err(|e| bad_url(e.category().into()))?;
         let redis = Self {
             client,
@@ -234,47 +239,48 @@ impl Redis {
             changes: OnceLock::new(),
             stop: Arc::new(AtomicBool::new(false)),
             trouble: Mutex::new(None),
-            copy,
+            copy: Arc::new(LocalCopy::new(copy_dir.to_owned(), source)),
+            offline: AtomicBool::new(false),
         };
         match redis.call("connecting", |c| redis::cmd("PING").query::<String>(c)) {
             Ok(_) => Ok(redis),
-            // A refused password is a setting to fix: said at once, not served around.
+            // Only an outage is served around: a refused password or a wrong setting is
+            // for the operator to fix, at once.
             Err(
                 error @ StorageError::Redis {
-                    password_refused: false,
-                    ..
+                    unreachable: true, ..
                 },
-            ) if redis.copy.exists() => {
-                tracing::warn!(%error, "starting from the local copy of the shared records; catching up when Redis answers");
+            ) if may_start_on_copy && redis.copy.is_whole() => {
+                tracing::warn!(%error, "Redis cannot be reached: serving the local copy of the shared records until it answers");
+                redis.offline.store(true, Ordering::Relaxed);
                 Ok(redis)
             }
             Err(error) => Err(error),
         }
     }
 
-    /// `result`, or when Redis could not answer and the local copy exists, what `copy`
-    /// finds there.
+    /// `result`, or, while this replica runs on its copy (started during an outage, Redis
+    /// silent since), what `copy` finds there.
     fn or_copy<T>(
         &self,
         result: Result<T, StorageError>,
         copy: impl FnOnce(&LocalCopy) -> T,
     ) -> Result<T, StorageError> {
         match result {
-            Err(StorageError::Redis { .. }) if self.copy.exists() => Ok(copy(&self.copy)),
+            Err(StorageError::Redis { .. }) if self.offline.load(Ordering::Relaxed) => {
+                Ok(copy(&self.copy))
+            }
             other => other,
         }
     }
 
     /// The record at `path` (a directory's path and a name), if any.
     pub fn get(&self, path: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        let held: Result<Option<Vec<u8>>, _> = self.call(path, |c| {
+        let held = self.call(path, |c| {
             redis::cmd("GET")
                 .arg(format!("{PREFIX}record:{path}"))
                 .query(c)
         });
-        if let Ok(held) = &held {
-            self.copy.keep(path, held.as_deref());
-        }
         self.or_copy(held, |copy| copy.get(path))
     }
 
@@ -312,9 +318,7 @@ impl Redis {
             )
             .query(c)
         })?;
-        if done == 1 {
-            self.copy.keep(&format!("{dir}{name}"), Some(bytes));
-        }
+
         Ok(done == 1)
     }
 
@@ -335,10 +339,6 @@ impl Redis {
                     _ => None,
                 }
             });
-        if let Ok(held) = &reply {
-            self.copy
-                .keep(path, held.as_ref().map(|(bytes, _)| bytes.as_slice()));
-        }
         self.or_copy(reply, |copy| {
             copy.get(path).map(|bytes| (bytes, "local-copy".to_owned()))
         })
@@ -375,10 +375,7 @@ impl Redis {
             .get(1)
             .and_then(|v| redis::from_redis_value_ref::<String>(v).ok());
         Ok(match (code, stamp) {
-            (Some(1), Some(stamp)) => {
-                self.copy.keep(&format!("{dir}{name}"), Some(bytes));
-                PutIf::Written(stamp)
-            }
+            (Some(1), Some(stamp)) => PutIf::Written(stamp),
             (Some(-1), _) => PutIf::Changed,
             _ => PutIf::Removed,
         })
@@ -392,13 +389,12 @@ impl Redis {
                 &[dir.as_bytes(), name.as_bytes(), self.origin.as_bytes()],
             )
             .query::<i64>(c)
-        })?;
-        self.copy.keep(&format!("{dir}{name}"), None);
-        Ok(())
+        })
+        .map(drop)
     }
 
-    /// Lists directory `name` in `dir`. While Redis cannot answer, one the local copy holds
-    /// counts as listed (its records can be read, not written).
+    /// Lists directory `name` in `dir`. While running on the copy, one the copy holds counts
+    /// as listed (its records can be read, not written).
     pub fn add_dir(&self, dir: &str, name: &str) -> Result<(), StorageError> {
         let added = self.call(&format!("{dir}{name}/"), |c| {
             redis::cmd("SADD")
@@ -407,16 +403,12 @@ impl Redis {
                 .query::<i64>(c)
         });
         match added {
-            Ok(_) => {
-                self.copy.add_dir(dir, name);
-                Ok(())
-            }
             Err(StorageError::Redis { .. })
-                if self.copy.exists() && self.copy.has_dir(dir, name) =>
+                if self.offline.load(Ordering::Relaxed) && self.copy.has_dir(dir, name) =>
             {
                 Ok(())
             }
-            Err(error) => Err(error),
+            other => other.map(drop),
         }
     }
 
@@ -431,16 +423,14 @@ impl Redis {
         self.or_copy(listed, |copy| copy.has_dir(dir, name))
     }
 
-    /// The subdirectories listed in `dir` (the local copy forgets the others).
+    /// The subdirectories listed in `dir`.
     pub fn dirs(&self, dir: &str) -> Result<Vec<String>, StorageError> {
-        let listed: Result<Vec<String>, _> = self.call(dir, |c| {
+        let listed = self.call(dir, |c| {
             redis::cmd("SMEMBERS")
                 .arg(format!("{PREFIX}dirs:{dir}"))
                 .query(c)
         });
-        if let Ok(listed) = &listed {
-            self.copy.prune_dirs(dir, listed);
-        }
+
         self.or_copy(listed, |copy| copy.dirs(dir))
     }
 
@@ -452,9 +442,8 @@ impl Redis {
                 &[dir.as_bytes(), name.as_bytes(), self.origin.as_bytes()],
             )
             .query::<i64>(c)
-        })?;
-        self.copy.remove_dir(dir, name);
-        Ok(())
+        })
+        .map(drop)
     }
 
     /// Moves record `name` from `from` to `to` unless `to` has one; whether it moved.
@@ -471,9 +460,7 @@ impl Redis {
             )
             .query(c)
         })?;
-        if moved == 1 {
-            self.copy.rename(from, name, to);
-        }
+
         Ok(moved == 1)
     }
 
@@ -579,9 +566,10 @@ impl Redis {
                 let (sender, _) = broadcast::channel(256);
                 let (client, origin) = (self.client.clone(), self.origin.clone());
                 let (listening, stop) = (sender.clone(), Arc::clone(&self.stop));
+                let copy = Arc::clone(&self.copy);
                 std::thread::Builder::new()
                     .name("igfeed-redis-changes".into())
-                    .spawn(move || listen(&client, &origin, &listening, &stop))
+                    .spawn(move || listen(&client, &origin, &listening, &stop, &copy))
                     .expect("a thread starts");
                 sender
             })
@@ -628,6 +616,9 @@ impl Redis {
     /// Puts `connection` back in the pool (when there is room) and passes `value` on.
     fn reuse<T>(&self, connection: Connection, value: T) -> T {
         *self.trouble.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        if self.offline.swap(false, Ordering::Relaxed) {
+            tracing::info!("Redis answers: reading the shared records from it again");
+        }
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < POOL {
             idle.push(connection);
@@ -652,6 +643,11 @@ impl Redis {
             reason: describe(&error),
             password_refused: error.kind() == redis::ErrorKind::AuthenticationFailed
                 || matches!(error.code(), Some("NOAUTH" | "WRONGPASS")),
+            unreachable: is_transport(&error)
+                || matches!(
+                    error.code(),
+                    Some("LOADING" | "MASTERDOWN" | "BUSY" | "TRYAGAIN")
+                ),
         }
     }
 }
@@ -671,6 +667,7 @@ fn listen(
     origin: &str,
     sender: &broadcast::Sender<Change>,
     stop: &AtomicBool,
+    copy: &LocalCopy,
 ) {
     while !stop.load(Ordering::Relaxed) {
         let connection = client.get_connection_with_timeout(TIMEOUT).and_then(|c| {
@@ -678,12 +675,24 @@ fn listen(
             c.set_write_timeout(Some(TIMEOUT))?;
             Ok(c)
         });
-        let Ok(mut connection) = connection else {
+        // A second connection, for the records the copy takes.
+        let reading = client.get_connection_with_timeout(TIMEOUT).and_then(|c| {
+            c.set_read_timeout(Some(TIMEOUT))?;
+            c.set_write_timeout(Some(TIMEOUT))?;
+            Ok(c)
+        });
+        let (Ok(mut connection), Ok(mut reading)) = (connection, reading) else {
             std::thread::sleep(LISTEN_TICK);
             continue;
         };
         let mut pubsub = connection.as_pubsub();
         if pubsub.subscribe(CHANGES_CHANNEL).is_err() {
+            std::thread::sleep(LISTEN_TICK);
+            continue;
+        }
+        // Subscribed first: a change made while copying is heard, and copied again after.
+        if let Err(error) = copy_all(&mut reading, copy) {
+            tracing::warn!(%error, "could not copy the shared records locally; trying again");
             std::thread::sleep(LISTEN_TICK);
             continue;
         }
@@ -707,16 +716,75 @@ fn listen(
             match pubsub.get_message() {
                 Ok(message) => {
                     let payload: String = message.get_payload().unwrap_or_default();
-                    if let Some((by, path)) = payload.split_once(' ')
-                        && by != origin
-                    {
+                    let Some((by, path)) = payload.split_once(' ') else {
+                        continue;
+                    };
+                    if by != origin {
                         let _ = sender.send(Change::Record(path.to_owned()));
+                    }
+                    // This replica's own changes too: the copy follows Redis in its order.
+                    if !copy_one(&mut reading, copy, path) {
+                        break;
                     }
                 }
                 Err(e) if e.is_timeout() => {}
                 Err(_) => break,
             }
         }
+    }
+}
+
+/// Makes `copy` hold every record Redis holds (and nothing else).
+fn copy_all(connection: &mut Connection, copy: &LocalCopy) -> RedisResult<()> {
+    let pattern = format!("{PREFIX}record:*");
+    let keys: Vec<String> = redis::cmd("SCAN")
+        .arg(0)
+        .arg("MATCH")
+        .arg(&pattern)
+        .arg("COUNT")
+        .arg(1000)
+        .clone()
+        .iter(connection)?
+        .collect::<RedisResult<_>>()?;
+    let mut records = Vec::with_capacity(keys.len());
+    for key in keys {
+        let Some(path) = key
+            .strip_prefix(&format!("{PREFIX}record:"))
+            .map(str::to_owned)
+        else {
+            continue;
+        };
+        // Removed since the scan: not copied.
+        if let Some(bytes) = redis::cmd("GET")
+            .arg(&key)
+            .query::<Option<Vec<u8>>>(connection)?
+        {
+            records.push((path, bytes));
+        }
+    }
+    if !copy.replace_all(&records) {
+        tracing::warn!("could not write the local copy of the shared records");
+    }
+    Ok(())
+}
+
+/// Copies record `path` as Redis holds it now (or forgets it); whether Redis answered.
+/// Paths that name no record (a request to the lease holder) read as absent: nothing kept.
+fn copy_one(connection: &mut Connection, copy: &LocalCopy, path: &str) -> bool {
+    let held = redis::cmd("GET")
+        .arg(format!("{PREFIX}record:{path}"))
+        .query::<Option<Vec<u8>>>(connection);
+    match held {
+        Ok(held) => {
+            if !copy.keep(path, held.as_deref()) {
+                tracing::warn!(
+                    record = path,
+                    "could not update the local copy of a shared record"
+                );
+            }
+            true
+        }
+        Err(_) => false,
     }
 }
 

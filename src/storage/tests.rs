@@ -7,7 +7,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::Path;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 
 use super::*;
@@ -480,9 +480,7 @@ fn redis_survives_a_restart_with_its_append_only_file_and_reconnects() {
     dir.write("a.json", &sample()).expect("write");
     let redis = place.redis.as_mut().expect("redis");
     redis.kill();
-    // Read from the local copy meanwhile; a write needs Redis.
-    assert_eq!(dir.read::<Sample>("a.json").expect("copy"), Some(sample()));
-    let down = dir.write("a.json", &sample());
+    let down = dir.read::<Sample>("a.json");
     assert!(matches!(down, Err(StorageError::Redis { .. })), "{down:?}");
     redis.restart();
     // The pooled connection died with the server: the next call takes a new one.
@@ -569,12 +567,23 @@ fn a_scratch_value_is_taken_once_by_whoever_asks_first_until_it_expires() {
     }
 }
 
-/// A replica's local copy: reads answered from it while Redis is down — also by a replica
-/// started during the outage — and never taken for the truth once Redis answers.
+/// Waits (up to 10 s) until `done` holds.
+fn wait_for(what: &str, done: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// A serving replica's local copy: it follows Redis (what another replica removes leaves it
+/// too), is private, and a replica started while Redis is down serves from it — only a
+/// serving one, only a whole copy of this Redis, and only until Redis answers.
 #[test]
-fn the_local_copy_answers_reads_while_redis_is_down_and_only_then() {
+fn a_replica_started_during_an_outage_reads_its_local_copy_until_redis_answers() {
     let mut place = Place::redis();
-    let root = place.open(Some(KEY));
+    let root = StateDir::open_serving(&place.settings(Some(KEY))).expect("open");
+    let _listening = root.changes();
     root.write("index.json", &sample()).expect("write");
     let accounts = root.subdir("accounts").expect("accounts");
     for id in ["1", "2"] {
@@ -584,8 +593,13 @@ fn the_local_copy_answers_reads_while_redis_is_down_and_only_then() {
             .write("credentials.json", &sample())
             .expect("write");
     }
-    // Another replica (its own local directory) disconnects account 2; this one sees the
-    // listing once, which is enough for its copy to forget it.
+    let copy = place.local.path().join("redis-copy");
+    wait_for("both accounts copied", || {
+        copy.join("accounts/2/credentials.json").is_file()
+            && copy.join("accounts/1/credentials.json").is_file()
+    });
+    // Another replica (its own local directory) disconnects account 2 and removes the
+    // index: this replica's copy follows.
     let other_local = tempfile::tempdir().expect("tempdir");
     let mut other = place.settings(Some(KEY));
     other.dir = other_local.path().to_owned();
@@ -595,21 +609,46 @@ fn the_local_copy_answers_reads_while_redis_is_down_and_only_then() {
         .expect("accounts")
         .remove_subdir("2")
         .expect("disconnect");
-    assert_eq!(accounts.subdirs().expect("list"), ["1"]);
-    // A record removed elsewhere is forgotten when read as absent.
     other.remove("index.json").expect("remove");
-    assert_eq!(root.read::<Sample>("index.json").expect("read"), None);
-    other.write("index.json", &sample()).expect("write again");
-    let copy = place.local.path().join("redis-copy");
-    let mode = fs::metadata(copy.join("accounts/1/credentials.json"))
-        .expect("kept")
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
+    wait_for("the copy follows", || {
+        !copy.join("accounts/2").exists() && !copy.join("index.json").exists()
+    });
+    let mode = |path: &Path| fs::metadata(path).expect("kept").permissions().mode() & 0o777;
+    assert_eq!(mode(&copy.join("accounts/1/credentials.json")), 0o600);
+    assert_eq!(mode(&copy.join(".copy-of")), 0o600);
+    assert_eq!(mode(&copy.join("accounts/1")), 0o700);
+    assert_eq!(mode(&copy), 0o700);
 
     place.redis.as_mut().expect("redis").kill();
-    // A replica started now opens on its copy; one that never ran has none and refuses.
-    let restarted = place.open(Some(KEY));
+    // Started before the outage: memory is what serves; storage errors say so.
+    assert!(matches!(
+        root.read::<Sample>("index.json"),
+        Err(StorageError::Redis { .. })
+    ));
+    drop(root);
+    // Not serving (a command), or no whole copy of this Redis: refused as before.
+    assert!(matches!(
+        StateDir::open(&place.settings(Some(KEY))),
+        Err(StorageError::Redis { .. })
+    ));
+    for settings in [
+        StorageSettings {
+            dir: other_local.path().join("never-ran"),
+            ..place.settings(Some(KEY))
+        },
+        StorageSettings {
+            redis_url: place.settings(Some(KEY)).redis_url.map(|url| {
+                SecretString::from(format!("{}1", url.expose_secret().trim_end_matches('0')))
+            }),
+            ..place.settings(Some(KEY))
+        },
+    ] {
+        assert!(matches!(
+            StateDir::open_serving(&settings),
+            Err(StorageError::Redis { .. })
+        ));
+    }
+    let restarted = StateDir::open_serving(&place.settings(Some(KEY))).expect("on the copy");
     assert!(restarted.trouble().is_some(), "degraded from the start");
     let accounts = restarted.subdir("accounts").expect("listed in the copy");
     assert_eq!(accounts.subdirs().expect("from the copy"), ["1"]);
@@ -623,24 +662,13 @@ fn the_local_copy_answers_reads_while_redis_is_down_and_only_then() {
         accounts.existing_subdir("2").expect("ask").map(|_| ()),
         None
     );
-    assert_eq!(
-        restarted.read::<Sample>("index.json").expect("copy"),
-        None,
-        "removed when last read; the write elsewhere was never read here"
-    );
+    assert_eq!(restarted.read::<Sample>("index.json").expect("copy"), None);
     let (held, stamp) = one
         .read_stamped::<Sample>("credentials.json")
         .expect("copy");
     assert_eq!(held, Some(sample()));
     assert!(matches!(
         one.write("credentials.json", &sample()),
-        Err(StorageError::Redis { .. })
-    ));
-    assert!(matches!(
-        StateDir::open(&StorageSettings {
-            dir: other_local.path().join("never-ran"),
-            ..place.settings(Some(KEY))
-        }),
         Err(StorageError::Redis { .. })
     ));
 
@@ -651,6 +679,9 @@ fn the_local_copy_answers_reads_while_redis_is_down_and_only_then() {
             .expect("no error"),
         None
     );
+    other
+        .write("index.json", &sample())
+        .expect("written elsewhere");
     assert_eq!(
         restarted.read::<Sample>("index.json").expect("from Redis"),
         Some(sample())

@@ -43,8 +43,7 @@ pub async fn follow(
         while let Ok(change) = changes.try_recv() {
             batch.push(change);
         }
-        let leading = *leader.borrow();
-        if leading {
+        if *leader.borrow() {
             renew_for_others(&accounts, &batch);
         }
         let touches = |prefix: &str| {
@@ -58,8 +57,7 @@ pub async fn follow(
             let sessions = sessions.clone();
             let _ = tokio::task::spawn_blocking(move || sessions.reload()).await;
         }
-        // The holder makes the calls: its own list is the newest.
-        if !leading && touches(&format!("/{DELIVERIES_FILE}")) {
+        if touches(&format!("/{DELIVERIES_FILE}")) {
             let hooks = hooks.clone();
             let _ = tokio::task::spawn_blocking(move || hooks.reload_log()).await;
         }

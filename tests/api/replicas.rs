@@ -517,6 +517,11 @@ async fn a_replica_started_during_a_redis_outage_serves_its_local_copy_and_catch
     env.store_credentials(hours(1));
     let app = env.spawn_app().await;
     wait_until("the feed served", 10, || async { app.has_feed() }).await;
+    let copy = env.settings().storage.dir.join("redis-copy");
+    wait_until("a whole local copy made", 10, || async {
+        copy.join(".copy-of").is_file()
+    })
+    .await;
     let (_, before) = feed(&app, "").await;
     app.stop().await;
 

@@ -65,8 +65,8 @@ struct Inner {
     retry: RetryPolicy,
     state: Mutex<State>,
     wake: Notify,
-    /// Held while the delivery log is written, so a later log is never overwritten by an
-    /// earlier one.
+    /// Held while this replica stores the delivery log: its writes (each compare-and-set)
+    /// take turns rather than retry against each other.
     saving_log: tokio::sync::Mutex<()>,
 }
 

@@ -318,7 +318,6 @@ impl Redis {
             )
             .query(c)
         })?;
-
         Ok(done == 1)
     }
 
@@ -430,7 +429,6 @@ impl Redis {
                 .arg(format!("{PREFIX}dirs:{dir}"))
                 .query(c)
         });
-
         self.or_copy(listed, |copy| copy.dirs(dir))
     }
 
@@ -460,7 +458,6 @@ impl Redis {
             )
             .query(c)
         })?;
-
         Ok(moved == 1)
     }
 

@@ -68,6 +68,8 @@ struct Inner {
     /// Held while this replica stores the delivery log: its writes (each compare-and-set)
     /// take turns rather than retry against each other.
     saving_log: tokio::sync::Mutex<()>,
+    /// Held while this replica stores the baselines ([`HOOKS_FILE`]).
+    saving_baselines: tokio::sync::Mutex<()>,
 }
 
 /// `hooks.json`.
@@ -175,6 +177,7 @@ impl RebuildHooks {
                 }),
                 wake: Notify::new(),
                 saving_log: tokio::sync::Mutex::new(()),
+                saving_baselines: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -210,7 +213,7 @@ impl RebuildHooks {
 
     /// Notes each feed's posts as last built; a change opens (or joins) a debounce window.
     /// The first document seen of a feed is where it starts: nothing is sent for it.
-    pub fn observe(&self) {
+    pub async fn observe(&self) {
         let names = self.inner.feeds.names();
         let built: Vec<(String, Posts)> = names
             .iter()
@@ -219,45 +222,60 @@ impl RebuildHooks {
                 Some((name.clone(), fingerprints(&current.snapshot.feed.posts)))
             })
             .collect();
-        let mut state = self.state();
-        let (mut woke, mut changed) = (false, false);
-        for (name, posts) in built {
-            match state.seen.insert(name.clone(), posts.clone()) {
-                Some(before) if before != posts => {
-                    let due = Instant::now() + self.inner.debounce;
-                    state.pending.entry(name).or_insert((before, due));
-                    (woke, changed) = (true, true);
+        let (save, woke) = {
+            let mut state = self.state();
+            let (mut woke, mut changed) = (false, false);
+            for (name, posts) in built {
+                match state.seen.insert(name.clone(), posts.clone()) {
+                    Some(before) if before != posts => {
+                        let due = Instant::now() + self.inner.debounce;
+                        state.pending.entry(name).or_insert((before, due));
+                        (woke, changed) = (true, true);
+                    }
+                    Some(_) => {}
+                    None => changed = true,
                 }
-                Some(_) => {}
-                None => changed = true,
             }
+            let known = state.seen.len();
+            state.seen.retain(|name, _| names.contains(name));
+            state.pending.retain(|name, _| names.contains(name));
+            state.log.retain(|name, _| names.contains(name));
+            (changed || state.seen.len() != known, woke)
+        };
+        if save {
+            self.save().await;
         }
-        let known = state.seen.len();
-        state.seen.retain(|name, _| names.contains(name));
-        state.pending.retain(|name, _| names.contains(name));
-        state.log.retain(|name, _| names.contains(name));
-        if changed || state.seen.len() != known {
-            self.save(&state);
-        }
-        drop(state);
         if woke {
             self.inner.wake.notify_one();
         }
     }
 
     /// Writes each feed's baseline: its posts before a pending change, else as last seen.
-    /// A failed write costs at most a missed or repeated call after a restart.
-    fn save(&self, state: &State) {
-        let feeds = state
-            .seen
-            .iter()
-            .map(|(name, seen)| {
-                let baseline = state.pending.get(name).map_or(seen, |(before, _)| before);
-                (name.clone(), baseline.clone())
-            })
-            .collect();
-        if let Err(error) = self.inner.dir.write(HOOKS_FILE, &Baselines { feeds }) {
-            tracing::warn!(%error, "could not store the rebuild hooks' baselines");
+    /// A failed write costs at most a missed or repeated call after a restart. Off the async
+    /// workers (a write may wait on Redis), one at a time, each taking the state as it is
+    /// then, so the last write holds the latest baselines.
+    async fn save(&self) {
+        let _saving = self.inner.saving_baselines.lock().await;
+        let baselines = {
+            let state = self.state();
+            let feeds = state
+                .seen
+                .iter()
+                .map(|(name, seen)| {
+                    let baseline = state.pending.get(name).map_or(seen, |(before, _)| before);
+                    (name.clone(), baseline.clone())
+                })
+                .collect();
+            Baselines { feeds }
+        };
+        let dir = self.inner.dir.clone();
+        let written = tokio::task::spawn_blocking(move || dir.write(HOOKS_FILE, &baselines)).await;
+        match written {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "could not store the rebuild hooks' baselines")
+            }
+            Err(error) => tracing::warn!(%error, "could not store the rebuild hooks' baselines"),
         }
     }
 
@@ -275,12 +293,12 @@ impl RebuildHooks {
                 }
                 None => wake.await,
             }
-            self.send_due();
+            self.send_due().await;
         }
     }
 
     /// Starts the calls of every feed whose window has passed.
-    fn send_due(&self) {
+    async fn send_due(&self) {
         let now = Instant::now();
         let due: Vec<(String, Posts, Posts)> = {
             let mut state = self.state();
@@ -298,11 +316,11 @@ impl RebuildHooks {
                     Some((name, before, after))
                 })
                 .collect();
-            if !due.is_empty() {
-                self.save(&state);
-            }
             due
         };
+        if !due.is_empty() {
+            self.save().await;
+        }
         for (name, before, after) in due {
             let Some(view) = self.inner.feeds.view(&name) else {
                 continue;

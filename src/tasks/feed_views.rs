@@ -36,7 +36,7 @@ pub async fn run(feeds: Feeds, hooks: RebuildHooks, mut leader: watch::Receiver<
         }
         was_leading = leading;
         if leading {
-            hooks.observe();
+            hooks.observe().await;
         }
         let any_snapshot: Pin<Box<dyn Future<Output = ()> + Send + '_>> = if snapshots.is_empty() {
             Box::pin(std::future::pending())

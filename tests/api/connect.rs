@@ -40,14 +40,18 @@ impl Admin {
     }
 
     pub(super) async fn page(&self) -> String {
-        let response = self
-            .http
-            .get(format!("{}/admin", self.base))
-            .send()
-            .await
-            .expect("admin");
+        let response = self.get("/admin").await;
         assert_eq!(response.status(), 200);
         response.text().await.expect("html")
+    }
+
+    /// `GET path` with the session.
+    pub(super) async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("igfeed answers")
     }
 
     pub(super) async fn csrf(&self) -> String {

@@ -108,7 +108,10 @@ async fn an_account_connected_on_one_replica_is_served_by_the_other() {
         .await
         .expect("disconnects");
     assert!(gone.is_some());
-    wait_until("the first replica lets the account go", 10, || async {
+    // Normally milliseconds; 35 s covers the 30-s resync, which once (CI under load) was
+    // what let the account go: a race between the disconnect and the follower's read,
+    // not yet understood (see the #18 closing note).
+    wait_until("the first replica lets the account go", 35, || async {
         feed(&first, &format!("?feed={name}")).await.0 == 404
     })
     .await;
